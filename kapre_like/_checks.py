@@ -1,0 +1,111 @@
+"""Argument checks shared by the layers.
+
+Every check raises at construction time with a message that names the owner
+(layer or function), the argument, the value it got and what is allowed.
+"""
+
+import numbers
+
+CHANNELS_FIRST = "channels_first"
+CHANNELS_LAST = "channels_last"
+DEFAULT = "default"
+DATA_FORMATS = (CHANNELS_FIRST, CHANNELS_LAST, DEFAULT)
+
+
+class UnknownWindowError(NotImplementedError, ValueError):
+    """An unknown window name.
+
+    Kapre raises ``NotImplementedError`` here; it is also a ``ValueError`` so that
+    code written for either convention catches it.
+    """
+
+
+class FilterbankRangeError(RuntimeError, ValueError):
+    """A filterbank reaching above the Nyquist frequency.
+
+    Kapre raises ``RuntimeError`` here; it is also a ``ValueError`` so that code
+    written for either convention catches it.
+    """
+
+
+def _prefix(owner):
+    return f"{owner}: " if owner else ""
+
+
+def check_data_format(value, arg_name="data_format", owner=None):
+    """Raise unless ``value`` is 'channels_first', 'channels_last' or 'default'.
+
+    Raises:
+        TypeError: ``value`` is not a string.
+        ValueError: ``value`` is a string but not one of the three allowed.
+    """
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{_prefix(owner)}`{arg_name}` must be a string, one of {list(DATA_FORMATS)}; "
+            f"got {value!r} of type {type(value).__name__}."
+        )
+    if value not in DATA_FORMATS:
+        raise ValueError(
+            f"{_prefix(owner)}`{arg_name}` must be one of {list(DATA_FORMATS)}; got {value!r}."
+        )
+
+
+def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
+    """Raise unless ``value`` is an integer (not a bool) >= ``minimum`` (or None if allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        allowed = "an integer" + (" or None" if allow_none else "")
+        raise TypeError(
+            f"{_prefix(owner)}`{arg_name}` must be {allowed}; "
+            f"got {value!r} of type {type(value).__name__}."
+        )
+    if value < minimum:
+        raise ValueError(
+            f"{_prefix(owner)}`{arg_name}` must be an integer >= {minimum}; got {value!r}."
+        )
+
+
+def check_number(value, arg_name, owner=None, positive=True, allow_none=False):
+    """Raise unless ``value`` is a real number (> 0 when ``positive``), or None if allowed."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        allowed = "a number" + (" or None" if allow_none else "")
+        raise TypeError(
+            f"{_prefix(owner)}`{arg_name}` must be {allowed}; "
+            f"got {value!r} of type {type(value).__name__}."
+        )
+    if positive and not value > 0:
+        raise ValueError(f"{_prefix(owner)}`{arg_name}` must be > 0; got {value!r}.")
+
+
+def check_choice(value, arg_name, choices, owner=None, case_sensitive=True):
+    """Raise unless ``value`` is one of ``choices`` (strings)."""
+    candidate = value if case_sensitive or not isinstance(value, str) else value.lower()
+    if not isinstance(value, str) or candidate not in choices:
+        raise ValueError(
+            f"{_prefix(owner)}`{arg_name}` must be one of {list(choices)}"
+            f"{'' if case_sensitive else ' (case-insensitive)'}; got {value!r}."
+        )
+
+
+def check_stft_lengths(n_fft, win_length, hop_length, owner):
+    """Validate STFT sizes, with ``win_length`` and ``hop_length`` already resolved."""
+    check_int(n_fft, "n_fft", owner)
+    check_int(win_length, "win_length", owner)
+    check_int(hop_length, "hop_length", owner)
+    if win_length > n_fft:
+        raise ValueError(
+            f"{owner}: `win_length` must be <= `n_fft` (a frame is zero-padded up to n_fft "
+            f"before the FFT, never cut); got win_length={win_length}, n_fft={n_fft}."
+        )
+
+
+def resolve_data_format(value):
+    """Map 'default' to ``keras.config.image_data_format()``; return others unchanged."""
+    if value == DEFAULT:
+        import keras
+
+        return keras.config.image_data_format()
+    return value

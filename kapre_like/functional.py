@@ -1,0 +1,246 @@
+"""Plain TensorFlow functions for the DSP that every kapre_like layer is built on.
+
+The layers in :mod:`kapre_like.time_frequency` and friends hold configuration and
+call these functions; the encoder and the tests call them too, so there is one
+implementation of each operation.
+
+Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)``
+(the ``tf.signal`` layout); the layers transpose to and from their data formats.
+Lengths are in samples.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+_WINDOWS = {
+    "hann_window": tf.signal.hann_window,
+    "hamming_window": tf.signal.hamming_window,
+    "kaiser_window": tf.signal.kaiser_window,
+    "kaiser_bessel_derived_window": tf.signal.kaiser_bessel_derived_window,
+    "vorbis_window": tf.signal.vorbis_window,
+}
+
+#: Window names accepted wherever Kapre takes a ``window_name``.
+WINDOW_NAMES = tuple(_WINDOWS)
+
+
+def window_function(window_name=None):
+    """The ``tf.signal`` window function called ``window_name`` (None means 'hann_window').
+
+    Raises:
+        UnknownWindowError: (a ``NotImplementedError`` and ``ValueError``) for any other name.
+    """
+    from ._checks import UnknownWindowError
+
+    if window_name is None:
+        return tf.signal.hann_window
+    if not isinstance(window_name, str) or window_name not in _WINDOWS:
+        raise UnknownWindowError(
+            f"`window_name` must be None or one of {list(WINDOW_NAMES)}; got {window_name!r}."
+        )
+    return _WINDOWS[window_name]
+
+
+def frame_count(n_samples, frame_length, hop_length, pad_end=False):
+    """Number of frames :func:`stft` makes from ``n_samples`` samples (None if unknown).
+
+    ``ceil(n_samples / hop_length)`` with ``pad_end``, else
+    ``max(0, 1 + (n_samples - frame_length) // hop_length)``.
+    """
+    if n_samples is None:
+        return None
+    if pad_end:
+        return -(-n_samples // hop_length)
+    return max(0, 1 + (n_samples - frame_length) // hop_length)
+
+
+def pad_time(signals, begin=0, end=0):
+    """Zero-pad the last (time) axis of ``signals`` by ``begin`` and ``end`` samples."""
+    if begin == 0 and end == 0:
+        return signals
+    rank = signals.shape.rank
+    return tf.pad(signals, [[0, 0]] * (rank - 1) + [[begin, end]])
+
+
+def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False):
+    """Complex short-time Fourier transform of real signals (``tf.signal.stft`` semantics).
+
+    Frames of ``win_length`` samples start every ``hop_length`` samples, are multiplied
+    by the window, zero-padded at the end to ``n_fft`` and transformed with a real FFT.
+    No centring: frame ``t`` covers samples ``[t * hop, t * hop + win_length)``; this is
+    ``librosa.stft(center=False)`` when ``win_length == n_fft``.
+
+    Args:
+        signals (float Tensor): ``(..., time)``.
+        n_fft (int): FFT size; the output has ``n_fft // 2 + 1`` frequency bins.
+        win_length (int): frame (window) length in samples, ``<= n_fft``.
+        hop_length (int): samples between frame starts.
+        window_fn (callable): ``window_fn(length, dtype=...)`` returning the window.
+            Defaults to ``tf.signal.hann_window`` (periodic).
+        pad_end (bool): zero-pad the end so that every sample is in a frame.
+
+    Returns:
+        complex Tensor: ``(..., frames, n_fft // 2 + 1)``; complex64 for float32 input,
+        complex128 for float64.
+
+    Example:
+        >>> x = tf.random.normal((2, 16000))
+        >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
+        TensorShape([2, 122, 257])
+    """
+    frames = tf.signal.frame(signals, win_length, hop_length, pad_end=pad_end)
+    frames = frames * window_fn(win_length, dtype=signals.dtype)
+    return tf.signal.rfft(frames, fft_length=[n_fft])
+
+
+def inverse_stft_window(win_length, hop_length, window_fn=tf.signal.hann_window, dtype=tf.float32):
+    """Synthesis window that makes :func:`inverse_stft` invert :func:`stft`.
+
+    The analysis window divided by the sum of its squared copies shifted by multiples of
+    ``hop_length`` (the least-squares synthesis window of Griffin and Lim). Same values
+    as ``tf.signal.inverse_stft_window_fn``.
+    """
+    window = np.asarray(window_fn(win_length, dtype=tf.float64))
+    n_overlaps = -(-win_length // hop_length)
+    squared = np.zeros(n_overlaps * hop_length)
+    squared[:win_length] = window**2
+    denominator = np.tile(squared.reshape(n_overlaps, hop_length).sum(axis=0), n_overlaps)[:win_length]
+    return tf.constant(window / denominator, dtype=dtype)
+
+
+def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window):
+    """Real signals from their STFT by windowed overlap-add (``tf.signal.inverse_stft`` semantics).
+
+    Args:
+        stfts (complex Tensor): ``(..., frames, n_fft // 2 + 1)``.
+        n_fft (int): FFT size used in the forward transform.
+        win_length (int): frame length used in the forward transform.
+        hop_length (int): hop used in the forward transform.
+        window_fn (callable): the *forward* analysis window function. Defaults to
+            ``tf.signal.hann_window``.
+
+    Returns:
+        float Tensor: ``(..., (frames - 1) * hop_length + win_length)``.
+
+    Example:
+        >>> x = tf.random.normal((1, 4096))
+        >>> y = inverse_stft(stft(x, 512, 512, 128), 512, 512, 128)
+        >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
+        True
+    """
+    real_dtype = tf.float64 if stfts.dtype == tf.complex128 else tf.float32
+    frames = tf.signal.irfft(stfts, fft_length=[n_fft])[..., :win_length]
+    frames = frames * inverse_stft_window(win_length, hop_length, window_fn, real_dtype)
+    return tf.signal.overlap_and_add(frames, hop_length)
+
+
+def magnitude(stfts):
+    """Absolute value of a complex tensor, as a real tensor of the matching precision."""
+    return tf.abs(stfts)
+
+
+def phase(stfts):
+    """Angle of a complex tensor in radians, in ``[-pi, pi]``."""
+    return tf.math.angle(stfts)
+
+
+def _log10(x):
+    return tf.math.log(x) * tf.constant(1.0 / np.log(10.0), dtype=x.dtype)
+
+
+def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True):
+    """Decibels: ``multiplier * log10(max(x, amin) / max(ref_value, amin))``, floor-clipped.
+
+    With ``multiplier=10`` this is ``librosa.power_to_db(x, ref=ref_value, amin=amin,
+    top_db=dynamic_range)``; with ``multiplier=20`` it is ``librosa.amplitude_to_db``.
+    The floor is ``max - dynamic_range`` where the maximum is taken per batch item (over
+    every axis but the first) when ``batch_axis`` and ``x`` has more than one axis.
+    float16 and bfloat16 inputs are computed in float32 and cast back.
+
+    Args:
+        x (float Tensor): non-negative values (power or magnitude).
+        ref_value (float): the input value that maps to 0 dB. Defaults to 1.0.
+        amin (float): smallest input value considered; smaller values are raised to it.
+        dynamic_range (float or None): range below the maximum that is kept, in dB;
+            None keeps everything. Defaults to 80.
+        multiplier (float): 10 for power, 20 for magnitude. Defaults to 10.
+        batch_axis (bool): treat the first axis as the batch. Defaults to True.
+
+    Example:
+        >>> float(to_decibel(tf.constant([100.0]), batch_axis=False)[0])
+        20.0
+    """
+    input_dtype = x.dtype
+    if input_dtype in (tf.float16, tf.bfloat16):
+        x = tf.cast(x, tf.float32)
+    dtype = x.dtype
+    log_ref = multiplier * np.log10(max(ref_value, amin))
+    db = multiplier * _log10(tf.maximum(x, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype=dtype)
+    if dynamic_range is not None:
+        rank = x.shape.rank
+        axes = list(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
+        peak = tf.reduce_max(db, axis=axes, keepdims=True)
+        db = tf.maximum(db, peak - tf.constant(dynamic_range, dtype=dtype))
+    return tf.cast(db, input_dtype)
+
+
+def apply_filterbank(x, filterbank, axis=-1):
+    """Contract axis ``axis`` of ``x`` (frequency) with ``filterbank`` ``(n_freq, n_filters)``.
+
+    The filter axis takes the place of the frequency axis.
+    """
+    filterbank = tf.cast(filterbank, x.dtype)
+    rank = x.shape.rank
+    axis = axis % rank
+    if axis == rank - 1:
+        return tf.tensordot(x, filterbank, axes=[[axis], [0]])
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    moved = tf.transpose(x, perm)
+    return tf.transpose(tf.tensordot(moved, filterbank, axes=[[rank - 1], [0]]), perm)
+
+
+def delta(x, win_length=5, mode="symmetric", axis=1):
+    """Local slope along ``axis`` by linear regression over ``win_length`` points.
+
+    ``d[t] = sum_{n=1}^{N} n * (x[t + n] - x[t - n]) / (2 * sum_{n=1}^{N} n**2)`` with
+    ``N = (win_length - 1) // 2``, after padding ``N`` values at both ends with ``mode``
+    ('symmetric', 'reflect' or 'constant', as in ``tf.pad``). This is the formula of
+    ``librosa.feature.delta`` (order 1).
+    """
+    half = (win_length - 1) // 2
+    rank = x.shape.rank
+    axis = axis % rank
+    paddings = [[0, 0]] * rank
+    paddings[axis] = [half, half]
+    padded = tf.pad(x, paddings, mode=mode.upper())
+    length = tf.shape(x)[axis]
+
+    def shifted(offset):
+        begin = [0] * rank
+        begin[axis] = half + offset
+        size = [-1] * rank
+        size[axis] = length
+        return tf.slice(padded, begin, size)
+
+    numerator = tf.add_n([n * (shifted(n) - shifted(-n)) for n in range(1, half + 1)])
+    return numerator / (2.0 * sum(n * n for n in range(1, half + 1)))
+
+
+def frequency_map(n_freq, dtype=tf.float32):
+    """``n_freq`` values rising linearly from 0 to 1: the normalised frequency of each bin."""
+    return tf.cast(tf.linspace(0.0, 1.0, n_freq), dtype)
+
+
+def mu_law_encode(signal, quantization_channels):
+    """Mu-law compand ``signal`` in [-1, 1] and quantize to integers in [0, channels - 1] (int32)."""
+    mu = quantization_channels - 1.0
+    companded = tf.sign(signal) * tf.math.log1p(mu * tf.abs(signal)) / np.log1p(mu)
+    return tf.cast((companded + 1.0) / 2.0 * mu + 0.5, tf.int32)
+
+
+def mu_law_decode(signal_mu, quantization_channels, dtype=tf.float32):
+    """Invert :func:`mu_law_encode`: integers in [0, channels - 1] to floats in [-1, 1]."""
+    mu = quantization_channels - 1.0
+    companded = tf.cast(signal_mu, dtype) / mu * 2.0 - 1.0
+    return tf.sign(companded) * (tf.exp(tf.abs(companded) * np.log1p(mu)) - 1.0) / mu

@@ -1,0 +1,590 @@
+"""Time-frequency layers with Kapre 0.4.1's names, arguments, defaults and outputs.
+
+Waveform batches are ``(batch, time, channels)`` ('channels_last') or
+``(batch, channels, time)`` ('channels_first'); spectrogram batches are
+``(batch, time, freq, channels)`` or ``(batch, channels, time, freq)``. Every
+``*data_format`` argument also takes ``'default'``, which follows
+``keras.config.image_data_format()`` at construction time.
+
+The layers only hold configuration; the DSP is in :mod:`kapre_like.functional`.
+"""
+
+import keras
+import tensorflow as tf
+from keras import InputSpec
+
+from . import filters, functional
+from ._checks import (
+    CHANNELS_FIRST,
+    CHANNELS_LAST,
+    check_choice,
+    check_data_format,
+    check_int,
+    check_number,
+    check_stft_lengths,
+    resolve_data_format,
+)
+
+__all__ = [
+    "STFT",
+    "InverseSTFT",
+    "Magnitude",
+    "Phase",
+    "MagnitudeToDecibel",
+    "ApplyFilterbank",
+    "Delta",
+    "ConcatenateFrequencyMap",
+]
+
+_register = keras.saving.register_keras_serializable(package="kapre_like")
+
+_REAL_OF_COMPLEX = {"complex64": "float32", "complex128": "float64"}
+
+
+def _complex_of(dtype):
+    return "complex128" if keras.backend.standardize_dtype(dtype) == "float64" else "complex64"
+
+
+def _real_of(dtype):
+    dtype = keras.backend.standardize_dtype(dtype)
+    return _REAL_OF_COMPLEX.get(dtype, dtype)
+
+
+def _swap_waveform_layout(waveforms, data_format):
+    """(batch, time, ch) <-> (batch, ch, time) when ``data_format`` is channels_last.
+
+    The swap is its own inverse, so it converts to and from channels_first alike.
+    """
+    return waveforms if data_format == CHANNELS_FIRST else tf.transpose(waveforms, (0, 2, 1))
+
+
+def _spectrogram_to_channels_first(spectrograms, data_format):
+    return spectrograms if data_format == CHANNELS_FIRST else tf.transpose(spectrograms, (0, 3, 1, 2))
+
+
+def _spectrogram_from_channels_first(spectrograms, data_format):
+    return spectrograms if data_format == CHANNELS_FIRST else tf.transpose(spectrograms, (0, 2, 3, 1))
+
+
+def _split_waveform_shape(shape, data_format):
+    """(batch, time, channels) of a waveform batch shape in ``data_format``."""
+    batch, a, b = shape
+    return (batch, b, a) if data_format == CHANNELS_FIRST else (batch, a, b)
+
+
+def _join_spectrogram_shape(batch, time, freq, channels, data_format):
+    if data_format == CHANNELS_FIRST:
+        return (batch, channels, time, freq)
+    return (batch, time, freq, channels)
+
+
+def _split_spectrogram_shape(shape, data_format):
+    """(batch, time, freq, channels) of a spectrogram batch shape in ``data_format``."""
+    if data_format == CHANNELS_FIRST:
+        batch, channels, time, freq = shape
+    else:
+        batch, time, freq, channels = shape
+    return batch, time, freq, channels
+
+
+def _check_formats(owner, **formats):
+    for arg_name, value in formats.items():
+        check_data_format(value, arg_name, owner)
+
+
+@_register
+class STFT(keras.layers.Layer):
+    """Short-time Fourier transform of a batch of waveforms; complex output.
+
+    Frames of ``win_length`` samples, every ``hop_length`` samples, windowed, zero-padded
+    to ``n_fft`` and FFT'd, as ``tf.signal.stft`` does; no centring, so with
+    ``win_length == n_fft`` the result equals ``librosa.stft(center=False)``.
+
+    Args:
+        n_fft (int): FFT size; the output has ``n_fft // 2 + 1`` frequency bins.
+            Defaults to 2048.
+        win_length (int or None): frame length in samples, ``<= n_fft``. Defaults to ``n_fft``.
+        hop_length (int or None): samples between frames. Defaults to ``win_length // 4``.
+        window_name (str or None): analysis window, one of ``'hann_window'`` (the
+            default, periodic), ``'hamming_window'``, ``'kaiser_window'``,
+            ``'kaiser_bessel_derived_window'``, ``'vorbis_window'``.
+        pad_begin (bool): prepend ``n_fft - hop_length`` zeros (Kapre's amount; this is
+            ``win_length - hop_length`` for the default ``win_length``) so that the first
+            samples are covered by as many frames as the rest. Defaults to False.
+        pad_end (bool): zero-pad the end so that every sample lies in a frame; then there
+            are ``ceil(time / hop_length)`` frames. Defaults to False.
+        input_data_format (str): ``'channels_last'`` for ``(batch, time, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time)``, or ``'default'``.
+        output_data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        **kwargs: Keras layer arguments (``name``, ``dtype``, ...).
+
+    Input: float tensor, 3-D, as ``input_data_format`` says.
+
+    Output: complex64 (complex128 for a float64 layer) tensor with
+    ``1 + (time - win_length) // hop_length`` frames (``ceil(time / hop_length)`` with
+    ``pad_end``; ``time`` includes the ``pad_begin`` zeros).
+
+    Raises:
+        TypeError: a length is not an integer, or a data format is not a string.
+        ValueError: a length is < 1, ``win_length > n_fft``, or a data format is unknown.
+        NotImplementedError: an unknown ``window_name`` (also a ``ValueError``).
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((2048, 1)),
+        ...                           STFT(n_fft=1024, hop_length=512, input_data_format='channels_last',
+        ...                                output_data_format='channels_last')])
+        >>> model.output_shape
+        (None, 3, 513, 1)
+    """
+
+    def __init__(
+        self,
+        n_fft=2048,
+        win_length=None,
+        hop_length=None,
+        window_name=None,
+        pad_begin=False,
+        pad_end=False,
+        input_data_format="default",
+        output_data_format="default",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_formats("STFT", input_data_format=input_data_format, output_data_format=output_data_format)
+        check_int(n_fft, "n_fft", "STFT")
+        win_length = n_fft if win_length is None else win_length
+        check_int(win_length, "win_length", "STFT")
+        hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
+        check_stft_lengths(n_fft, win_length, hop_length, "STFT")
+        self.window_fn = functional.window_function(window_name)
+
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.window_name = window_name
+        self.pad_begin = bool(pad_begin)
+        self.pad_end = bool(pad_end)
+        self.input_data_format_original = input_data_format
+        self.output_data_format_original = output_data_format
+        self.input_data_format = resolve_data_format(input_data_format)
+        self.output_data_format = resolve_data_format(output_data_format)
+        self.input_spec = InputSpec(ndim=3)
+
+    @property
+    def _pad_begin_length(self):
+        return self.n_fft - self.hop_length if self.pad_begin else 0
+
+    def call(self, inputs):
+        waveforms = _swap_waveform_layout(inputs, self.input_data_format)
+        waveforms = functional.pad_time(waveforms, begin=self._pad_begin_length)
+        stfts = functional.stft(
+            waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, self.pad_end
+        )
+        return _spectrogram_from_channels_first(stfts, self.output_data_format)
+
+    def compute_output_shape(self, input_shape):
+        batch, time, channels = _split_waveform_shape(input_shape, self.input_data_format)
+        if time is not None:
+            time += self._pad_begin_length
+        frames = functional.frame_count(time, self.win_length, self.hop_length, self.pad_end)
+        return _join_spectrogram_shape(batch, frames, self.n_fft // 2 + 1, channels, self.output_data_format)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_complex_of(inputs.dtype))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "n_fft": self.n_fft,
+                "win_length": self.win_length,
+                "hop_length": self.hop_length,
+                "window_name": self.window_name,
+                "pad_begin": self.pad_begin,
+                "pad_end": self.pad_end,
+                "input_data_format": self.input_data_format_original,
+                "output_data_format": self.output_data_format_original,
+            }
+        )
+        return config
+
+
+@_register
+class InverseSTFT(keras.layers.Layer):
+    """Inverse STFT of a batch of complex spectrograms, by windowed overlap-add.
+
+    Inverts :class:`STFT` with the same ``n_fft``, ``win_length``, ``hop_length`` and
+    window wherever a sample is covered by ``ceil(win_length / hop_length)`` frames; the
+    first and last ``win_length - hop_length`` samples are not (see
+    :func:`kapre_like.composed.get_perfectly_reconstructing_stft_istft` for a pair that
+    pads them).
+
+    Args:
+        n_fft (int): FFT size of the forward STFT. Defaults to 2048.
+        win_length (int or None): frame length of the forward STFT. Defaults to ``n_fft``.
+        hop_length (int or None): hop of the forward STFT. Defaults to ``win_length // 4``.
+        forward_window_name (str or None): the window the forward STFT used (see
+            :class:`STFT`). Defaults to ``'hann_window'``.
+        input_data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        output_data_format (str): ``'channels_last'`` for ``(batch, time, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time)``, or ``'default'``.
+        **kwargs: Keras layer arguments.
+
+    Input: complex tensor with ``n_fft // 2 + 1`` frequency bins.
+
+    Output: float32 (float64 for complex128 input) waveforms of
+    ``(frames - 1) * hop_length + win_length`` samples.
+
+    Raises:
+        TypeError, ValueError, NotImplementedError: as :class:`STFT`.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((3, 513, 1), dtype='complex64'),
+        ...                           InverseSTFT(n_fft=1024, hop_length=512,
+        ...                                       input_data_format='channels_last',
+        ...                                       output_data_format='channels_last')])
+        >>> model.output_shape
+        (None, 2048, 1)
+    """
+
+    def __init__(
+        self,
+        n_fft=2048,
+        win_length=None,
+        hop_length=None,
+        forward_window_name=None,
+        input_data_format="default",
+        output_data_format="default",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_formats(
+            "InverseSTFT", input_data_format=input_data_format, output_data_format=output_data_format
+        )
+        check_int(n_fft, "n_fft", "InverseSTFT")
+        win_length = n_fft if win_length is None else win_length
+        check_int(win_length, "win_length", "InverseSTFT")
+        hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
+        check_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
+        self.window_fn = functional.window_function(forward_window_name)
+
+        self.n_fft = n_fft
+        self.win_length = win_length
+        self.hop_length = hop_length
+        self.forward_window_name = forward_window_name
+        self.input_data_format_original = input_data_format
+        self.output_data_format_original = output_data_format
+        self.input_data_format = resolve_data_format(input_data_format)
+        self.output_data_format = resolve_data_format(output_data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        stfts = _spectrogram_to_channels_first(inputs, self.input_data_format)
+        waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window_fn)
+        return _swap_waveform_layout(waveforms, self.output_data_format)
+
+    def compute_output_shape(self, input_shape):
+        batch, frames, _, channels = _split_spectrogram_shape(input_shape, self.input_data_format)
+        time = None if frames is None else max(0, (frames - 1) * self.hop_length + self.win_length)
+        if self.output_data_format == CHANNELS_FIRST:
+            return (batch, channels, time)
+        return (batch, time, channels)
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_real_of(inputs.dtype))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "n_fft": self.n_fft,
+                "win_length": self.win_length,
+                "hop_length": self.hop_length,
+                "forward_window_name": self.forward_window_name,
+                "input_data_format": self.input_data_format_original,
+                "output_data_format": self.output_data_format_original,
+            }
+        )
+        return config
+
+
+class _ComplexToReal(keras.layers.Layer):
+    """Base of element-wise layers from complex to real values; shape unchanged."""
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor(inputs.shape, dtype=_real_of(inputs.dtype))
+
+
+@_register
+class Magnitude(_ComplexToReal):
+    """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor.
+
+    Example:
+        >>> Magnitude()(tf.constant([3 + 4j], dtype=tf.complex64)).numpy()
+        array([5.], dtype=float32)
+    """
+
+    def call(self, inputs):
+        return functional.magnitude(inputs)
+
+
+@_register
+class Phase(_ComplexToReal):
+    """Phase (angle) of a complex input in radians, in ``[-pi, pi]``, as a float tensor.
+
+    Example:
+        >>> Phase()(tf.constant([1j], dtype=tf.complex64)).numpy()
+        array([1.5707964], dtype=float32)
+    """
+
+    def call(self, inputs):
+        return functional.phase(inputs)
+
+
+_DECIBEL_MULTIPLIERS = {"power": 10.0, "magnitude": 20.0}
+
+
+@_register
+class MagnitudeToDecibel(keras.layers.Layer):
+    """Decibel scaling: ``10 * log10(max(x, amin) / max(ref_value, amin))``, floor-clipped.
+
+    By default this is Kapre's layer, which applies ``10 * log10`` whatever the input holds:
+    equal to ``librosa.power_to_db(x, ref=ref_value, amin=amin, top_db=dynamic_range)`` per
+    batch item. Fed with magnitudes (as Kapre's composed layers do) it therefore gives half
+    the usual dB values (Kapre issues #121, #143). Pass ``stype='magnitude'`` for true
+    decibels of magnitudes, ``20 * log10(...)``, equal to ``librosa.amplitude_to_db``.
+
+    Args:
+        ref_value (float): the input value that becomes 0 dB. Must be > 0. Defaults to 1.0.
+        amin (float): noise floor of the input; smaller values are raised to it. Must be
+            > 0. Defaults to 1e-5.
+        dynamic_range (float): dB kept below each batch item's maximum; lower values are
+            raised to ``max - dynamic_range``. Must be > 0. Defaults to 80.
+        stype (str): ``'power'`` (Kapre's default, ``10 * log10``) or ``'magnitude'``
+            (``20 * log10``).
+        **kwargs: Keras layer arguments.
+
+    Raises:
+        TypeError: a parameter is not a number.
+        ValueError: a parameter is not positive, or ``stype`` is unknown.
+
+    Example:
+        >>> MagnitudeToDecibel()(tf.constant([[100.0, 1.0]])).numpy()
+        array([[20.,  0.]], dtype=float32)
+    """
+
+    def __init__(self, ref_value=1.0, amin=1e-5, dynamic_range=80.0, stype="power", **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("ref_value", ref_value), ("amin", amin), ("dynamic_range", dynamic_range)):
+            check_number(value, name, "MagnitudeToDecibel")
+        check_choice(stype, "stype", tuple(_DECIBEL_MULTIPLIERS), "MagnitudeToDecibel")
+        self.ref_value = ref_value
+        self.amin = amin
+        self.dynamic_range = dynamic_range
+        self.stype = stype
+
+    def call(self, inputs):
+        return functional.to_decibel(
+            inputs, self.ref_value, self.amin, self.dynamic_range, multiplier=_DECIBEL_MULTIPLIERS[self.stype]
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "ref_value": self.ref_value,
+                "amin": self.amin,
+                "dynamic_range": self.dynamic_range,
+                "stype": self.stype,
+            }
+        )
+        return config
+
+
+_FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filterbank}
+
+
+@_register
+class ApplyFilterbank(keras.layers.Layer):
+    """Multiply the frequency axis of a spectrogram batch by a mel or log-frequency filterbank.
+
+    Args:
+        type (str): ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
+            ``sample_rate``, ``n_freq``, ``n_mels``, ``f_min``, ``f_max``, ``htk``, ``norm``)
+            or ``'log'`` (of :func:`kapre_like.backend.filterbank_log`: ``sample_rate``,
+            ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``).
+        filterbank_kwargs (dict): those keyword arguments.
+        data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        **kwargs: Keras layer arguments.
+
+    Output: the same layout with ``n_freq`` replaced by the number of filters.
+
+    Raises:
+        ValueError: unknown ``type``, bad filterbank arguments, or a bad data format.
+        TypeError: ``filterbank_kwargs`` is not a dict or has unknown keys.
+
+    Example:
+        >>> fb = ApplyFilterbank('mel', {'sample_rate': 22050, 'n_freq': 513, 'n_mels': 64},
+        ...                      data_format='channels_last')
+        >>> fb(tf.ones((1, 3, 513, 1))).shape
+        TensorShape([1, 3, 64, 1])
+    """
+
+    def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
+        super().__init__(**kwargs)
+        check_data_format(data_format, "data_format", "ApplyFilterbank")
+        check_choice(type, "type", tuple(_FILTERBANK_BUILDERS), "ApplyFilterbank")
+        if not isinstance(filterbank_kwargs, dict):
+            raise TypeError(
+                "ApplyFilterbank: `filterbank_kwargs` must be a dict of keyword arguments for the "
+                f"{type!r} filterbank; got {filterbank_kwargs!r}."
+            )
+        builder = _FILTERBANK_BUILDERS[type]
+        try:
+            matrix = builder(**filterbank_kwargs)
+        except TypeError as error:
+            raise TypeError(f"ApplyFilterbank: bad `filterbank_kwargs` for type={type!r}: {error}") from error
+
+        self.type = type
+        self.filterbank_kwargs = dict(filterbank_kwargs)
+        self.filterbank = tf.constant(matrix, dtype=keras.config.floatx())
+        self.data_format_original = data_format
+        self.data_format = resolve_data_format(data_format)
+        self.freq_axis = 3 if self.data_format == CHANNELS_FIRST else 2
+        self.input_spec = InputSpec(ndim=4, axes={self.freq_axis: int(matrix.shape[0])})
+
+    def call(self, inputs):
+        return functional.apply_filterbank(inputs, self.filterbank, axis=self.freq_axis)
+
+    def compute_output_shape(self, input_shape):
+        output_shape = list(input_shape)
+        output_shape[self.freq_axis] = int(self.filterbank.shape[1])
+        return tuple(output_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "type": self.type,
+                "filterbank_kwargs": self.filterbank_kwargs,
+                "data_format": self.data_format_original,
+            }
+        )
+        return config
+
+
+_DELTA_PAD_MODES = ("symmetric", "reflect", "constant")
+
+
+@_register
+class Delta(keras.layers.Layer):
+    """Delta (local time derivative) of a spectrogram batch, by linear regression.
+
+    ``d[t] = sum_{n=1}^{N} n * (x[t + n] - x[t - n]) / (2 * sum_{n=1}^{N} n**2)``,
+    ``N = (win_length - 1) // 2``, the formula of ``librosa.feature.delta`` and
+    ``torchaudio.functional.compute_deltas``; the time axis is first padded by ``N`` on
+    each side with ``mode``.
+
+    Args:
+        win_length (int): odd number of frames in the regression, >= 3. Defaults to 5.
+        mode (str): padding, ``'symmetric'`` (edge repeated, the default), ``'reflect'``
+            (edge not repeated) or ``'constant'`` (zeros); case-insensitive.
+        data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        **kwargs: Keras layer arguments.
+
+    Raises:
+        ValueError: ``win_length`` even or < 3, unknown ``mode``, or a bad data format.
+
+    Example:
+        >>> ramp = tf.reshape(tf.range(6, dtype=tf.float32), (1, 6, 1, 1))
+        >>> Delta(win_length=3, data_format='channels_last')(ramp)[0, 2:4, 0, 0].numpy()
+        array([1., 1.], dtype=float32)
+    """
+
+    def __init__(self, win_length=5, mode="symmetric", data_format="default", **kwargs):
+        super().__init__(**kwargs)
+        check_data_format(data_format, "data_format", "Delta")
+        check_int(win_length, "win_length", "Delta", minimum=3)
+        if win_length % 2 != 1:
+            raise ValueError(f"Delta: `win_length` must be an odd integer >= 3; got {win_length}.")
+        check_choice(mode, "mode", _DELTA_PAD_MODES, "Delta", case_sensitive=False)
+        self.win_length = win_length
+        self.mode = mode
+        self.n = (win_length - 1) // 2
+        self.data_format_original = data_format
+        self.data_format = resolve_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        time_axis = 2 if self.data_format == CHANNELS_FIRST else 1
+        return functional.delta(inputs, self.win_length, self.mode, axis=time_axis)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"win_length": self.win_length, "mode": self.mode, "data_format": self.data_format_original})
+        return config
+
+
+@_register
+class ConcatenateFrequencyMap(keras.layers.Layer):
+    """Append a channel holding each bin's normalised frequency, rising from 0 to 1.
+
+    A positional encoding along frequency; followed by a ``Conv2D`` it makes the
+    frequency-aware convolution of Koutini et al. (DCASE 2019), see
+    :func:`kapre_like.composed.get_frequency_aware_conv2d`.
+
+    Args:
+        data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
+            ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        **kwargs: Keras layer arguments.
+
+    Output: the input with one more channel, last on the channel axis.
+
+    Example:
+        >>> ConcatenateFrequencyMap(data_format='channels_last')(tf.zeros((1, 2, 3, 1)))[0, 0, :, 1].numpy()
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
+
+    def __init__(self, data_format="default", **kwargs):
+        super().__init__(**kwargs)
+        check_data_format(data_format, "data_format", "ConcatenateFrequencyMap")
+        self.data_format_original = data_format
+        self.data_format = resolve_data_format(data_format)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        shape = tf.shape(inputs)
+        if self.data_format == CHANNELS_LAST:
+            n_freq = inputs.shape[2] or shape[2]
+            freq_map = tf.reshape(functional.frequency_map(n_freq, inputs.dtype), (1, 1, -1, 1))
+            freq_map = tf.broadcast_to(freq_map, tf.concat([shape[:3], [1]], axis=0))
+            return tf.concat([inputs, freq_map], axis=3)
+        n_freq = inputs.shape[3] or shape[3]
+        freq_map = tf.reshape(functional.frequency_map(n_freq, inputs.dtype), (1, 1, 1, -1))
+        freq_map = tf.broadcast_to(freq_map, tf.concat([shape[:1], [1], shape[2:]], axis=0))
+        return tf.concat([inputs, freq_map], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        output_shape = list(input_shape)
+        channel_axis = 1 if self.data_format == CHANNELS_FIRST else 3
+        if output_shape[channel_axis] is not None:
+            output_shape[channel_axis] += 1
+        return tuple(output_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format_original})
+        return config
