@@ -1,0 +1,56 @@
+"""Shared fixtures: test signals and a guard for Keras's global data format."""
+
+import keras
+import numpy as np
+import pytest
+
+from kapre_like.synthetic import speech_like, white_noise
+
+SAMPLE_RATE = 16000
+N_SAMPLES = 8000  # 0.5 s at 16 kHz
+
+
+@pytest.fixture(scope="session")
+def waveforms():
+    """(10, 6, N_SAMPLES) float32: even channels speech-like, odd channels white noise."""
+    rows = []
+    for item in range(10):
+        channels = []
+        for channel in range(6):
+            seed = 100 * item + channel
+            if channel % 2 == 0:
+                channels.append(speech_like(N_SAMPLES / SAMPLE_RATE, SAMPLE_RATE, seed=seed))
+            else:
+                channels.append(white_noise(N_SAMPLES / SAMPLE_RATE, SAMPLE_RATE, seed=seed))
+        rows.append(channels)
+    return np.asarray(rows, dtype=np.float32)
+
+
+@pytest.fixture
+def image_data_format():
+    """Restore ``keras.config.image_data_format()`` after a test that changes it."""
+    original = keras.config.image_data_format()
+    yield
+    keras.config.set_image_data_format(original)
+
+
+def to_layout(channels_first_array, data_format):
+    """(batch, ch, time[, freq]) -> the layout of ``data_format`` (already resolved)."""
+    if data_format == "channels_first":
+        return channels_first_array
+    rank = channels_first_array.ndim
+    return np.moveaxis(channels_first_array, 1, rank - 1)
+
+
+def from_layout(array, data_format):
+    """Inverse of :func:`to_layout`."""
+    if data_format == "channels_first":
+        return array
+    return np.moveaxis(array, array.ndim - 1, 1)
+
+
+def assert_says(error_info, *parts):
+    """Assert that the raised error's message contains every one of ``parts``."""
+    message = str(error_info.value)
+    missing = [part for part in parts if part not in message]
+    assert not missing, f"message {message!r} lacks {missing}"

@@ -1,0 +1,190 @@
+"""STFT, InverseSTFT, Magnitude and Phase against librosa, NumPy and Kapre."""
+
+import keras
+import librosa
+import numpy as np
+import pytest
+
+import kapre_like
+from kapre_like import STFT, InverseSTFT, Magnitude, Phase
+
+from conftest import from_layout, to_layout
+
+LIBROSA_WINDOW = {None: "hann", "hann_window": "hann", "hamming_window": "hamming"}
+
+
+def _resolve(data_format):
+    """'default' is tested with Keras set to channels_first (not Keras's own default)."""
+    if data_format == "default":
+        keras.config.set_image_data_format("channels_first")
+        return "channels_first"
+    return data_format
+
+
+@pytest.mark.parametrize("window_name", [None, "hann_window", "hamming_window"])
+@pytest.mark.parametrize("batch", [1, 10])
+@pytest.mark.parametrize("data_format", ["channels_first", "channels_last", "default"])
+@pytest.mark.parametrize("n_ch", [1, 2, 6])
+@pytest.mark.parametrize("hop_length", [None, 256])
+@pytest.mark.parametrize("n_fft", [512, 1000])
+def test_stft_matches_librosa(waveforms, image_data_format, n_fft, hop_length, n_ch, data_format, batch, window_name):
+    resolved = _resolve(data_format)
+    signal = waveforms[:batch, :n_ch]  # (batch, ch, time)
+    layer = STFT(
+        n_fft=n_fft,
+        hop_length=hop_length,
+        window_name=window_name,
+        input_data_format=data_format,
+        output_data_format=data_format,
+    )
+    stfts = from_layout(np.asarray(layer(to_layout(signal, resolved))), resolved)  # (b, ch, t, f)
+    assert stfts.dtype == np.complex64
+
+    expected = librosa.stft(
+        signal,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=n_fft,
+        window=LIBROSA_WINDOW[window_name],
+        center=False,
+    )  # (b, ch, f, t)
+    expected = np.swapaxes(expected, -1, -2)
+    assert stfts.shape == expected.shape
+    np.testing.assert_allclose(stfts, expected, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(np.abs(stfts), np.abs(expected), rtol=0, atol=2e-4)
+
+
+@pytest.mark.parametrize("input_format", ["channels_first", "channels_last"])
+@pytest.mark.parametrize("output_format", ["channels_first", "channels_last"])
+def test_stft_mixed_data_formats_and_default(waveforms, image_data_format, input_format, output_format):
+    signal = waveforms[:2, :3]
+    expected = np.swapaxes(librosa.stft(signal, n_fft=512, hop_length=128, center=False), -1, -2)
+    layer = STFT(n_fft=512, input_data_format=input_format, output_data_format=output_format)
+    got = from_layout(np.asarray(layer(to_layout(signal, input_format))), output_format)
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+
+    # 'default' follows the Keras setting at construction time, whatever it is
+    keras.config.set_image_data_format(output_format)
+    layer = STFT(n_fft=512)
+    assert layer.output_data_format == output_format
+    got = from_layout(np.asarray(layer(to_layout(signal, output_format))), output_format)
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+
+
+def test_stft_output_shape_and_frame_count(waveforms):
+    x = to_layout(waveforms[:2, :1, :2048], "channels_last")
+    # Kapre's docstring example: 2048 samples, n_fft 1024, hop 512 -> 3 frames of 513 bins
+    layer = STFT(n_fft=1024, hop_length=512, input_data_format="channels_last", output_data_format="channels_last")
+    assert layer(x).shape == (2, 3, 513, 1)
+    model = keras.Sequential([keras.Input((2048, 1)), layer])
+    assert model.output_shape == (None, 3, 513, 1)
+    # pad_end: ceil(2048 / 512) = 4 frames; pad_begin adds n_fft - hop = 512 samples -> 4 frames
+    for kwargs, frames in (({"pad_end": True}, 4), ({"pad_begin": True}, 4), ({"pad_begin": True, "pad_end": True}, 5)):
+        layer = STFT(n_fft=1024, hop_length=512, input_data_format="channels_last", output_data_format="channels_last", **kwargs)
+        assert layer(x).shape == (2, frames, 513, 1)
+        assert layer.compute_output_shape((2, 2048, 1)) == (2, frames, 513, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_fft": 1000, "win_length": 512, "hop_length": 200},
+        {"n_fft": 512, "pad_begin": True},
+        {"n_fft": 512, "hop_length": 100, "pad_end": True},
+        {"n_fft": 256, "window_name": "vorbis_window", "pad_begin": True, "pad_end": True},
+        {"n_fft": 256, "window_name": "kaiser_window"},
+        {"n_fft": 256, "window_name": "kaiser_bessel_derived_window"},
+    ],
+)
+def test_stft_matches_kapre(waveforms, kwargs):
+    kapre = pytest.importorskip("kapre")
+    x = to_layout(waveforms[:2, :2], "channels_last")
+    common = dict(input_data_format="channels_last", output_data_format="channels_first")
+    ours = np.asarray(STFT(**kwargs, **common)(x))
+    theirs = np.asarray(kapre.STFT(**kwargs, **common)(x))
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)
+
+
+def test_stft_win_length_shorter_than_n_fft_is_zero_padded_frame(waveforms):
+    """Independent of Kapre: frame of win_length samples, windowed, zero-padded to n_fft."""
+    signal = waveforms[0, 0]
+    n_fft, win, hop = 1000, 512, 200
+    got = np.asarray(STFT(n_fft=n_fft, win_length=win, hop_length=hop, input_data_format="channels_first",
+                          output_data_format="channels_first")(signal[None, None]))[0, 0]
+    frames = librosa.util.frame(signal, frame_length=win, hop_length=hop, axis=0)
+    window = librosa.filters.get_window("hann", win, fftbins=True)
+    expected = np.fft.rfft(frames * window, n=n_fft, axis=-1)
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+
+
+@pytest.mark.parametrize("hop_length", [128, 256])
+def test_inverse_stft_matches_librosa_istft_in_the_interior(waveforms, hop_length):
+    n_fft = 512
+    signal = waveforms[:2, :2]
+    spectra = librosa.stft(signal, n_fft=n_fft, hop_length=hop_length, center=False)  # (b, ch, f, t)
+    stft_input = np.swapaxes(spectra, -1, -2).astype(np.complex64)  # (b, ch, t, f)
+    layer = InverseSTFT(n_fft=n_fft, hop_length=hop_length, input_data_format="channels_first",
+                        output_data_format="channels_last")
+    got = np.moveaxis(np.asarray(layer(stft_input)), -1, 1)  # (b, ch, time)
+    expected = librosa.istft(spectra, n_fft=n_fft, hop_length=hop_length, center=False)
+    n_out = min(got.shape[-1], expected.shape[-1])
+    # Every sample from n_fft on is covered by all n_fft / hop frames in both implementations.
+    interior = slice(n_fft, n_out - n_fft)
+    np.testing.assert_allclose(got[..., interior], expected[..., interior], atol=1e-5)
+    np.testing.assert_allclose(got[..., interior], signal[..., interior], atol=1e-5)
+    assert got.shape[-1] == (stft_input.shape[2] - 1) * hop_length + n_fft
+
+
+def test_inverse_stft_matches_kapre(waveforms):
+    kapre = pytest.importorskip("kapre")
+    spectra = np.swapaxes(librosa.stft(waveforms[:2, :2], n_fft=512, hop_length=128, center=False), -1, -2)
+    stft_input = np.moveaxis(spectra, 1, -1).astype(np.complex64)  # channels_last
+    kwargs = dict(n_fft=512, hop_length=128, input_data_format="channels_last", output_data_format="channels_last")
+    np.testing.assert_allclose(
+        np.asarray(InverseSTFT(**kwargs)(stft_input)), np.asarray(kapre.InverseSTFT(**kwargs)(stft_input)), atol=1e-5
+    )
+
+
+def _complex_samples(waveforms):
+    spectra = librosa.stft(waveforms[:2, :2], n_fft=256, hop_length=64, center=False)
+    spectra[..., 0, 0] = 0.0  # an exact zero
+    spectra[..., 1, 0] = -1.0  # on the negative real axis: angle pi
+    return spectra.astype(np.complex64)
+
+
+def test_magnitude_matches_numpy(waveforms):
+    spectra = _complex_samples(waveforms)
+    got = np.asarray(Magnitude()(spectra))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.abs(spectra), rtol=1e-6, atol=1e-6)
+
+
+def test_phase_matches_numpy_angle(waveforms):
+    spectra = _complex_samples(waveforms)
+    got = np.asarray(Phase()(spectra))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.angle(spectra), atol=1e-6)
+
+
+def test_complex128_gives_float64(waveforms):
+    spectra = _complex_samples(waveforms).astype(np.complex128)
+    assert np.asarray(Magnitude()(spectra)).dtype == np.float64
+    assert np.asarray(Phase()(spectra)).dtype == np.float64
+
+
+def test_layers_chain_in_sequential_with_symbolic_shapes():
+    model = keras.Sequential(
+        [
+            keras.Input((None, 2)),
+            STFT(n_fft=256, input_data_format="channels_last", output_data_format="channels_last"),
+            Magnitude(),
+        ]
+    )
+    assert model.output_shape == (None, None, 129, 2)
+    assert model(np.zeros((1, 1024, 2), np.float32)).shape == (1, 13, 129, 2)
+
+
+def test_top_level_reexports():
+    for name in kapre_like.time_frequency.__all__:
+        assert getattr(kapre_like, name) is getattr(kapre_like.time_frequency, name)
