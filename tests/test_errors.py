@@ -1,0 +1,111 @@
+"""Bad constructor arguments raise at construction with a message naming argument, value and what is allowed."""
+
+import numpy as np
+import pytest
+
+import kapre_like as kl
+
+from conftest import assert_says
+
+DATA_FORMAT_LAYERS = [
+    (kl.STFT, "input_data_format"),
+    (kl.STFT, "output_data_format"),
+    (kl.InverseSTFT, "input_data_format"),
+    (kl.InverseSTFT, "output_data_format"),
+    (kl.Delta, "data_format"),
+    (kl.ConcatenateFrequencyMap, "data_format"),
+    (lambda **kw: kl.ApplyFilterbank("mel", {"sample_rate": 16000, "n_freq": 257}, **kw), "data_format"),
+]
+
+
+@pytest.mark.parametrize("make, arg", DATA_FORMAT_LAYERS)
+def test_wrong_data_format_string(make, arg):
+    with pytest.raises(ValueError) as info:
+        make(**{arg: "channels_middle"})
+    assert_says(info, f"`{arg}`", "'channels_middle'", "'channels_first'", "'channels_last'", "'default'")
+
+
+@pytest.mark.parametrize("make, arg", DATA_FORMAT_LAYERS)
+def test_non_string_data_format(make, arg):
+    with pytest.raises(TypeError) as info:
+        make(**{arg: 1})
+    assert_says(info, f"`{arg}`", "must be a string", "got 1", "int")
+
+
+@pytest.mark.parametrize("layer, arg", [(kl.STFT, "window_name"), (kl.InverseSTFT, "forward_window_name")])
+def test_unknown_window_name(layer, arg):
+    with pytest.raises(NotImplementedError) as info:
+        layer(**{arg: "blackman_window"})
+    assert_says(info, "window_name", "'blackman_window'", "'hann_window'", "'hamming_window'")
+
+
+@pytest.mark.parametrize("layer", [kl.STFT, kl.InverseSTFT])
+def test_win_length_longer_than_n_fft(layer):
+    with pytest.raises(ValueError) as info:
+        layer(n_fft=512, win_length=1024)
+    assert_says(info, layer.__name__, "`win_length`", "<= `n_fft`", "win_length=1024", "n_fft=512")
+
+
+@pytest.mark.parametrize("layer", [kl.STFT, kl.InverseSTFT])
+@pytest.mark.parametrize("hop", [0, -128])
+def test_non_positive_hop(layer, hop):
+    with pytest.raises(ValueError) as info:
+        layer(n_fft=512, hop_length=hop)
+    assert_says(info, "`hop_length`", ">= 1", f"got {hop}")
+
+
+@pytest.mark.parametrize("layer", [kl.STFT, kl.InverseSTFT])
+@pytest.mark.parametrize("arg, value", [("n_fft", 512.0), ("hop_length", "128"), ("win_length", True)])
+def test_non_integer_lengths(layer, arg, value):
+    with pytest.raises(TypeError) as info:
+        layer(**{arg: value})
+    assert_says(info, f"`{arg}`", "integer", repr(value))
+
+
+@pytest.mark.parametrize("win_length", [4, 6])
+def test_delta_even_win_length(win_length):
+    with pytest.raises(ValueError) as info:
+        kl.Delta(win_length=win_length)
+    assert_says(info, "Delta", "`win_length`", "odd", f"got {win_length}")
+
+
+@pytest.mark.parametrize("win_length", [1, 2, -3])
+def test_delta_too_small_win_length(win_length):
+    with pytest.raises(ValueError) as info:
+        kl.Delta(win_length=win_length)
+    assert_says(info, "Delta", "`win_length`", ">= 3", f"got {win_length}")
+
+
+@pytest.mark.parametrize("mode", ["wrap", "edge", ""])
+def test_delta_unsupported_pad_mode(mode):
+    with pytest.raises(ValueError) as info:
+        kl.Delta(mode=mode)
+    assert_says(info, "Delta", "`mode`", repr(mode), "'symmetric'", "'reflect'", "'constant'")
+
+
+def test_apply_filterbank_unknown_type_and_kwargs():
+    with pytest.raises(ValueError) as info:
+        kl.ApplyFilterbank("bark", {"sample_rate": 16000, "n_freq": 257})
+    assert_says(info, "`type`", "'bark'", "'mel'", "'log'")
+    with pytest.raises(TypeError) as info:
+        kl.ApplyFilterbank("mel", {"sample_rate": 16000, "n_freq": 257, "n_bins": 3})
+    assert_says(info, "filterbank_kwargs", "n_bins")
+
+
+@pytest.mark.parametrize("arg", ["ref_value", "amin", "dynamic_range"])
+def test_magnitude_to_decibel_non_positive(arg):
+    with pytest.raises(ValueError) as info:
+        kl.MagnitudeToDecibel(**{arg: 0.0})
+    assert_says(info, f"`{arg}`", "> 0", "got 0.0")
+
+
+def test_magnitude_to_decibel_unknown_stype():
+    with pytest.raises(ValueError) as info:
+        kl.MagnitudeToDecibel(stype="amplitude")
+    assert_says(info, "`stype`", "'amplitude'", "'power'", "'magnitude'")
+
+
+def test_wrong_input_rank_is_reported_with_the_layer_name():
+    with pytest.raises(ValueError) as info:
+        kl.STFT(n_fft=256)(np.zeros((2, 1024), np.float32))
+    assert_says(info, "stft", "ndim=3", "ndim=2")
