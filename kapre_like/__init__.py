@@ -4,8 +4,16 @@ Replace ``kapre`` by ``kapre_like`` in your imports; names, arguments, defaults,
 shapes and dtypes are Kapre's. The DSP lives in :mod:`kapre_like.functional`.
 """
 
-from . import backend, filters, functional
+from . import backend, composed, filters, functional
 from ._version import KAPRE_API_VERSION, __version__
+from .composed import (
+    get_frequency_aware_conv2d,
+    get_log_frequency_spectrogram_layer,
+    get_melspectrogram_layer,
+    get_perfectly_reconstructing_stft_istft,
+    get_stft_mag_phase,
+    get_stft_magnitude_layer,
+)
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -24,6 +32,7 @@ __all__ = [
     "VERSION",
     "KAPRE_API_VERSION",
     "backend",
+    "composed",
     "filters",
     "functional",
     "STFT",
@@ -34,4 +43,10 @@ __all__ = [
     "ApplyFilterbank",
     "Delta",
     "ConcatenateFrequencyMap",
+    "get_stft_magnitude_layer",
+    "get_melspectrogram_layer",
+    "get_log_frequency_spectrogram_layer",
+    "get_perfectly_reconstructing_stft_istft",
+    "get_stft_mag_phase",
+    "get_frequency_aware_conv2d",
 ]

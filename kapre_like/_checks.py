@@ -28,6 +28,13 @@ class FilterbankRangeError(RuntimeError, ValueError):
     """
 
 
+class NotInvertibleError(RuntimeError, ValueError):
+    """STFT settings whose overlap-add inverse would divide by zero.
+
+    A ``RuntimeError`` as in Kapre, and a ``ValueError`` since it is a bad argument.
+    """
+
+
 def _prefix(owner):
     return f"{owner}: " if owner else ""
 

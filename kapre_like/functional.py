@@ -93,6 +93,12 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
+def _window_values(window_fn, length):
+    """The window as a float64 NumPy array, computed eagerly even inside a traced function."""
+    with tf.init_scope():
+        return np.asarray(window_fn(length, dtype=tf.float64))
+
+
 def inverse_stft_window(win_length, hop_length, window_fn=tf.signal.hann_window, dtype=tf.float32):
     """Synthesis window that makes :func:`inverse_stft` invert :func:`stft`.
 
@@ -100,12 +106,21 @@ def inverse_stft_window(win_length, hop_length, window_fn=tf.signal.hann_window,
     ``hop_length`` (the least-squares synthesis window of Griffin and Lim). Same values
     as ``tf.signal.inverse_stft_window_fn``.
     """
-    window = np.asarray(window_fn(win_length, dtype=tf.float64))
+    window = _window_values(window_fn, win_length)
+    return tf.constant(window / overlapped_window_power(win_length, hop_length, window_fn), dtype=dtype)
+
+
+def overlapped_window_power(win_length, hop_length, window_fn=tf.signal.hann_window):
+    """Sum of the squared window and its copies shifted by multiples of ``hop_length``.
+
+    Returned over one frame (``win_length`` values, float64). Overlap-add inversion divides
+    by it, so it must have no zeros for the STFT to be invertible.
+    """
+    window = _window_values(window_fn, win_length)
     n_overlaps = -(-win_length // hop_length)
     squared = np.zeros(n_overlaps * hop_length)
     squared[:win_length] = window**2
-    denominator = np.tile(squared.reshape(n_overlaps, hop_length).sum(axis=0), n_overlaps)[:win_length]
-    return tf.constant(window / denominator, dtype=dtype)
+    return np.tile(squared.reshape(n_overlaps, hop_length).sum(axis=0), n_overlaps)[:win_length]
 
 
 def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window):

@@ -108,9 +108,10 @@ class STFT(keras.layers.Layer):
         window_name (str or None): analysis window, one of ``'hann_window'`` (the
             default, periodic), ``'hamming_window'``, ``'kaiser_window'``,
             ``'kaiser_bessel_derived_window'``, ``'vorbis_window'``.
-        pad_begin (bool): prepend ``n_fft - hop_length`` zeros (Kapre's amount; this is
-            ``win_length - hop_length`` for the default ``win_length``) so that the first
-            samples are covered by as many frames as the rest. Defaults to False.
+        pad_begin (bool): prepend ``win_length - hop_length`` zeros so that the first
+            samples are covered by as many frames as the rest, as Kapre documents. (Kapre's
+            code prepends ``n_fft - hop_length``; the two agree for the default
+            ``win_length``.) Defaults to False.
         pad_end (bool): zero-pad the end so that every sample lies in a frame; then there
             are ``ceil(time / hop_length)`` frames. Defaults to False.
         input_data_format (str): ``'channels_last'`` for ``(batch, time, channels)``,
@@ -173,7 +174,7 @@ class STFT(keras.layers.Layer):
 
     @property
     def _pad_begin_length(self):
-        return self.n_fft - self.hop_length if self.pad_begin else 0
+        return self.win_length - self.hop_length if self.pad_begin else 0
 
     def call(self, inputs):
         waveforms = _swap_waveform_layout(inputs, self.input_data_format)

@@ -1,0 +1,481 @@
+"""Ready-made sub-models chained from the time-frequency layers (Kapre's ``kapre.composed``).
+
+Each factory returns a ``keras.Sequential`` (or a functional ``keras.Model``, or a pair of
+layers) that can be the first block of your model. Unlike Kapre's, these sub-models save
+and load with ``.keras`` and export with ``model.export()`` to a SavedModel::
+
+    melgram = get_melspectrogram_layer(input_shape=(44100, 1), return_decibel=True,
+                                       input_data_format='channels_last',
+                                       output_data_format='channels_last')
+    model = keras.Sequential([melgram, keras.layers.Conv2D(16, 3), ...])
+    model.save('model.keras')                 # keras.models.load_model('model.keras')
+    model.export('saved_model')               # tf.saved_model.load / keras.layers.TFSMLayer
+
+Importing :mod:`kapre_like` registers every layer, so loading needs no ``custom_objects``.
+"""
+
+import warnings
+
+import keras
+
+from ._checks import CHANNELS_FIRST, NotInvertibleError, check_data_format, check_int, resolve_data_format
+from .functional import overlapped_window_power, window_function
+from .time_frequency import (
+    STFT,
+    ApplyFilterbank,
+    ConcatenateFrequencyMap,
+    InverseSTFT,
+    Magnitude,
+    MagnitudeToDecibel,
+    Phase,
+)
+
+__all__ = [
+    "get_stft_magnitude_layer",
+    "get_melspectrogram_layer",
+    "get_log_frequency_spectrogram_layer",
+    "get_perfectly_reconstructing_stft_istft",
+    "get_stft_mag_phase",
+    "get_frequency_aware_conv2d",
+]
+
+
+def _check_formats(owner, input_data_format, output_data_format):
+    check_data_format(input_data_format, "input_data_format", owner)
+    check_data_format(output_data_format, "output_data_format", owner)
+
+
+def _magnitude_sequential(input_shape, stft, tail_layers, name):
+    """``Sequential([Input?, stft, Magnitude, *tail_layers])``."""
+    head = [] if input_shape is None else [keras.Input(shape=tuple(input_shape))]
+    return keras.Sequential(head + [stft, Magnitude()] + tail_layers, name=name)
+
+
+def _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
+    if not return_decibel:
+        return []
+    return [MagnitudeToDecibel(ref_value=db_ref_value, amin=db_amin, dynamic_range=db_dynamic_range)]
+
+
+def get_stft_magnitude_layer(
+    input_shape=None,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    pad_begin=False,
+    pad_end=False,
+    return_decibel=False,
+    db_amin=1e-5,
+    db_ref_value=1.0,
+    db_dynamic_range=80.0,
+    input_data_format="default",
+    output_data_format="default",
+    name="stft_magnitude",
+):
+    """STFT magnitude (optionally in decibels): ``Sequential`` of STFT, Magnitude[, MagnitudeToDecibel].
+
+    Args:
+        input_shape (tuple or None): shape of one waveform, e.g. ``(44100, 1)``; needed only
+            when this is the first layer of a ``Sequential`` that has no ``keras.Input``.
+        n_fft (int): FFT size. Defaults to 2048.
+        win_length (int or None): window length in samples. Defaults to ``n_fft``.
+        hop_length (int or None): hop in samples. Defaults to ``win_length // 4``.
+        window_name (str or None): window (see :class:`~kapre_like.time_frequency.STFT`).
+            Defaults to ``'hann_window'``.
+        pad_begin (bool): prepend ``win_length - hop_length`` zeros. Defaults to False.
+        pad_end (bool): zero-pad the end so that every sample is in a frame. Defaults to False.
+        return_decibel (bool): apply :class:`~kapre_like.time_frequency.MagnitudeToDecibel`
+            (Kapre's ``10 * log10`` of the magnitude). Defaults to False.
+        db_amin (float): noise floor of the decibel scaling. Defaults to 1e-5.
+        db_ref_value (float): value that becomes 0 dB. Defaults to 1.0.
+        db_dynamic_range (float): dB kept below each item's maximum. Defaults to 80.
+        input_data_format (str): ``'channels_last'`` (``(batch, time, ch)``),
+            ``'channels_first'`` (``(batch, ch, time)``) or ``'default'``.
+        output_data_format (str): ``'channels_last'`` (``(batch, time, freq, ch)``),
+            ``'channels_first'`` (``(batch, ch, time, freq)``) or ``'default'``.
+        name (str): name of the returned model. Defaults to ``'stft_magnitude'``.
+
+    Returns:
+        keras.Sequential: float output with ``n_fft // 2 + 1`` frequency bins.
+
+    Example:
+        >>> stft_mag = get_stft_magnitude_layer(input_shape=(2048, 1), n_fft=1024, return_decibel=True,
+        ...     input_data_format='channels_last', output_data_format='channels_first')
+        >>> stft_mag.output_shape
+        (None, 1, 5, 513)
+    """
+    _check_formats("get_stft_magnitude_layer", input_data_format, output_data_format)
+    stft = STFT(
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=window_name,
+        pad_begin=pad_begin,
+        pad_end=pad_end,
+        input_data_format=input_data_format,
+        output_data_format=output_data_format,
+    )
+    tail = _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
+    return _magnitude_sequential(input_shape, stft, tail, name)
+
+
+def get_melspectrogram_layer(
+    input_shape=None,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    pad_begin=False,
+    pad_end=False,
+    sample_rate=22050,
+    n_mels=128,
+    mel_f_min=0.0,
+    mel_f_max=None,
+    mel_htk=False,
+    mel_norm="slaney",
+    return_decibel=False,
+    db_amin=1e-5,
+    db_ref_value=1.0,
+    db_dynamic_range=80.0,
+    input_data_format="default",
+    output_data_format="default",
+    name="melspectrogram",
+):
+    """Mel spectrogram: ``Sequential`` of STFT, Magnitude, ApplyFilterbank('mel')[, MagnitudeToDecibel].
+
+    The mel filterbank is applied to magnitudes (``librosa.feature.melspectrogram(power=1.0)``).
+
+    Args:
+        input_shape, n_fft, win_length, hop_length, window_name, pad_begin, pad_end:
+            as in :func:`get_stft_magnitude_layer`.
+        sample_rate (int): sample rate of the input audio, in Hz. Defaults to 22050.
+        n_mels (int): number of mel bands. Defaults to 128.
+        mel_f_min (float): lowest frequency of the filterbank, in Hz. Defaults to 0.
+        mel_f_max (float or None): highest frequency, in Hz. Defaults to ``sample_rate / 2``.
+        mel_htk (bool): use the HTK mel formula. Defaults to False (Slaney).
+        mel_norm (None, 'slaney' or number): triangle normalisation. Defaults to 'slaney'.
+        return_decibel, db_amin, db_ref_value, db_dynamic_range: as in
+            :func:`get_stft_magnitude_layer`.
+        input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
+        name (str): name of the returned model. Defaults to ``'melspectrogram'``.
+
+    Returns:
+        keras.Sequential: output ``(batch, time, n_mels, ch)`` or ``(batch, ch, time, n_mels)``.
+
+    Example:
+        >>> melgram = get_melspectrogram_layer(input_shape=(2, 2048), n_fft=1024, return_decibel=True,
+        ...     n_mels=96, input_data_format='channels_first', output_data_format='channels_last')
+        >>> melgram.output_shape
+        (None, 5, 96, 2)
+    """
+    _check_formats("get_melspectrogram_layer", input_data_format, output_data_format)
+    check_int(n_fft, "n_fft", "get_melspectrogram_layer")
+    stft = STFT(
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=window_name,
+        pad_begin=pad_begin,
+        pad_end=pad_end,
+        input_data_format=input_data_format,
+        output_data_format=output_data_format,
+    )
+    mel = ApplyFilterbank(
+        type="mel",
+        filterbank_kwargs={
+            "sample_rate": sample_rate,
+            "n_freq": n_fft // 2 + 1,
+            "n_mels": n_mels,
+            "f_min": mel_f_min,
+            "f_max": mel_f_max,
+            "htk": mel_htk,
+            "norm": mel_norm,
+        },
+        data_format=output_data_format,
+    )
+    tail = [mel] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
+    return _magnitude_sequential(input_shape, stft, tail, name)
+
+
+def get_log_frequency_spectrogram_layer(
+    input_shape=None,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    pad_begin=False,
+    pad_end=False,
+    sample_rate=22050,
+    log_n_bins=84,
+    log_f_min=None,
+    log_bins_per_octave=12,
+    log_spread=0.125,
+    return_decibel=False,
+    db_amin=1e-5,
+    db_ref_value=1.0,
+    db_dynamic_range=80.0,
+    input_data_format="default",
+    output_data_format="default",
+    name="log_frequency_spectrogram",
+):
+    """Log-frequency spectrogram: STFT, Magnitude, ApplyFilterbank('log')[, MagnitudeToDecibel].
+
+    Args:
+        input_shape, n_fft, win_length, hop_length, window_name, pad_begin, pad_end:
+            as in :func:`get_stft_magnitude_layer`.
+        sample_rate (int): sample rate of the input audio, in Hz. Defaults to 22050.
+        log_n_bins (int): number of log-frequency bins. Defaults to 84 (7 octaves).
+        log_f_min (float or None): centre of the lowest bin, in Hz. Defaults to C1 (32.70 Hz).
+        log_bins_per_octave (int): bins per octave. Defaults to 12.
+        log_spread (float): filter width as a fraction of a bin. Defaults to 0.125.
+        return_decibel, db_amin, db_ref_value, db_dynamic_range: as in
+            :func:`get_stft_magnitude_layer`.
+        input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
+        name (str): name of the returned model. Defaults to ``'log_frequency_spectrogram'``.
+
+    Returns:
+        keras.Sequential: output ``(batch, time, log_n_bins, ch)`` or ``(batch, ch, time, log_n_bins)``.
+
+    Raises:
+        RuntimeError: (also a ``ValueError``) when the top bin,
+            ``log_f_min * 2 ** (log_n_bins / log_bins_per_octave)``, is above ``sample_rate // 2``.
+
+    Example:
+        >>> loggram = get_log_frequency_spectrogram_layer(input_shape=(2048, 2), n_fft=1024,
+        ...     return_decibel=True, input_data_format='channels_last', output_data_format='channels_last')
+        >>> loggram.output_shape
+        (None, 5, 84, 2)
+    """
+    _check_formats("get_log_frequency_spectrogram_layer", input_data_format, output_data_format)
+    check_int(n_fft, "n_fft", "get_log_frequency_spectrogram_layer")
+    stft = STFT(
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=window_name,
+        pad_begin=pad_begin,
+        pad_end=pad_end,
+        input_data_format=input_data_format,
+        output_data_format=output_data_format,
+    )
+    log_filterbank = ApplyFilterbank(
+        type="log",
+        filterbank_kwargs={
+            "sample_rate": sample_rate,
+            "n_freq": n_fft // 2 + 1,
+            "n_bins": log_n_bins,
+            "bins_per_octave": log_bins_per_octave,
+            "f_min": log_f_min,
+            "spread": log_spread,
+        },
+        data_format=output_data_format,
+    )
+    tail = [log_filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
+    return _magnitude_sequential(input_shape, stft, tail, name)
+
+
+def _layer_with_input_shape(layer_class, input_shape, **kwargs):
+    """Kapre's way to make a bare layer the first of a Sequential: its ``input_shape`` kwarg."""
+    if input_shape is None:
+        return layer_class(**kwargs)
+    with warnings.catch_warnings():  # Keras 3 prefers keras.Input, but a pair of layers has no model
+        warnings.filterwarnings("ignore", message="Do not pass an `input_shape`", category=UserWarning)
+        return layer_class(input_shape=tuple(input_shape), **kwargs)
+
+
+def get_perfectly_reconstructing_stft_istft(
+    stft_input_shape=None,
+    istft_input_shape=None,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    forward_window_name=None,
+    waveform_data_format="default",
+    stft_data_format="default",
+    stft_name="stft",
+    istft_name="istft",
+):
+    """An STFT layer and an InverseSTFT layer that invert each other exactly.
+
+    The STFT pads ``win_length - hop_length`` zeros at the start and pads the end, so every
+    input sample is covered by the same number of frames. For ``x -> STFT -> InverseSTFT -> y``,
+    ``y`` is longer than ``x``; ``y[trim : trim + len(x)]`` with ``trim = win_length - hop_length``
+    (along the time axis) equals ``x`` to float32 precision.
+
+    Args:
+        stft_input_shape (tuple or None): shape of one waveform; set it when the STFT layer is
+            the first layer of a ``Sequential``.
+        istft_input_shape (tuple or None): shape of one STFT; set it when the inverse STFT layer
+            is the first layer of a ``Sequential``.
+        n_fft (int): FFT size. Defaults to 2048.
+        win_length (int or None): window length in samples. Defaults to ``n_fft``.
+        hop_length (int or None): hop in samples. Defaults to ``win_length // 4``.
+        forward_window_name (str or None): analysis window. Defaults to ``'hann_window'``.
+        waveform_data_format (str): ``'channels_last'`` (``(batch, time, ch)``),
+            ``'channels_first'`` (``(batch, ch, time)``) or ``'default'``.
+        stft_data_format (str): ``'channels_last'`` (``(batch, time, freq, ch)``),
+            ``'channels_first'`` (``(batch, ch, time, freq)``) or ``'default'``.
+        stft_name (str): name of the STFT layer. Defaults to ``'stft'``.
+        istft_name (str): name of the inverse STFT layer. Defaults to ``'istft'``.
+
+    Returns:
+        tuple: ``(STFT, InverseSTFT)`` layers.
+
+    Raises:
+        RuntimeError: (also a ``ValueError``) when the window and hop leave samples that no
+            frame weights (e.g. a Hann window with ``hop_length == win_length``), so no
+            overlap-add inverse exists.
+
+    Example:
+        >>> stft, istft = get_perfectly_reconstructing_stft_istft(stft_input_shape=(2048, 2), n_fft=512,
+        ...     waveform_data_format='channels_last', stft_data_format='channels_last')
+        >>> model = keras.Sequential([stft, istft])   # put a U-Net between them
+        >>> model.output_shape
+        (None, 2816, 2)
+    """
+    owner = "get_perfectly_reconstructing_stft_istft"
+    check_data_format(waveform_data_format, "waveform_data_format", owner)
+    check_data_format(stft_data_format, "stft_data_format", owner)
+    check_int(n_fft, "n_fft", owner)
+    win_length = n_fft if win_length is None else win_length
+    check_int(win_length, "win_length", owner)
+    hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
+    check_int(hop_length, "hop_length", owner)
+    window_fn = window_function(forward_window_name)
+    if win_length <= n_fft:  # larger windows are rejected by the layers with their own message
+        coverage = overlapped_window_power(win_length, hop_length, window_fn)
+        if coverage.min() < 1e-8 * coverage.max():
+            raise NotInvertibleError(
+                f"{owner}: with `forward_window_name`={forward_window_name!r}, win_length={win_length} and "
+                f"hop_length={hop_length}, some samples get (almost) zero weight from every frame, so the "
+                f"STFT cannot be inverted; use a hop_length of at most win_length // 2 (got {hop_length})."
+            )
+
+    stft = _layer_with_input_shape(
+        STFT,
+        stft_input_shape,
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=forward_window_name,
+        pad_begin=True,
+        pad_end=True,
+        input_data_format=waveform_data_format,
+        output_data_format=stft_data_format,
+        name=stft_name,
+    )
+    istft = _layer_with_input_shape(
+        InverseSTFT,
+        istft_input_shape,
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        forward_window_name=forward_window_name,
+        input_data_format=stft_data_format,
+        output_data_format=waveform_data_format,
+        name=istft_name,
+    )
+    return stft, istft
+
+
+def get_stft_mag_phase(
+    input_shape,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    pad_begin=False,
+    pad_end=False,
+    return_decibel=False,
+    db_amin=1e-5,
+    db_ref_value=1.0,
+    db_dynamic_range=80.0,
+    input_data_format="default",
+    output_data_format="default",
+    name="stft_mag_phase",
+):
+    """Magnitude and phase of the STFT stacked on the channel axis: a functional ``keras.Model``.
+
+    For ``ch`` input channels the output has ``2 * ch`` channels: the ``ch`` magnitudes
+    (in decibels with ``return_decibel``) then the ``ch`` phases (radians).
+
+    Args:
+        input_shape (tuple): shape of one waveform, e.g. ``(44100, 2)`` (required: the model is
+            functional).
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin,
+            db_ref_value, db_dynamic_range, input_data_format, output_data_format: as in
+            :func:`get_stft_magnitude_layer`.
+        name (str): name of the returned model. Defaults to ``'stft_mag_phase'``.
+
+    Returns:
+        keras.Model: float output ``(batch, time, freq, 2 * ch)`` or ``(batch, 2 * ch, time, freq)``.
+
+    Example:
+        >>> mag_phase = get_stft_mag_phase(input_shape=(2048, 3), return_decibel=True, n_fft=1024,
+        ...     input_data_format='channels_last', output_data_format='channels_last')
+        >>> mag_phase.output_shape
+        (None, 5, 513, 6)
+    """
+    _check_formats("get_stft_mag_phase", input_data_format, output_data_format)
+    if input_shape is None:
+        raise ValueError("get_stft_mag_phase: `input_shape` is required (the model is functional); got None.")
+    stft = STFT(
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=window_name,
+        pad_begin=pad_begin,
+        pad_end=pad_end,
+        input_data_format=input_data_format,
+        output_data_format=output_data_format,
+    )
+    waveforms = keras.Input(shape=tuple(input_shape))
+    stfts = stft(waveforms)
+    magnitudes = Magnitude()(stfts)
+    for layer in _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
+        magnitudes = layer(magnitudes)
+    phases = Phase()(stfts)
+    channel_axis = 1 if resolve_data_format(output_data_format) == CHANNELS_FIRST else 3
+    outputs = keras.layers.Concatenate(axis=channel_axis)([magnitudes, phases])
+    return keras.Model(inputs=waveforms, outputs=outputs, name=name)
+
+
+def get_frequency_aware_conv2d(data_format="default", freq_aware_name="frequency_aware_conv2d", *args, **kwargs):
+    """Frequency-aware 2-D convolution: ``Sequential`` of ConcatenateFrequencyMap and Conv2D.
+
+    The convolution sees each bin's normalised frequency as an extra input channel
+    (Koutini, Eghbal-zadeh and Widmer, DCASE 2019).
+
+    Args:
+        data_format (str): ``'channels_last'``, ``'channels_first'`` or ``'default'``, for
+            both layers.
+        freq_aware_name (str): name of the returned model. Defaults to
+            ``'frequency_aware_conv2d'``.
+        *args: positional arguments of ``keras.layers.Conv2D`` (``filters``, ``kernel_size``, ...).
+        **kwargs: keyword arguments of ``keras.layers.Conv2D``.
+
+    Returns:
+        keras.Sequential: the two layers.
+
+    Raises:
+        ValueError: ``groups > 1`` (only the last group would see the frequency map).
+
+    Example:
+        >>> conv = get_frequency_aware_conv2d('channels_last', 'fa_conv', 8, (3, 3), padding='same')
+        >>> tuple(conv(keras.ops.zeros((1, 10, 64, 1))).shape)
+        (1, 10, 64, 8)
+    """
+    check_data_format(data_format, "data_format", "get_frequency_aware_conv2d")
+    groups = kwargs.get("groups", args[7] if len(args) > 7 else 1)
+    if groups is not None and groups > 1:
+        raise ValueError(
+            f"get_frequency_aware_conv2d: `groups` must be 1 (got {groups}): with grouped convolution only "
+            "the last group would see the frequency map."
+        )
+    if data_format != "default":
+        kwargs["data_format"] = data_format
+    return keras.Sequential(
+        [ConcatenateFrequencyMap(data_format=data_format), keras.layers.Conv2D(*args, **kwargs)],
+        name=freq_aware_name,
+    )
