@@ -43,5 +43,6 @@ def test_example_runs(script, tmp_path):
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", script)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "KAPRE_LIKE_EXAMPLES_FAST": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

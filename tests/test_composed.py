@@ -240,3 +240,15 @@ def test_save_load_and_export(tmp_path, waveforms, name):
     np.testing.assert_allclose(np.asarray(reloaded.serve(tf.constant(x))), expected, atol=1e-5)
     tfsm = keras.layers.TFSMLayer(export_dir, call_endpoint="serve")
     np.testing.assert_allclose(np.asarray(tfsm(x)), expected, atol=1e-5)
+
+
+def test_pair_signature_is_seed_003s():
+    """Seed 003 (Kapre's composed reference) gives this signature; Kapre 0.4.1's wheel differs."""
+    import inspect
+
+    parameters = inspect.signature(get_perfectly_reconstructing_stft_istft).parameters
+    assert {name: p.default for name, p in parameters.items()} == {
+        "stft_input_shape": None, "istft_input_shape": None, "n_fft": 2048, "win_length": None, "hop_length": None,
+        "forward_window_name": None, "waveform_data_format": "default", "stft_data_format": "default",
+        "stft_name": "stft", "istft_name": "istft",
+    }

@@ -53,6 +53,16 @@ def test_backend_signatures(name):
     assert ours == theirs
 
 
+COMPOSED = ["get_stft_magnitude_layer", "get_melspectrogram_layer", "get_log_frequency_spectrogram_layer",
+            "get_stft_mag_phase", "get_frequency_aware_conv2d"]
+
+
+@pytest.mark.parametrize("name", COMPOSED)
+def test_composed_signatures(name):
+    assert _parameters(getattr(kapre_like.composed, name)) == _parameters(getattr(kapre.composed, name))
+    assert list(_parameters(getattr(kapre_like, name))) == list(_parameters(getattr(kapre.composed, name)))
+
+
 def test_backend_constants():
     for name in ("_CH_FIRST_STR", "_CH_LAST_STR", "_CH_DEFAULT_STR"):
         assert getattr(kapre_like.backend, name) == getattr(kapre.backend, name)
