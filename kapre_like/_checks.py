@@ -97,16 +97,22 @@ def check_choice(value, arg_name, choices, owner=None, case_sensitive=True):
         )
 
 
-def check_stft_lengths(n_fft, win_length, hop_length, owner):
-    """Validate STFT sizes, with ``win_length`` and ``hop_length`` already resolved."""
+def resolve_stft_lengths(n_fft, win_length, hop_length, owner):
+    """Validate STFT sizes and fill in Kapre's defaults; return ``(win_length, hop_length)``.
+
+    ``win_length`` defaults to ``n_fft`` and ``hop_length`` to ``win_length // 4``.
+    """
     check_int(n_fft, "n_fft", owner)
+    win_length = n_fft if win_length is None else win_length
     check_int(win_length, "win_length", owner)
+    hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
     check_int(hop_length, "hop_length", owner)
     if win_length > n_fft:
         raise ValueError(
             f"{owner}: `win_length` must be <= `n_fft` (a frame is zero-padded up to n_fft "
             f"before the FFT, never cut); got win_length={win_length}, n_fft={n_fft}."
         )
+    return win_length, hop_length
 
 
 def resolve_data_format(value):

@@ -52,17 +52,15 @@ def _frontend(n_samples, sample_rate, n_fft, hop_length, n_mels):
 
 
 def _round_trip_error(signal, n_fft, hop_length):
-    """Max abs error and SNR (dB) of STFT -> inverse STFT with begin/end padding, trimmed."""
-    from .time_frequency import STFT, InverseSTFT
+    """Max abs error and SNR (dB) of the perfectly reconstructing STFT -> inverse STFT pair."""
+    from .composed import get_perfectly_reconstructing_stft_istft
 
-    layout = dict(input_data_format="channels_last", output_data_format="channels_last")
-    stft = STFT(n_fft=n_fft, hop_length=hop_length, pad_begin=True, pad_end=True, **layout)
-    istft = InverseSTFT(n_fft=n_fft, hop_length=hop_length, **layout)
-    x = signal[None, :, None]
-    y = np.asarray(istft(stft(x)))[0, :, 0]
-    trim = n_fft - hop_length
-    y = y[trim : trim + len(signal)]
-    error = y - signal
+    stft, istft = get_perfectly_reconstructing_stft_istft(
+        n_fft=n_fft, hop_length=hop_length, waveform_data_format="channels_last", stft_data_format="channels_last"
+    )
+    y = np.asarray(istft(stft(signal[None, :, None])))[0, :, 0]
+    trim = n_fft - hop_length  # win_length - hop_length
+    error = y[trim : trim + len(signal)] - signal
     snr = 10 * np.log10(np.sum(signal**2) / max(np.sum(error**2), 1e-30))
     return float(np.max(np.abs(error))), float(snr)
 

@@ -18,7 +18,14 @@ import warnings
 
 import keras
 
-from ._checks import CHANNELS_FIRST, NotInvertibleError, check_data_format, check_int, resolve_data_format
+from ._checks import (
+    CHANNELS_FIRST,
+    NotInvertibleError,
+    check_data_format,
+    check_int,
+    resolve_data_format,
+    resolve_stft_lengths,
+)
 from .functional import overlapped_window_power, window_function
 from .time_frequency import (
     STFT,
@@ -43,6 +50,20 @@ __all__ = [
 def _check_formats(owner, input_data_format, output_data_format):
     check_data_format(input_data_format, "input_data_format", owner)
     check_data_format(output_data_format, "output_data_format", owner)
+
+
+def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format,
+                   output_data_format):
+    return STFT(
+        n_fft=n_fft,
+        win_length=win_length,
+        hop_length=hop_length,
+        window_name=window_name,
+        pad_begin=pad_begin,
+        pad_end=pad_end,
+        input_data_format=input_data_format,
+        output_data_format=output_data_format,
+    )
 
 
 def _magnitude_sequential(input_shape, stft, tail_layers, name):
@@ -106,15 +127,8 @@ def get_stft_magnitude_layer(
         (None, 1, 5, 513)
     """
     _check_formats("get_stft_magnitude_layer", input_data_format, output_data_format)
-    stft = STFT(
-        n_fft=n_fft,
-        win_length=win_length,
-        hop_length=hop_length,
-        window_name=window_name,
-        pad_begin=pad_begin,
-        pad_end=pad_end,
-        input_data_format=input_data_format,
-        output_data_format=output_data_format,
+    stft = _analysis_stft(
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
     tail = _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
     return _magnitude_sequential(input_shape, stft, tail, name)
@@ -171,15 +185,8 @@ def get_melspectrogram_layer(
     """
     _check_formats("get_melspectrogram_layer", input_data_format, output_data_format)
     check_int(n_fft, "n_fft", "get_melspectrogram_layer")
-    stft = STFT(
-        n_fft=n_fft,
-        win_length=win_length,
-        hop_length=hop_length,
-        window_name=window_name,
-        pad_begin=pad_begin,
-        pad_end=pad_end,
-        input_data_format=input_data_format,
-        output_data_format=output_data_format,
+    stft = _analysis_stft(
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
     mel = ApplyFilterbank(
         type="mel",
@@ -249,15 +256,8 @@ def get_log_frequency_spectrogram_layer(
     """
     _check_formats("get_log_frequency_spectrogram_layer", input_data_format, output_data_format)
     check_int(n_fft, "n_fft", "get_log_frequency_spectrogram_layer")
-    stft = STFT(
-        n_fft=n_fft,
-        win_length=win_length,
-        hop_length=hop_length,
-        window_name=window_name,
-        pad_begin=pad_begin,
-        pad_end=pad_end,
-        input_data_format=input_data_format,
-        output_data_format=output_data_format,
+    stft = _analysis_stft(
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
     log_filterbank = ApplyFilterbank(
         type="log",
@@ -337,20 +337,14 @@ def get_perfectly_reconstructing_stft_istft(
     owner = "get_perfectly_reconstructing_stft_istft"
     check_data_format(waveform_data_format, "waveform_data_format", owner)
     check_data_format(stft_data_format, "stft_data_format", owner)
-    check_int(n_fft, "n_fft", owner)
-    win_length = n_fft if win_length is None else win_length
-    check_int(win_length, "win_length", owner)
-    hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
-    check_int(hop_length, "hop_length", owner)
-    window_fn = window_function(forward_window_name)
-    if win_length <= n_fft:  # larger windows are rejected by the layers with their own message
-        coverage = overlapped_window_power(win_length, hop_length, window_fn)
-        if coverage.min() < 1e-8 * coverage.max():
-            raise NotInvertibleError(
-                f"{owner}: with `forward_window_name`={forward_window_name!r}, win_length={win_length} and "
-                f"hop_length={hop_length}, some samples get (almost) zero weight from every frame, so the "
-                f"STFT cannot be inverted; use a hop_length of at most win_length // 2 (got {hop_length})."
-            )
+    win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
+    coverage = overlapped_window_power(win_length, hop_length, window_function(forward_window_name))
+    if coverage.min() < 1e-8 * coverage.max():
+        raise NotInvertibleError(
+            f"{owner}: with `forward_window_name`={forward_window_name!r}, win_length={win_length} and "
+            f"hop_length={hop_length}, some samples get (almost) zero weight from every frame, so the "
+            f"STFT cannot be inverted; use a hop_length of at most win_length // 2 (got {hop_length})."
+        )
 
     stft = _layer_with_input_shape(
         STFT,
@@ -420,15 +414,8 @@ def get_stft_mag_phase(
     _check_formats("get_stft_mag_phase", input_data_format, output_data_format)
     if input_shape is None:
         raise ValueError("get_stft_mag_phase: `input_shape` is required (the model is functional); got None.")
-    stft = STFT(
-        n_fft=n_fft,
-        win_length=win_length,
-        hop_length=hop_length,
-        window_name=window_name,
-        pad_begin=pad_begin,
-        pad_end=pad_end,
-        input_data_format=input_data_format,
-        output_data_format=output_data_format,
+    stft = _analysis_stft(
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
     waveforms = keras.Input(shape=tuple(input_shape))
     stfts = stft(waveforms)

@@ -21,8 +21,8 @@ from ._checks import (
     check_data_format,
     check_int,
     check_number,
-    check_stft_lengths,
     resolve_data_format,
+    resolve_stft_lengths,
 )
 
 __all__ = [
@@ -153,11 +153,7 @@ class STFT(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         _check_formats("STFT", input_data_format=input_data_format, output_data_format=output_data_format)
-        check_int(n_fft, "n_fft", "STFT")
-        win_length = n_fft if win_length is None else win_length
-        check_int(win_length, "win_length", "STFT")
-        hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
-        check_stft_lengths(n_fft, win_length, hop_length, "STFT")
+        win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "STFT")
         self.window_fn = functional.window_function(window_name)
 
         self.n_fft = n_fft
@@ -264,11 +260,7 @@ class InverseSTFT(keras.layers.Layer):
         _check_formats(
             "InverseSTFT", input_data_format=input_data_format, output_data_format=output_data_format
         )
-        check_int(n_fft, "n_fft", "InverseSTFT")
-        win_length = n_fft if win_length is None else win_length
-        check_int(win_length, "win_length", "InverseSTFT")
-        hop_length = max(win_length // 4, 1) if hop_length is None else hop_length
-        check_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
+        win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
         self.window_fn = functional.window_function(forward_window_name)
 
         self.n_fft = n_fft
