@@ -57,6 +57,12 @@ def check_data_format(value, arg_name="data_format", owner=None):
         )
 
 
+def check_data_formats(owner, **formats):
+    """:func:`check_data_format` for each ``arg_name=value`` pair."""
+    for arg_name, value in formats.items():
+        check_data_format(value, arg_name, owner)
+
+
 def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
     """Raise unless ``value`` is an integer (not a bool) >= ``minimum`` (or None if allowed)."""
     if value is None and allow_none:

@@ -22,6 +22,7 @@ from ._checks import (
     CHANNELS_FIRST,
     NotInvertibleError,
     check_data_format,
+    check_data_formats,
     check_int,
     resolve_data_format,
     resolve_stft_lengths,
@@ -45,11 +46,6 @@ __all__ = [
     "get_stft_mag_phase",
     "get_frequency_aware_conv2d",
 ]
-
-
-def _check_formats(owner, input_data_format, output_data_format):
-    check_data_format(input_data_format, "input_data_format", owner)
-    check_data_format(output_data_format, "output_data_format", owner)
 
 
 def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format,
@@ -126,7 +122,9 @@ def get_stft_magnitude_layer(
         >>> stft_mag.output_shape
         (None, 1, 5, 513)
     """
-    _check_formats("get_stft_magnitude_layer", input_data_format, output_data_format)
+    check_data_formats(
+        "get_stft_magnitude_layer", input_data_format=input_data_format, output_data_format=output_data_format
+    )
     stft = _analysis_stft(
         n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
@@ -183,7 +181,9 @@ def get_melspectrogram_layer(
         >>> melgram.output_shape
         (None, 5, 96, 2)
     """
-    _check_formats("get_melspectrogram_layer", input_data_format, output_data_format)
+    check_data_formats(
+        "get_melspectrogram_layer", input_data_format=input_data_format, output_data_format=output_data_format
+    )
     check_int(n_fft, "n_fft", "get_melspectrogram_layer")
     stft = _analysis_stft(
         n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
@@ -254,7 +254,9 @@ def get_log_frequency_spectrogram_layer(
         >>> loggram.output_shape
         (None, 5, 84, 2)
     """
-    _check_formats("get_log_frequency_spectrogram_layer", input_data_format, output_data_format)
+    check_data_formats(
+        "get_log_frequency_spectrogram_layer", input_data_format=input_data_format, output_data_format=output_data_format
+    )
     check_int(n_fft, "n_fft", "get_log_frequency_spectrogram_layer")
     stft = _analysis_stft(
         n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
@@ -335,8 +337,7 @@ def get_perfectly_reconstructing_stft_istft(
         (None, 2816, 2)
     """
     owner = "get_perfectly_reconstructing_stft_istft"
-    check_data_format(waveform_data_format, "waveform_data_format", owner)
-    check_data_format(stft_data_format, "stft_data_format", owner)
+    check_data_formats(owner, waveform_data_format=waveform_data_format, stft_data_format=stft_data_format)
     win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
     coverage = overlapped_window_power(win_length, hop_length, window_function(forward_window_name))
     if coverage.min() < 1e-8 * coverage.max():
@@ -411,7 +412,9 @@ def get_stft_mag_phase(
         >>> mag_phase.output_shape
         (None, 5, 513, 6)
     """
-    _check_formats("get_stft_mag_phase", input_data_format, output_data_format)
+    check_data_formats(
+        "get_stft_mag_phase", input_data_format=input_data_format, output_data_format=output_data_format
+    )
     if input_shape is None:
         raise ValueError("get_stft_mag_phase: `input_shape` is required (the model is functional); got None.")
     stft = _analysis_stft(

@@ -9,6 +9,8 @@ Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq
 Lengths are in samples.
 """
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -93,10 +95,14 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
+@functools.lru_cache(maxsize=64)
 def _window_values(window_fn, length):
-    """The window as a float64 NumPy array, computed eagerly even inside a traced function."""
+    """The window as a read-only float64 NumPy array, computed eagerly even inside a traced
+    function, and once per (window, length): inverse_stft asks for it on every call."""
     with tf.init_scope():
-        return np.asarray(window_fn(length, dtype=tf.float64))
+        values = np.asarray(window_fn(length, dtype=tf.float64))
+    values.flags.writeable = False
+    return values
 
 
 def inverse_stft_window(win_length, hop_length, window_fn=tf.signal.hann_window, dtype=tf.float32):

@@ -19,6 +19,7 @@ from ._checks import (
     CHANNELS_LAST,
     check_choice,
     check_data_format,
+    check_data_formats,
     check_int,
     check_number,
     resolve_data_format,
@@ -87,11 +88,6 @@ def _split_spectrogram_shape(shape, data_format):
     return batch, time, freq, channels
 
 
-def _check_formats(owner, **formats):
-    for arg_name, value in formats.items():
-        check_data_format(value, arg_name, owner)
-
-
 @_register
 class STFT(keras.layers.Layer):
     """Short-time Fourier transform of a batch of waveforms; complex output.
@@ -152,7 +148,7 @@ class STFT(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_formats("STFT", input_data_format=input_data_format, output_data_format=output_data_format)
+        check_data_formats("STFT", input_data_format=input_data_format, output_data_format=output_data_format)
         win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "STFT")
         self.window_fn = functional.window_function(window_name)
 
@@ -257,7 +253,7 @@ class InverseSTFT(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_formats(
+        check_data_formats(
             "InverseSTFT", input_data_format=input_data_format, output_data_format=output_data_format
         )
         win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
