@@ -4,7 +4,7 @@ Replace ``kapre`` by ``kapre_like`` in your imports; names, arguments, defaults,
 shapes and dtypes are Kapre's. The DSP lives in :mod:`kapre_like.functional`.
 """
 
-from . import backend, composed, filters, functional
+from . import augmentation, backend, composed, filters, functional, signal, time_frequency, time_frequency_tflite
 from ._version import KAPRE_API_VERSION, __version__
 from .composed import (
     get_frequency_aware_conv2d,
@@ -14,6 +14,8 @@ from .composed import (
     get_stft_mag_phase,
     get_stft_magnitude_layer,
 )
+from .augmentation import ChannelSwap, SpecAugment
+from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -24,6 +26,7 @@ from .time_frequency import (
     MagnitudeToDecibel,
     Phase,
 )
+from .time_frequency_tflite import MagnitudeTflite, PhaseTflite, STFTTflite
 
 VERSION = __version__
 
@@ -35,6 +38,15 @@ __all__ = [
     "composed",
     "filters",
     "functional",
+    "signal",
+    "augmentation",
+    "time_frequency",
+    "time_frequency_tflite",
+    "Frame",
+    "Energy",
+    "MuLawEncoding",
+    "MuLawDecoding",
+    "LogmelToMFCC",
     "STFT",
     "InverseSTFT",
     "Magnitude",
@@ -43,6 +55,11 @@ __all__ = [
     "ApplyFilterbank",
     "Delta",
     "ConcatenateFrequencyMap",
+    "STFTTflite",
+    "MagnitudeTflite",
+    "PhaseTflite",
+    "SpecAugment",
+    "ChannelSwap",
     "get_stft_magnitude_layer",
     "get_melspectrogram_layer",
     "get_log_frequency_spectrogram_layer",

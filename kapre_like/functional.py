@@ -11,6 +11,7 @@ Lengths are in samples.
 
 import functools
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -95,6 +96,98 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
+def dft_kernel(n_fft, win_length, window_fn=tf.signal.hann_window):
+    """Windowed real-DFT basis as a ``(win_length, n_fft // 2 + 1, 2)`` float64 array.
+
+    ``kernel[n, k] = window[n] * (cos(2 pi k n / n_fft), -sin(2 pi k n / n_fft))``: the
+    real and imaginary parts of bin ``k`` of ``rfft(window * frame, n_fft)`` are a frame's
+    dot products with ``kernel[:, k, 0]`` and ``kernel[:, k, 1]``. A frame shorter than
+    ``n_fft`` is zero-padded at the end, so only its ``win_length`` samples need a row.
+    """
+    window = _window_values(window_fn, win_length)
+    angles = 2.0 * np.pi * np.outer(np.arange(win_length), np.arange(n_fft // 2 + 1)) / n_fft
+    return np.stack([np.cos(angles), -np.sin(angles)], axis=-1) * window[:, None, None]
+
+
+def stft_real(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False):
+    """:func:`stft` with real and imaginary parts on a trailing axis of size 2, no complex dtype.
+
+    The frames and the DFT are one strided 1-D convolution with :func:`dft_kernel`, so the
+    graph uses only ops that TensorFlow Lite has built in (CONV_2D, PAD, RESHAPE, ...), for
+    any batch size and signal length. The DFT costs ``O(win_length * n_fft)`` per frame
+    instead of the FFT's ``O(n_fft log n_fft)``; use :func:`stft` where TFLite is not the
+    target.
+
+    Args:
+        signals (float Tensor): ``(..., time)``; the leading axes may be unknown.
+        n_fft, win_length, hop_length, window_fn, pad_end: as in :func:`stft`.
+
+    Returns:
+        float Tensor: ``(..., frames, n_fft // 2 + 1, 2)`` holding (real, imaginary).
+
+    Example:
+        >>> x = tf.random.normal((2, 4000))
+        >>> z = stft_real(x, n_fft=512, win_length=400, hop_length=160)
+        >>> z.shape
+        TensorShape([2, 23, 257, 2])
+        >>> reference = stft(x, n_fft=512, win_length=400, hop_length=160)
+        >>> bool(tf.reduce_max(tf.abs(tf.complex(z[..., 0], z[..., 1]) - reference)) < 1e-3)
+        True
+    """
+    n_freq = n_fft // 2 + 1
+    dtype = signals.dtype
+    kernel = tf.constant(dft_kernel(n_fft, win_length, window_fn).reshape(win_length, 1, 2 * n_freq), dtype=dtype)
+    outer_shape = tf.shape(signals)[:-1]
+    time = signals.shape[-1]
+    flat = tf.reshape(signals, [-1, time if time is not None else tf.shape(signals)[-1]])
+    if pad_end:
+        length = tf.shape(flat)[1] if time is None else time
+        frames = (length + hop_length - 1) // hop_length
+        padding = tf.maximum((frames - 1) * hop_length + win_length - length, 0)
+        flat = tf.pad(flat, [[0, 0], [0, padding]])
+    # The unit channel axis is added after padding so that it stays static: TFLite's
+    # CONV_2D needs a known number of input channels.
+    spectra = tf.nn.conv1d(tf.expand_dims(flat, -1), kernel, stride=hop_length, padding="VALID")
+    frames_out = tf.shape(spectra)[1]
+    return tf.reshape(spectra, tf.concat([outer_shape, [frames_out, n_freq, 2]], axis=0))
+
+
+#: More continued-fraction terms than this change no float64 digit of :func:`approx_atan2`.
+ATAN_TERMS_LIMIT = 20
+
+
+def approx_atan2(y, x, n_terms=ATAN_TERMS_LIMIT):
+    """``atan2(y, x)`` in radians from elementary arithmetic (no ATAN op), for TFLite.
+
+    The ratio ``min(|x|, |y|) / max(|x|, |y|)`` lies in [0, 1], where the continued fraction
+    of arctan (Kapre's ``approx_atan_accuracy`` iterations) converges fast: 4 terms are
+    within 2e-4 rad, 8 within 2e-7, 12 within float32 rounding. The octant is then restored
+    from the signs and the ordering of ``|x|`` and ``|y|``. Terms beyond
+    :data:`ATAN_TERMS_LIMIT` add nothing and are not computed. ``atan2(0, 0)`` is 0.
+
+    Args:
+        y, x (float Tensor): imaginary and real parts, same shape and dtype.
+        n_terms (int): continued-fraction terms, >= 1.
+
+    Example:
+        >>> float(approx_atan2(tf.constant(-1.0), tf.constant(-1.0)))  # -3 pi / 4
+        -2.356194...
+    """
+    n_terms = min(int(n_terms), ATAN_TERMS_LIMIT)
+    abs_x, abs_y = tf.abs(x), tf.abs(y)
+    larger = tf.maximum(abs_x, abs_y)
+    smaller = tf.minimum(abs_x, abs_y)
+    ratio = smaller / tf.where(larger > 0, larger, tf.ones_like(larger))
+    ratio_sq = ratio * ratio
+    denominator = tf.fill(tf.shape(ratio), tf.constant(2 * n_terms + 1, dtype=ratio.dtype))
+    for k in range(n_terms, 0, -1):
+        denominator = (2 * k - 1) + (k * k) * ratio_sq / denominator
+    angle = ratio / denominator
+    angle = tf.where(abs_y > abs_x, np.pi / 2 - angle, angle)
+    angle = tf.where(x < 0, np.pi - angle, angle)
+    return tf.where(y < 0, -angle, angle)
+
+
 @functools.lru_cache(maxsize=64)
 def _window_values(window_fn, length):
     """The window as a read-only float64 NumPy array, computed eagerly even inside a traced
@@ -160,9 +253,31 @@ def magnitude(stfts):
     return tf.abs(stfts)
 
 
-def phase(stfts):
-    """Angle of a complex tensor in radians, in ``[-pi, pi]``."""
+def phase(stfts, approx_atan_terms=None):
+    """Angle of a complex tensor in radians, in ``[-pi, pi]``.
+
+    With ``approx_atan_terms`` (an int), :func:`approx_atan2` with that many terms instead
+    of the exact angle: the numbers :func:`phase_real` gives inside a TFLite model.
+    """
+    if approx_atan_terms:
+        return approx_atan2(tf.math.imag(stfts), tf.math.real(stfts), approx_atan_terms)
     return tf.math.angle(stfts)
+
+
+def magnitude_real(pairs):
+    """:func:`magnitude` of complex numbers stored as a trailing (real, imaginary) axis."""
+    return tf.sqrt(tf.reduce_sum(tf.square(pairs), axis=-1))
+
+
+def phase_real(pairs, approx_atan_terms=None):
+    """:func:`phase` of complex numbers stored as a trailing (real, imaginary) axis.
+
+    The exact angle is ``tf.math.atan2``, a TFLite built-in op (ATAN2).
+    """
+    real, imag = pairs[..., 0], pairs[..., 1]
+    if approx_atan_terms:
+        return approx_atan2(imag, real, approx_atan_terms)
+    return tf.math.atan2(imag, real)
 
 
 def _log10(x):
@@ -246,6 +361,63 @@ def delta(x, win_length=5, mode="symmetric", axis=1):
 
     numerator = tf.add_n([n * (shifted(n) - shifted(-n)) for n in range(1, half + 1)])
     return numerator / (2.0 * sum(n * n for n in range(1, half + 1)))
+
+
+def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, pad_end=False, pad_value=0, axis=-1):
+    """Energy of each frame, per ``ref_duration`` seconds (Kapre's ``Energy``).
+
+    ``sum(frame**2) * ref_duration / (frame_length / sample_rate)``: the mean square of the
+    frame times the number of samples in ``ref_duration``. Frames are taken along ``axis``
+    as ``tf.signal.frame`` takes them; the frame axis replaces ``axis``.
+
+    Example:
+        >>> x = tf.ones((1, 4410))
+        >>> frame_energy(x, 2205, 1102, sample_rate=22050, ref_duration=0.1).numpy()
+        array([[2205., 2205., 2205.]], dtype=float32)
+    """
+    frames = tf.signal.frame(signals, frame_length, hop_length, pad_end=pad_end, pad_value=pad_value, axis=axis)
+    sample_axis = (axis % signals.shape.rank) + 1
+    scale = ref_duration * sample_rate / frame_length
+    return tf.reduce_sum(tf.square(frames), axis=sample_axis) * tf.constant(scale, dtype=frames.dtype)
+
+
+def dct_matrix(n_inputs, n_outputs, dtype=np.float64):
+    """``(n_inputs, n_outputs)`` DCT-II matrix as ``tf.signal.mfccs_from_log_mel_spectrograms`` scales it.
+
+    ``matrix[n, k] = sqrt(2 / N) * cos(pi * k * (2n + 1) / (2N))`` with ``N = n_inputs``:
+    the orthonormal DCT-II (``scipy.fft.dct(norm='ortho')``) except that coefficient 0 is
+    ``sqrt(2)`` times larger, as in HTK, TensorFlow and Kapre.
+    """
+    n = np.arange(n_inputs)[:, None]
+    k = np.arange(n_outputs)[None, :]
+    return (np.sqrt(2.0 / n_inputs) * np.cos(np.pi * k * (2 * n + 1) / (2 * n_inputs))).astype(dtype)
+
+
+def random_band_mask(batch_size, length, n_masks, max_width, seed=None):
+    """Boolean ``(batch_size, length)``: ``n_masks`` random bands per row (SpecAugment).
+
+    Each band has a width drawn uniformly from ``0 .. min(max_width, length)`` and a start
+    drawn uniformly from the positions where it fits, independently per row and band, as
+    in Park et al. (2019). Bands may overlap.
+
+    Args:
+        batch_size, length (int or scalar int Tensor): rows and positions per row.
+        n_masks (int): bands per row.
+        max_width (int): largest band width.
+        seed (int, keras.random.SeedGenerator or None): randomness, as in ``keras.random``.
+    """
+    shape = tf.stack([batch_size, n_masks])
+    widths = tf.minimum(keras.random.randint(shape, 0, max_width + 1, seed=seed), length)
+    fraction = keras.random.uniform(shape, seed=seed)
+    starts = tf.cast(tf.floor(fraction * tf.cast(length - widths + 1, fraction.dtype)), tf.int32)
+    positions = tf.range(length)[tf.newaxis, tf.newaxis, :]
+    inside = (positions >= starts[..., tf.newaxis]) & (positions < (starts + widths)[..., tf.newaxis])
+    return tf.reduce_any(inside, axis=1)
+
+
+def random_permutations(batch_size, n, seed=None):
+    """``(batch_size, n)`` int32: an independent uniformly random permutation of ``range(n)`` per row."""
+    return tf.argsort(keras.random.uniform(tf.stack([batch_size, n]), seed=seed), axis=-1)
 
 
 def frequency_map(n_freq, dtype=tf.float32):

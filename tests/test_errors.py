@@ -15,6 +15,13 @@ DATA_FORMAT_LAYERS = [
     (kl.Delta, "data_format"),
     (kl.ConcatenateFrequencyMap, "data_format"),
     (lambda **kw: kl.ApplyFilterbank("mel", {"sample_rate": 16000, "n_freq": 257}, **kw), "data_format"),
+    (kl.STFTTflite, "input_data_format"),
+    (kl.STFTTflite, "output_data_format"),
+    (lambda **kw: kl.Frame(256, 128, **kw), "data_format"),
+    (kl.Energy, "data_format"),
+    (kl.LogmelToMFCC, "data_format"),
+    (lambda **kw: kl.SpecAugment(5, 5, **kw), "data_format"),
+    (kl.ChannelSwap, "data_format"),
 ]
 
 
@@ -109,3 +116,72 @@ def test_wrong_input_rank_is_reported_with_the_layer_name():
     with pytest.raises(ValueError) as info:
         kl.STFT(n_fft=256)(np.zeros((2, 1024), np.float32))
     assert_says(info, "stft", "ndim=3", "ndim=2")
+
+
+NON_POSITIVE_SIZES = [
+    (lambda v: kl.Frame(frame_length=v, hop_length=128), "Frame", "frame_length", ">= 1"),
+    (lambda v: kl.Frame(frame_length=256, hop_length=v), "Frame", "hop_length", ">= 1"),
+    (lambda v: kl.Energy(frame_length=v), "Energy", "frame_length", ">= 1"),
+    (lambda v: kl.Energy(hop_length=v), "Energy", "hop_length", ">= 1"),
+    (lambda v: kl.Energy(sample_rate=v), "Energy", "sample_rate", "> 0"),
+    (lambda v: kl.Energy(ref_duration=v), "Energy", "ref_duration", "> 0"),
+    (lambda v: kl.LogmelToMFCC(n_mfccs=v), "LogmelToMFCC", "n_mfccs", ">= 1"),
+    (lambda v: kl.MuLawEncoding(quantization_channels=v + 1), "MuLawEncoding", "quantization_channels", ">= 2"),
+    (lambda v: kl.MuLawDecoding(quantization_channels=v + 1), "MuLawDecoding", "quantization_channels", ">= 2"),
+    (lambda v: kl.SpecAugment(5, 5, n_freq_masks=v - 1), "SpecAugment", "n_freq_masks", ">= 0"),
+    (lambda v: kl.SpecAugment(5, 5, n_time_masks=v - 1), "SpecAugment", "n_time_masks", ">= 0"),
+    (lambda v: kl.SpecAugment(freq_mask_param=v - 1, time_mask_param=5), "SpecAugment", "freq_mask_param", ">= 1"),
+    (lambda v: kl.Phase(approx_atan_accuracy=v - 1), "Phase", "approx_atan_accuracy", ">= 0"),
+    (lambda v: kl.PhaseTflite(approx_atan_accuracy=v - 1), "PhaseTflite", "approx_atan_accuracy", ">= 0"),
+]
+
+
+@pytest.mark.parametrize("make, owner, arg, allowed", NON_POSITIVE_SIZES, ids=lambda p: p if isinstance(p, str) else "")
+def test_non_positive_sizes_of_signal_augmentation_and_tflite_layers(make, owner, arg, allowed):
+    with pytest.raises(ValueError) as info:
+        make(0 if allowed != "> 0" else -1)
+    assert_says(info, owner, f"`{arg}`", allowed)
+
+
+@pytest.mark.parametrize("make, arg", [
+    (lambda: kl.Frame(256.0, 128), "frame_length"),
+    (lambda: kl.Energy(sample_rate="22050"), "sample_rate"),
+    (lambda: kl.Frame(256, 128, pad_value="zero"), "pad_value"),
+    (lambda: kl.SpecAugment(5.5, 5), "freq_mask_param"),
+    (lambda: kl.SpecAugment(5, 5, seed=1.5), "seed"),
+    (lambda: kl.ChannelSwap(seed="x"), "seed"),
+    (lambda: kl.Phase(approx_atan_accuracy=1e4), "approx_atan_accuracy"),
+])
+def test_non_numeric_arguments(make, arg):
+    with pytest.raises(TypeError) as info:
+        make()
+    assert_says(info, f"`{arg}`")
+
+
+def test_mu_law_channel_limit():
+    with pytest.raises(ValueError) as info:
+        kl.MuLawEncoding(70000)
+    assert_says(info, "`quantization_channels`", "<= 65536", "70000")
+
+
+@pytest.mark.parametrize("arg", ["freq_mask_param", "time_mask_param"])
+def test_spec_augment_zero_mask_param_is_kapres_runtime_error(arg):
+    kwargs = {"freq_mask_param": 5, "time_mask_param": 5, arg: 0}
+    for error in (RuntimeError, ValueError):
+        with pytest.raises(error) as info:
+            kl.SpecAugment(**kwargs)
+        assert_says(info, f"`{arg}`", ">= 1", "got 0")
+
+
+def test_more_mfccs_than_mel_bins():
+    import keras
+
+    with pytest.raises(ValueError) as info:
+        kl.LogmelToMFCC(n_mfccs=40, data_format="channels_last")(keras.Input((100, 32, 1)))
+    assert_says(info, "`n_mfccs`", "<= the number of mel bins (32", "n_mfccs=40")
+
+
+def test_tflite_layers_need_a_pair_axis():
+    with pytest.raises(ValueError) as info:
+        kl.MagnitudeTflite()(np.zeros((2, 10, 129, 1), np.float32))
+    assert_says(info, "magnitude_tflite", "axis -1", "value 2", "(2, 10, 129, 1)")

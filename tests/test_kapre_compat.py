@@ -17,10 +17,15 @@ TIME_FREQUENCY = ["STFT", "InverseSTFT", "Magnitude", "Phase", "MagnitudeToDecib
                   "ConcatenateFrequencyMap"]
 BACKEND = ["get_window_fn", "validate_data_format_str", "magnitude_to_decibel", "filterbank_mel", "filterbank_log",
            "mu_law_encoding", "mu_law_decoding", "_get_floatx"]
+LAYERS = {
+    "time_frequency": TIME_FREQUENCY,
+    "signal": ["Frame", "Energy", "MuLawEncoding", "MuLawDecoding", "LogmelToMFCC"],
+    "augmentation": ["SpecAugment", "ChannelSwap"],
+    "time_frequency_tflite": ["STFTTflite", "MagnitudeTflite", "PhaseTflite"],
+}
 # Parameters kapre_like adds after Kapre's (with defaults that keep Kapre's behaviour).
-ADDED = {"MagnitudeToDecibel": {"stype"}, "validate_data_format_str": {"arg_name"}}
-# Kapre 0.4.1 features that arrive with a later kapre_like module (issue 4: TFLite-ready phase).
-NOT_YET = {"Phase": {"approx_atan_accuracy"}}
+ADDED = {"MagnitudeToDecibel": {"stype"}, "validate_data_format_str": {"arg_name"}, "SpecAugment": {"seed"},
+         "ChannelSwap": {"seed"}}
 
 
 def _parameters(obj):
@@ -34,15 +39,20 @@ def _parameters(obj):
     }
 
 
-@pytest.mark.parametrize("name", TIME_FREQUENCY)
-def test_time_frequency_signatures(name):
-    ours, theirs = _parameters(getattr(kapre_like, name)), _parameters(getattr(kapre.time_frequency, name))
+@pytest.mark.parametrize("module, name", [(module, name) for module, names in LAYERS.items() for name in names])
+def test_layer_signatures(module, name):
+    ours, theirs = getattr(kapre_like, module), getattr(kapre, module)
+    assert getattr(ours, name) is getattr(kapre_like, name)  # also at the top level, as in Kapre
+    ours, theirs = _parameters(getattr(ours, name)), _parameters(getattr(theirs, name))
     for parameter in ADDED.get(name, ()):
         ours.pop(parameter)
-    for parameter in NOT_YET.get(name, ()):
-        theirs.pop(parameter)
     assert ours == theirs
     assert list(ours) == list(theirs)  # same order, so positional calls carry over
+
+
+def test_module_contents():
+    for module, names in LAYERS.items():
+        assert sorted(getattr(kapre_like, module).__all__) == sorted(getattr(kapre, module).__all__) == sorted(names)
 
 
 @pytest.mark.parametrize("name", BACKEND)
@@ -103,3 +113,46 @@ def test_phase_and_decibel_layers_match_kapre(waveforms):
             np.asarray(kapre_like.MagnitudeToDecibel(**kwargs)(mag)), np.asarray(kapre.MagnitudeToDecibel(**kwargs)(mag)),
             atol=1e-4,
         )
+
+
+@pytest.mark.parametrize("data_format", ["channels_first", "channels_last"])
+def test_signal_layers_match_kapre(waveforms, data_format):
+    x = waveforms[:3, :2, :6000]
+    if data_format == "channels_last":
+        x = np.swapaxes(x, 1, 2)
+    for name, kwargs in (("Frame", dict(frame_length=512, hop_length=200, pad_end=True, pad_value=0.25)),
+                         ("Energy", dict(sample_rate=16000, frame_length=400, hop_length=160))):
+        ours = getattr(kapre_like, name)(data_format=data_format, **kwargs)
+        theirs = getattr(kapre.signal, name)(data_format=data_format, **kwargs)
+        np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(theirs(x)), rtol=1e-5, atol=1e-6)
+    unit = np.clip(x * 3, -1, 1)
+    codes = np.asarray(kapre_like.MuLawEncoding(256)(unit))
+    assert np.mean(codes != np.asarray(kapre.signal.MuLawEncoding(256)(unit))) < 1e-3
+    np.testing.assert_allclose(np.asarray(kapre_like.MuLawDecoding(256)(codes)),
+                               np.asarray(kapre.signal.MuLawDecoding(256)(codes)), atol=1e-6)
+    log_mel = np.random.default_rng(0).standard_normal((2, 30, 64, 1) if data_format == "channels_last"
+                                                       else (2, 1, 30, 64)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(kapre_like.LogmelToMFCC(20, data_format=data_format)(log_mel)),
+                               np.asarray(kapre.signal.LogmelToMFCC(20, data_format=data_format)(log_mel)), atol=1e-5)
+
+
+@pytest.mark.parametrize("data_format", ["channels_first", "channels_last"])
+def test_tflite_layers_match_kapre(waveforms, data_format):
+    # Kapre's STFTTflite runs with batch 1 only; pad_begin differs by design (see STFT)
+    x = waveforms[:1, :2, :6000]
+    if data_format == "channels_last":
+        x = np.swapaxes(x, 1, 2)
+    kwargs = dict(n_fft=512, win_length=400, hop_length=160, pad_end=True, input_data_format=data_format,
+                  output_data_format=data_format)
+    ours, theirs = kapre_like.STFTTflite(**kwargs)(x), kapre.time_frequency_tflite.STFTTflite(**kwargs)(x)
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), atol=1e-3)
+    np.testing.assert_allclose(np.asarray(kapre_like.MagnitudeTflite()(theirs)),
+                               np.asarray(kapre.time_frequency_tflite.MagnitudeTflite()(theirs)), atol=1e-5)
+
+
+def test_augmentation_layers_are_identity_at_inference_like_kapre():
+    x = np.random.default_rng(0).standard_normal((2, 50, 40, 1)).astype(np.float32)
+    for lib in (kapre_like, kapre.augmentation):
+        np.testing.assert_array_equal(np.asarray(lib.SpecAugment(5, 5, data_format="channels_last")(x)), x)
+        np.testing.assert_array_equal(np.asarray(lib.ChannelSwap(data_format="channels_last")(x)), x)

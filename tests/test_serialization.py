@@ -23,6 +23,18 @@ def _spec():
     return np.abs(np.random.default_rng(3).standard_normal((2,) + SPEC_SHAPE)).astype(np.float32)
 
 
+def _unit_waveform():
+    return np.tanh(_waveform())
+
+
+def _codes():
+    return np.random.default_rng(4).integers(0, 64, (2, 1024, 2)).astype(np.int32)
+
+
+def _pairs():
+    return np.random.default_rng(5).standard_normal((2,) + SPEC_SHAPE + (2,)).astype(np.float32)
+
+
 CASES = {
     "STFT": (lambda: kl.STFT(n_fft=256, hop_length=100, window_name="hamming_window", pad_begin=True, pad_end=True,
                             input_data_format="channels_last", output_data_format="channels_first"), _waveform, "float32"),
@@ -38,6 +50,19 @@ CASES = {
                                                                 "f_min": 60.0}, **CL), _spec, "float32"),
     "Delta": (lambda: kl.Delta(win_length=7, mode="reflect", **CL), _spec, "float32"),
     "ConcatenateFrequencyMap": (lambda: kl.ConcatenateFrequencyMap(**CL), _spec, "float32"),
+    "Phase-approx": (lambda: kl.Phase(approx_atan_accuracy=8), _complex_spec, "complex64"),
+    "Frame": (lambda: kl.Frame(256, 100, pad_end=True, pad_value=0.5, **CL), _waveform, "float32"),
+    "Energy": (lambda: kl.Energy(16000, 0.5, 256, 128, pad_end=True, **CL), _waveform, "float32"),
+    "MuLawEncoding": (lambda: kl.MuLawEncoding(64), _unit_waveform, "float32"),
+    "MuLawDecoding": (lambda: kl.MuLawDecoding(64), _codes, "int32"),
+    "LogmelToMFCC": (lambda: kl.LogmelToMFCC(13, **CL), _spec, "float32"),
+    "SpecAugment": (lambda: kl.SpecAugment(20, 3, n_freq_masks=2, n_time_masks=0, mask_value=-1.0, seed=4, **CL),
+                    _spec, "float32"),
+    "ChannelSwap": (lambda: kl.ChannelSwap(seed=1, **CL), _waveform, "float32"),
+    "STFTTflite": (lambda: kl.STFTTflite(n_fft=256, hop_length=100, pad_end=True, input_data_format="channels_last",
+                                         output_data_format="channels_first"), _waveform, "float32"),
+    "MagnitudeTflite": (kl.MagnitudeTflite, _pairs, "float32"),
+    "PhaseTflite": (lambda: kl.PhaseTflite(approx_atan_accuracy=6), _pairs, "float32"),
 }
 
 
