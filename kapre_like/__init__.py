@@ -4,7 +4,17 @@ Replace ``kapre`` by ``kapre_like`` in your imports; names, arguments, defaults,
 shapes and dtypes are Kapre's. The DSP lives in :mod:`kapre_like.functional`.
 """
 
-from . import augmentation, backend, composed, filters, functional, signal, time_frequency, time_frequency_tflite
+from . import (
+    augmentation,
+    backend,
+    composed,
+    filters,
+    functional,
+    signal,
+    spectrogram,
+    time_frequency,
+    time_frequency_tflite,
+)
 from ._version import KAPRE_API_VERSION, __version__
 from .composed import (
     get_frequency_aware_conv2d,
@@ -15,6 +25,7 @@ from .composed import (
     get_stft_magnitude_layer,
 )
 from .augmentation import ChannelSwap, SpecAugment
+from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
@@ -60,6 +71,9 @@ __all__ = [
     "PhaseTflite",
     "SpecAugment",
     "ChannelSwap",
+    "STFTSpectrogram",
+    "MelSpectrogram",
+    "spectrogram",
     "get_stft_magnitude_layer",
     "get_melspectrogram_layer",
     "get_log_frequency_spectrogram_layer",

@@ -183,3 +183,37 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
     basis = np.zeros((n_bins, n_freq))
     basis[:, 1:] = np.exp(-0.5 * ((log_freqs[None, :] - centres) / sigma) ** 2 - np.log2(sigma) - log_freqs[None, :])
     return _normalize_rows(basis, 1).T
+
+
+def mel_weight_matrix(num_mel_bins, n_freq, sample_rate, lower_edge_hertz, upper_edge_hertz):
+    """Mel matrix of ``tf.signal.linear_to_mel_weight_matrix`` and ``keras.layers.MelSpectrogram``.
+
+    HTK mel scale, ``mel(f) = 1127 ln(1 + f / 700)``; ``num_mel_bins`` triangles of peak 1,
+    linear in mel, with edges equally spaced in mel from ``lower_edge_hertz`` to
+    ``upper_edge_hertz``; the DC bin gets no weight. (librosa's ``htk=True`` triangles are
+    linear in Hz instead, and normalised.)
+
+    Args:
+        num_mel_bins (int): number of mel bands.
+        n_freq (int): spectrogram bins, ``fft_length // 2 + 1``, spanning 0 ... ``sample_rate / 2``.
+        sample_rate (number): Hz.
+        lower_edge_hertz, upper_edge_hertz (number): lower edge of the first band and upper
+            edge of the last, in Hz.
+
+    Returns:
+        float64 array ``(n_freq, num_mel_bins)``.
+
+    Example:
+        >>> mel_weight_matrix(4, 9, 8000, 125.0, 3800.0).shape
+        (9, 4)
+    """
+    def to_mel(hz):
+        return 1127.0 * np.log1p(np.asarray(hz, dtype=np.float64) / 700.0)
+
+    bins_mel = to_mel(np.linspace(0.0, sample_rate / 2.0, n_freq)[1:])[:, None]
+    edges = np.linspace(to_mel(lower_edge_hertz), to_mel(upper_edge_hertz), num_mel_bins + 2)
+    lower, center, upper = edges[:-2], edges[1:-1], edges[2:]
+    rising = (bins_mel - lower) / (center - lower)
+    falling = (upper - bins_mel) / (upper - center)
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    return np.concatenate([np.zeros((1, num_mel_bins)), weights], axis=0)

@@ -96,27 +96,89 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
-def dft_kernel(n_fft, win_length, window_fn=tf.signal.hann_window):
-    """Windowed real-DFT basis as a ``(win_length, n_fft // 2 + 1, 2)`` float64 array.
+def window_array(window, length, periodic=False):
+    """A window as a float64 NumPy array of ``length`` values.
+
+    Args:
+        window (str, array-like or None): a window name that ``scipy.signal.get_window``
+            knows (``'hann'``, ``'hamming'``, ``'blackman'``, ...), an explicit array of
+            ``length`` values, or None for no window (all ones).
+        length (int): window length in samples.
+        periodic (bool): for a name, the periodic (DFT-even) variant instead of the
+            symmetric one. Defaults to False.
+
+    Raises:
+        ValueError: an unknown name or an array of another length or rank.
+
+    Example:
+        >>> window_array("hann", 4, periodic=True)
+        array([0. , 0.5, 1. , 0.5])
+    """
+    if window is None:
+        return np.ones(length)
+    if isinstance(window, str):
+        import scipy.signal  # scipy comes with librosa; imported only when a name is given
+
+        try:
+            return np.asarray(scipy.signal.get_window(window, length, fftbins=periodic), dtype=np.float64)
+        except ValueError as error:
+            raise ValueError(
+                f"`window` {window!r} is not a window scipy.signal.get_window knows ({error}); use e.g. "
+                f"'hann' or 'hamming', an array of length {length}, or None."
+            ) from None
+    values = np.asarray(window, dtype=np.float64)
+    if values.shape != (length,):
+        raise ValueError(f"`window` must be 1-D with {length} values (the frame length); got shape {values.shape}.")
+    return values
+
+
+def dft_kernel(n_fft, window):
+    """Windowed real-DFT basis as a ``(len(window), n_fft // 2 + 1, 2)`` float64 array.
 
     ``kernel[n, k] = window[n] * (cos(2 pi k n / n_fft), -sin(2 pi k n / n_fft))``: the
     real and imaginary parts of bin ``k`` of ``rfft(window * frame, n_fft)`` are a frame's
     dot products with ``kernel[:, k, 0]`` and ``kernel[:, k, 1]``. A frame shorter than
-    ``n_fft`` is zero-padded at the end, so only its ``win_length`` samples need a row.
+    ``n_fft`` is zero-padded at the end, so only its ``len(window)`` samples need a row.
     """
-    window = _window_values(window_fn, win_length)
-    angles = 2.0 * np.pi * np.outer(np.arange(win_length), np.arange(n_fft // 2 + 1)) / n_fft
+    window = np.asarray(window, dtype=np.float64)
+    # exact integer phase (k * n mod n_fft) keeps the angles small, so cos/sin stay exact for long FFTs
+    phase = np.outer(np.arange(len(window)), np.arange(n_fft // 2 + 1)) % n_fft
+    angles = 2.0 * np.pi * phase / n_fft
     return np.stack([np.cos(angles), -np.sin(angles)], axis=-1) * window[:, None, None]
+
+
+def framed_dot(signals, kernel, hop_length, padding="VALID"):
+    """Dot product of every frame of ``signals`` with every column of ``kernel``: a strided 1-D conv.
+
+    Frames of ``kernel.shape[0]`` samples every ``hop_length`` samples, never materialised.
+
+    Args:
+        signals (float Tensor): ``(..., time)``; the leading axes may be unknown.
+        kernel (float Tensor or array): ``(frame_length, outputs)``.
+        hop_length (int): samples between frame starts.
+        padding (str): 'VALID' (frames inside the signal) or 'SAME' (``ceil(time / hop)``
+            frames, zero padding split as ``tf.nn.conv1d`` splits it, the extra sample at the end).
+
+    Returns:
+        float Tensor: ``(..., frames, outputs)``.
+    """
+    kernel = tf.convert_to_tensor(kernel, dtype=signals.dtype)
+    outer_shape = tf.shape(signals)[:-1]
+    time = signals.shape[-1]
+    flat = tf.reshape(signals, [-1, time if time is not None else tf.shape(signals)[-1]])
+    # the unit channel axis is added last so that it stays static: TFLite's CONV_2D needs it known
+    products = tf.nn.conv1d(tf.expand_dims(flat, -1), kernel[:, tf.newaxis, :], stride=hop_length, padding=padding)
+    return tf.reshape(products, tf.concat([outer_shape, tf.shape(products)[1:]], axis=0))
 
 
 def stft_real(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False):
     """:func:`stft` with real and imaginary parts on a trailing axis of size 2, no complex dtype.
 
-    The frames and the DFT are one strided 1-D convolution with :func:`dft_kernel`, so the
-    graph uses only ops that TensorFlow Lite has built in (CONV_2D, PAD, RESHAPE, ...), for
-    any batch size and signal length. The DFT costs ``O(win_length * n_fft)`` per frame
-    instead of the FFT's ``O(n_fft log n_fft)``; use :func:`stft` where TFLite is not the
-    target.
+    The frames and the DFT are one strided 1-D convolution with :func:`dft_kernel` (see
+    :func:`framed_dot`), so the graph uses only ops that TensorFlow Lite has built in
+    (CONV_2D, PAD, RESHAPE, ...), for any batch size and signal length. The DFT costs
+    ``O(win_length * n_fft)`` per frame instead of the FFT's ``O(n_fft log n_fft)``; use
+    :func:`stft` where TFLite is not the target.
 
     Args:
         signals (float Tensor): ``(..., time)``; the leading axes may be unknown.
@@ -135,21 +197,16 @@ def stft_real(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_w
         True
     """
     n_freq = n_fft // 2 + 1
-    dtype = signals.dtype
-    kernel = tf.constant(dft_kernel(n_fft, win_length, window_fn).reshape(win_length, 1, 2 * n_freq), dtype=dtype)
-    outer_shape = tf.shape(signals)[:-1]
-    time = signals.shape[-1]
-    flat = tf.reshape(signals, [-1, time if time is not None else tf.shape(signals)[-1]])
+    kernel = dft_kernel(n_fft, _window_values(window_fn, win_length)).reshape(win_length, 2 * n_freq)
     if pad_end:
-        length = tf.shape(flat)[1] if time is None else time
+        time = signals.shape[-1]
+        length = tf.shape(signals)[-1] if time is None else time
         frames = (length + hop_length - 1) // hop_length
         padding = tf.maximum((frames - 1) * hop_length + win_length - length, 0)
-        flat = tf.pad(flat, [[0, 0], [0, padding]])
-    # The unit channel axis is added after padding so that it stays static: TFLite's
-    # CONV_2D needs a known number of input channels.
-    spectra = tf.nn.conv1d(tf.expand_dims(flat, -1), kernel, stride=hop_length, padding="VALID")
-    frames_out = tf.shape(spectra)[1]
-    return tf.reshape(spectra, tf.concat([outer_shape, [frames_out, n_freq, 2]], axis=0))
+        rank = signals.shape.rank
+        signals = tf.pad(signals, [[0, 0]] * (rank - 1) + [[0, padding]])
+    pairs = framed_dot(signals, kernel, hop_length)
+    return tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-1], [n_freq, 2]], axis=0))
 
 
 #: More continued-fraction terms than this change no float64 digit of :func:`approx_atan2`.
@@ -246,6 +303,26 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
     frames = tf.signal.irfft(stfts, fft_length=[n_fft])[..., :win_length]
     frames = frames * inverse_stft_window(win_length, hop_length, window_fn, real_dtype)
     return tf.signal.overlap_and_add(frames, hop_length)
+
+
+def spectral_power(stfts, exponent=2.0):
+    """``|stfts| ** exponent`` as a real tensor; for the usual exponent 2, ``re**2 + im**2``
+    without the square root."""
+    real, imag = tf.math.real(stfts), tf.math.imag(stfts)
+    power = tf.square(real) + tf.square(imag)
+    if exponent == 2:
+        return power
+    return tf.pow(tf.sqrt(power), tf.constant(exponent, dtype=power.dtype))
+
+
+def one_sided_weights(n_fft):
+    """Per-bin factor that folds the negative frequencies of a real signal's spectrum onto the
+    positive ones: 1 for DC (and Nyquist when ``n_fft`` is even), 2 elsewhere (``n_fft // 2 + 1`` values)."""
+    weights = np.full(n_fft // 2 + 1, 2.0)
+    weights[0] = 1.0
+    if n_fft % 2 == 0:
+        weights[-1] = 1.0
+    return weights
 
 
 def magnitude(stfts):
