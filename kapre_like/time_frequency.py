@@ -171,10 +171,10 @@ class STFT(keras.layers.Layer):
 
     def call(self, inputs):
         waveforms = _swap_waveform_layout(inputs, self.input_data_format)
-        waveforms = functional.pad_time(waveforms, begin=self._pad_begin_length)
-        stfts = functional.stft(
-            waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, self.pad_end
+        waveforms, pad_end = functional.pad_for_frames(
+            waveforms, self._pad_begin_length, self.win_length, self.hop_length, self.pad_end
         )
+        stfts = functional.stft(waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, pad_end)
         return _spectrogram_from_channels_first(stfts, self.output_data_format)
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,300 @@
+"""Side-by-side speed of kapre_like and its peers, in one process, interleaved after a warm-up.
+
+Workloads (design §5):
+
+- ``logmel``: log-mel spectrogram of 16 mono clips of 10 s at 22 050 Hz, n_fft 2048, hop 512,
+  128 mels, decibels, float32: kapre_like's ``get_melspectrogram_layer(return_decibel=True)`` and
+  ``MelSpectrogram``, Kapre 0.4.1's factory, ``keras.layers.MelSpectrogram``, a hand-written
+  ``tf.signal`` pipeline, and librosa.
+- ``roundtrip``: STFT -> inverse STFT of the same clips (n_fft 2048, hop 512) with the perfectly
+  reconstructing pair, kapre_like's and Kapre's.
+- ``train``: one training step (forward + backward + SGD update) of a small CNN on a mel front end,
+  batch 16 of the same clips.
+- ``stftspec``: ``STFTSpectrogram`` (mode 'log', frame 512, step 256) vs ``keras.layers.STFTSpectrogram``.
+
+Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; one round times each
+candidate once, in a shuffled order, and the table reports the median over rounds. Peak memory is
+measured separately, one fresh subprocess per candidate: the largest growth of the resident set during
+the first call, sampled every millisecond (it includes tracing and compiling).
+
+Run ``python benchmarks/run.py`` (all workloads) or ``python benchmarks/run.py logmel --rounds 30``.
+Kapre rows need ``pip install --no-deps kapre==0.4.1``; they are skipped without it.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+SAMPLE_RATE = 22050
+N_CLIPS = 16
+CLIP_SECONDS = 10.0
+N_FFT = 2048
+HOP = 512
+N_MELS = 128
+
+
+def clips():
+    """(16, 220500) float32: tones, chirps and noise, deterministic."""
+    rng = np.random.default_rng(0)
+    t = np.arange(int(SAMPLE_RATE * CLIP_SECONDS)) / SAMPLE_RATE
+    rows = []
+    for i in range(N_CLIPS):
+        f0 = 110.0 * (1 + i % 5)
+        chirp = np.sin(2 * np.pi * (f0 * t + 200.0 * t**2))
+        rows.append(0.3 * np.sin(2 * np.pi * 3 * f0 * t) + 0.3 * chirp + 0.05 * rng.standard_normal(t.size))
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _kapre():
+    try:
+        import kapre
+    except ImportError:
+        return None
+    return kapre
+
+
+# ----------------------------------------------------------------------------- candidates
+# Each builder returns (function taking the prepared input, input array).
+
+
+def _mel_factory(lib):
+    import tensorflow as tf
+
+    layer = lib.composed.get_melspectrogram_layer(
+        input_shape=(int(SAMPLE_RATE * CLIP_SECONDS), 1), n_fft=N_FFT, hop_length=HOP, sample_rate=SAMPLE_RATE,
+        n_mels=N_MELS, return_decibel=True, input_data_format="channels_last", output_data_format="channels_last")
+    return tf.function(lambda x: layer(x, training=False)), clips()[..., np.newaxis]
+
+
+def _keras_mel_layer(cls):
+    import tensorflow as tf
+
+    layer = cls(fft_length=N_FFT, sequence_stride=HOP, sampling_rate=SAMPLE_RATE, num_mel_bins=N_MELS)
+    return tf.function(lambda x: layer(x)), clips()
+
+
+def _tf_signal_mel():
+    import tensorflow as tf
+
+    matrix = tf.signal.linear_to_mel_weight_matrix(N_MELS, N_FFT // 2 + 1, SAMPLE_RATE, 0.0, SAMPLE_RATE / 2)
+
+    @tf.function
+    def run(x):
+        magnitude = tf.abs(tf.signal.stft(x, N_FFT, HOP, fft_length=N_FFT))
+        mel = tf.tensordot(magnitude, matrix, 1)
+        db = 10.0 * tf.math.log(tf.maximum(mel, 1e-5)) / tf.math.log(10.0)
+        return tf.maximum(db, tf.reduce_max(db, axis=[1, 2], keepdims=True) - 80.0)
+
+    return run, clips()
+
+
+def _librosa_mel():
+    import librosa
+
+    def run(x):
+        mel = librosa.feature.melspectrogram(y=x, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS,
+                                             center=False, power=1.0)
+        return librosa.power_to_db(mel, top_db=80.0)
+
+    return run, clips()
+
+
+def _pair(lib):
+    import tensorflow as tf
+
+    if lib.__name__ == "kapre":
+        stft, istft = lib.composed.get_perfectly_reconstructing_stft_istft(N_FFT, HOP, "channels_last", "channels_last")
+    else:
+        stft, istft = lib.composed.get_perfectly_reconstructing_stft_istft(
+            stft_input_shape=(int(SAMPLE_RATE * CLIP_SECONDS), 1), n_fft=N_FFT, hop_length=HOP,
+            forward_window_name="hann_window", waveform_data_format="channels_last", stft_data_format="channels_last")
+    return tf.function(lambda x: istft(stft(x))), clips()[..., np.newaxis]
+
+
+def _train_step(lib):
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    front = lib.composed.get_melspectrogram_layer(
+        input_shape=(int(SAMPLE_RATE * CLIP_SECONDS), 1), n_fft=N_FFT, hop_length=HOP, sample_rate=SAMPLE_RATE,
+        n_mels=N_MELS, return_decibel=True, input_data_format="channels_last", output_data_format="channels_last")
+    model = keras.Sequential([
+        keras.Input((int(SAMPLE_RATE * CLIP_SECONDS), 1)), front,
+        keras.layers.Conv2D(8, 3, strides=2, activation="relu"), keras.layers.MaxPooling2D(4),
+        keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10),
+    ])
+    optimizer = keras.optimizers.SGD(1e-3)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    labels = tf.constant(np.arange(N_CLIPS) % 10)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(labels, model(x, training=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss
+
+    return step, clips()[..., np.newaxis]
+
+
+def _stft_spectrogram(cls):
+    import tensorflow as tf
+
+    layer = cls(mode="log", frame_length=512, frame_step=256, data_format="channels_last")
+    return tf.function(lambda x: layer(x)), clips()[..., np.newaxis]
+
+
+def candidates(workload):
+    """{name: zero-argument builder} for ``workload``; Kapre rows only when Kapre is installed."""
+    import keras
+
+    import kapre_like
+
+    kapre = _kapre()
+    table = {
+        "logmel": {
+            "kapre_like get_melspectrogram_layer": lambda: _mel_factory(kapre_like),
+            "kapre_like MelSpectrogram": lambda: _keras_mel_layer(kapre_like.MelSpectrogram),
+            "kapre 0.4.1 get_melspectrogram_layer": kapre and (lambda: _mel_factory(kapre)),
+            "keras.layers.MelSpectrogram": lambda: _keras_mel_layer(keras.layers.MelSpectrogram),
+            "tf.signal by hand": _tf_signal_mel,
+            "librosa": _librosa_mel,
+        },
+        "roundtrip": {
+            "kapre_like STFT/ISTFT pair": lambda: _pair(kapre_like),
+            "kapre 0.4.1 STFT/ISTFT pair": kapre and (lambda: _pair(kapre)),
+        },
+        "train": {
+            "kapre_like mel front end": lambda: _train_step(kapre_like),
+            "kapre 0.4.1 mel front end": kapre and (lambda: _train_step(kapre)),
+        },
+        "stftspec": {
+            "kapre_like STFTSpectrogram": lambda: _stft_spectrogram(kapre_like.STFTSpectrogram),
+            "keras.layers.STFTSpectrogram": lambda: _stft_spectrogram(keras.layers.STFTSpectrogram),
+        },
+    }[workload]
+    return {name: builder for name, builder in table.items() if builder}
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def _prepare(run, array):
+    if run.__class__.__module__.startswith("tensorflow"):
+        import tensorflow as tf
+
+        return tf.constant(array)
+    return array
+
+
+def time_workload(workload, rounds, warmup):
+    built = {}
+    for name, builder in candidates(workload).items():
+        run, array = builder()
+        built[name] = (run, _prepare(run, array))
+    for _ in range(warmup):
+        for run, x in built.values():
+            run(x)
+    times = {name: [] for name in built}
+    rng = random.Random(0)
+    for _ in range(rounds):
+        order = list(built)
+        rng.shuffle(order)
+        for name in order:
+            run, x = built[name]
+            start = time.perf_counter()
+            run(x)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _resident_mib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure_peak(run, x, calls=1):
+    """Largest resident-set growth (MiB) over ``calls`` calls, sampled every millisecond."""
+    import threading
+
+    baseline = _resident_mib()
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _resident_mib())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    for _ in range(calls):
+        run(x)
+    done.set()
+    sampler.join()
+    return peak[0] - baseline
+
+
+def peak_memory_mib(workload, name):
+    """Peak resident-memory growth while running one candidate, in a fresh interpreter.
+
+    The candidate is built, then its first call on the full batch is sampled. TensorFlow keeps
+    freed memory in the process afterwards, so later calls show no growth; the first call's
+    growth includes tracing (and, for kapre_like, XLA compilation of its small fused kernels).
+    """
+    code = (
+        "import json, sys; sys.path.insert(0, {here!r}); import run as bench; "
+        "fn, array = bench.candidates({workload!r})[{name!r}](); x = bench._prepare(fn, array); "
+        "print(json.dumps(bench.measure_peak(fn, x)))"
+    ).format(here=os.path.dirname(os.path.abspath(__file__)), workload=workload, name=name)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"memory run of {name!r} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def report(workload, medians, memory):
+    audio_seconds = N_CLIPS * CLIP_SECONDS
+    reference = next((medians[n] for n in medians if n.startswith("kapre 0.4.1")), None)
+    keras_reference = next((medians[n] for n in medians if n.startswith("keras.layers")), None)
+    print(f"\n{workload}: {N_CLIPS} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz")
+    header = f"{'candidate':40s} {'median ms':>10s} {'audio s/s':>10s} {'vs Kapre':>9s} {'vs Keras':>9s} {'peak MiB':>9s}"
+    print(header)
+    print("-" * len(header))
+    for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
+        vs_kapre = f"{reference / seconds:8.2f}x" if reference else "      n/a"
+        vs_keras = f"{keras_reference / seconds:8.2f}x" if keras_reference else "      n/a"
+        mem = f"{memory[name]:9.0f}" if name in memory else "      n/a"
+        print(f"{name:40s} {seconds * 1e3:10.1f} {audio_seconds / seconds:10.0f} {vs_kapre} {vs_keras} {mem}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workloads", nargs="*", default=["logmel", "roundtrip", "train", "stftspec"])
+    parser.add_argument("--rounds", type=int, default=20, help="timed rounds per candidate (default 20)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (default 3)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the per-candidate memory subprocesses")
+    args = parser.parse_args(argv)
+    import tensorflow as tf
+
+    print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, "
+          f"ratios are the peer's median time over the candidate's (higher is faster)")
+    for workload in args.workloads:
+        medians = time_workload(workload, args.rounds, args.warmup)
+        memory = {} if args.no_memory else {name: peak_memory_mib(workload, name) for name in medians}
+        report(workload, medians, memory)
+
+
+if __name__ == "__main__":
+    main()
