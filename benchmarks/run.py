@@ -213,6 +213,7 @@ def time_workload(workload, rounds, warmup):
         rng.shuffle(order)
         for name in order:
             run, x = built[name]
+            time.sleep(0.05)  # let the previous candidate's worker threads (BLAS, TF pools) go idle
             start = time.perf_counter()
             run(x)
             times[name].append(time.perf_counter() - start)

@@ -367,9 +367,10 @@ def _interleave(values):
     return interleaved, gradient
 
 
+@tf.function(jit_compile=True, reduce_retracing=True)
 def spectral_power(stfts, exponent=2.0):
-    """``|stfts| ** exponent`` as a real tensor; for the usual exponent 2, ``re**2 + im**2``
-    without the square root."""
+    """``|stfts| ** exponent`` as a real tensor, in one fused (XLA) pass; for the usual
+    exponent 2, ``re**2 + im**2`` without the square root."""
     real, imag = tf.math.real(stfts), tf.math.imag(stfts)
     power = tf.square(real) + tf.square(imag)
     if exponent == 2:
@@ -455,21 +456,28 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         batch_axis (bool): treat the first axis as the batch. Defaults to True.
 
     Example:
-        >>> float(to_decibel(tf.constant([100.0]), batch_axis=False)[0])
+        >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
     input_dtype = x.dtype
     if input_dtype in (tf.float16, tf.bfloat16):
         x = tf.cast(x, tf.float32)
+    rank = x.shape.rank
+    axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
+    log_ref = float(multiplier * np.log10(max(ref_value, amin)))
+    db = _decibel(x, float(amin), log_ref, float(multiplier), dynamic_range, axes)
+    return tf.cast(db, input_dtype)
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _decibel(x, amin, log_ref, multiplier, dynamic_range, axes):
+    # one fused XLA pass for the log, the offset and the floor
     dtype = x.dtype
-    log_ref = multiplier * np.log10(max(ref_value, amin))
     db = multiplier * _log10(tf.maximum(x, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype=dtype)
     if dynamic_range is not None:
-        rank = x.shape.rank
-        axes = list(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
-        peak = tf.reduce_max(db, axis=axes, keepdims=True)
+        peak = tf.reduce_max(db, axis=None if axes is None else list(axes), keepdims=True)
         db = tf.maximum(db, peak - tf.constant(dynamic_range, dtype=dtype))
-    return tf.cast(db, input_dtype)
+    return db
 
 
 def filterbank_bands(filterbank, n_groups=4):
