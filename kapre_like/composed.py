@@ -20,6 +20,7 @@ import keras
 
 from ._checks import (
     CHANNELS_FIRST,
+    CHANNELS_LAST,
     NotInvertibleError,
     check_data_format,
     check_data_formats,
@@ -39,7 +40,6 @@ from .time_frequency import (
     Phase,
     _register,
     _spectrogram_from_channels_first,
-    _swap_waveform_layout,
 )
 
 __all__ = [
@@ -79,6 +79,10 @@ class SpectrogramSequential(keras.Sequential):
     runs as a plain ``Sequential``.
     """
 
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(layers=layers, trainable=trainable, name=name)
+        self.autocast = False  # float64 waveforms stay float64, as for the layers themselves
+
     def _fused_chain(self):
         layers = list(self.layers)
         if len(layers) < 2 or type(layers[0]) is not STFT or type(layers[1]) is not Magnitude:
@@ -95,16 +99,13 @@ class SpectrogramSequential(keras.Sequential):
         if chain is None:
             return super().call(inputs, training=training, mask=mask)
         stft, filterbank, decibel = chain
-        waveforms = _swap_waveform_layout(inputs, stft.input_data_format)
-        waveforms, pad_end = functional.pad_for_frames(
-            waveforms, stft._pad_begin_length, stft.win_length, stft.hop_length, stft.pad_end
-        )
         spectra = functional.filtered_magnitude(
-            waveforms, stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn, pad_end,
-            filterbank=None if filterbank is None else filterbank.filterbank,
+            stft._checked(inputs), stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn, stft.pad_end,
+            filterbank=None if filterbank is None else filterbank.filterbank, pad_begin=stft._pad_begin_length,
+            channels_last=stft.input_data_format == CHANNELS_LAST,
         )
         spectra = _spectrogram_from_channels_first(spectra, stft.output_data_format)
-        return spectra if decibel is None else decibel(spectra)
+        return self.layers[-1]._output(spectra) if decibel is None else decibel(spectra)
 
 
 def _magnitude_sequential(input_shape, stft, tail_layers, name):

@@ -375,7 +375,7 @@ def spectral_power(stfts, exponent=2.0):
     power = tf.square(real) + tf.square(imag)
     if exponent == 2:
         return power
-    return tf.pow(tf.sqrt(power), tf.constant(exponent, dtype=power.dtype))
+    return power_to_magnitude_power(power, exponent)
 
 
 def one_sided_weights(n_fft):
@@ -406,6 +406,47 @@ def magnitude(stfts):
     return tf.abs(stfts)
 
 
+@tf.custom_gradient
+def atan2(y, x):
+    """``tf.math.atan2(y, x)`` whose gradient is 0, not NaN, where ``x = y = 0``.
+
+    The angle is undefined there, so no direction of change is preferred; everywhere else
+    the gradient is the usual ``(x, -y) / (x**2 + y**2)``. The forward op is TensorFlow's
+    ATAN2 (a TFLite built-in).
+    """
+    angle = tf.math.atan2(y, x)
+
+    def gradient(upstream):
+        radius_sq = tf.square(x) + tf.square(y)
+        safe = tf.where(radius_sq > 0, radius_sq, tf.ones_like(radius_sq))
+        scale = tf.where(radius_sq > 0, upstream / safe, tf.zeros_like(upstream))
+        return scale * x, -scale * y
+
+    return angle, gradient
+
+
+def power_to_magnitude_power(power, exponent):
+    """``power ** (exponent / 2)`` (i.e. ``|z| ** exponent`` from ``|z| ** 2``), gradient 0 at 0.
+
+    At ``power = 0`` the derivative of a root is infinite; a silent bin then gets gradient 0
+    instead of NaN. ``exponent`` is a Python number.
+    """
+    half = float(exponent) / 2.0
+
+    @tf.custom_gradient
+    def raise_(values):
+        positive = values > 0
+        safe = tf.where(positive, values, tf.ones_like(values))
+        result = tf.where(positive, tf.pow(safe, half), tf.zeros_like(values))
+
+        def gradient(upstream):
+            return tf.where(positive, upstream * half * tf.pow(safe, half - 1.0), tf.zeros_like(upstream))
+
+        return result, gradient
+
+    return raise_(power)
+
+
 def phase(stfts, approx_atan_terms=None):
     """Angle of a complex tensor in radians, in ``[-pi, pi]``.
 
@@ -414,7 +455,7 @@ def phase(stfts, approx_atan_terms=None):
     """
     if approx_atan_terms:
         return approx_atan2(tf.math.imag(stfts), tf.math.real(stfts), approx_atan_terms)
-    return tf.math.angle(stfts)
+    return atan2(tf.math.imag(stfts), tf.math.real(stfts))
 
 
 def magnitude_real(pairs):
@@ -425,12 +466,12 @@ def magnitude_real(pairs):
 def phase_real(pairs, approx_atan_terms=None):
     """:func:`phase` of complex numbers stored as a trailing (real, imaginary) axis.
 
-    The exact angle is ``tf.math.atan2``, a TFLite built-in op (ATAN2).
+    The exact angle is :func:`atan2`, TFLite's built-in ATAN2 op.
     """
     real, imag = pairs[..., 0], pairs[..., 1]
     if approx_atan_terms:
         return approx_atan2(imag, real, approx_atan_terms)
-    return tf.math.atan2(imag, real)
+    return atan2(imag, real)
 
 
 def _log10(x):
@@ -536,38 +577,64 @@ def apply_filterbank(x, filterbank, axis=-1):
     return result if axis == rank - 1 else tf.transpose(result, perm)
 
 
+#: Most pieces :func:`filtered_magnitude` cuts a signal into (longer signals get longer chunks).
+MAX_CHUNKS = 64
+
+
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
-                       filterbank=None, chunk_frames=64):
+                       filterbank=None, chunk_frames=64, pad_begin=0, channels_last=False):
     """``|stft(signals)| @ filterbank`` (or just ``|stft(signals)|``), computed in chunks of frames.
 
     Equal to ``apply_filterbank(magnitude(stft(...)), filterbank)``, but when the signal
     length is known the frames are processed ``chunk_frames`` at a time, so that neither
     the frames nor the complex spectrogram of the whole signal is ever held in memory:
     every intermediate stays small enough to be reused from the allocator's cache instead
-    of being mapped fresh (and page-faulted) on every call.
+    of being mapped fresh (and page-faulted) on every call. Each chunk is sliced, padded
+    and transposed on its own, so the signal itself is never copied either.
 
     Args:
-        signals (float Tensor): ``(..., time)``.
+        signals (float Tensor): ``(..., time)``, or ``(batch, time, channels)`` with
+            ``channels_last``.
         n_fft, win_length, hop_length, window_fn, pad_end: as in :func:`stft`.
         filterbank (array or None): ``(n_fft // 2 + 1, n_filters)``; None for the magnitude.
-        chunk_frames (int): frames per chunk. Defaults to 64.
+        chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
+            signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 64. A signal whose
+            length is unknown when traced is processed in one piece.
+        pad_begin (int): zeros to prepend, in samples. Defaults to 0.
+        channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
 
     Returns:
-        float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``).
+        float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``); for
+        ``channels_last`` input, ``(batch, channels, frames, n_filters)``.
     """
-    signals, pad_end = pad_for_frames(signals, 0, win_length, hop_length, pad_end)
-    n_frames = frame_count(signals.shape[-1], win_length, hop_length, pad_end)
+    time_axis = 1 if channels_last else signals.shape.rank - 1
+    time = signals.shape[time_axis]
+
+    def time_last(waveforms):
+        return tf.transpose(waveforms, (0, 2, 1)) if channels_last else waveforms
 
     def chunk(waveforms, chunk_pad_end):
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, chunk_pad_end))
         return spectra if filterbank is None else apply_filterbank(spectra, filterbank)
 
-    if n_frames is None or n_frames <= chunk_frames:
-        return chunk(signals, pad_end)
-    bounds = np.linspace(0, n_frames, -(-n_frames // chunk_frames) + 1).astype(int)
-    pieces = [chunk(signals[..., start * hop_length:(stop - 1) * hop_length + win_length], False)
-              for start, stop in zip(bounds[:-1], bounds[1:])]
-    return tf.concat(pieces, axis=-2)
+    if time is None:
+        waveforms, pad_end = pad_for_frames(time_last(signals), pad_begin, win_length, hop_length, pad_end)
+        return chunk(waveforms, pad_end)
+    padded_length = time + pad_begin
+    n_frames = frame_count(padded_length, win_length, hop_length, pad_end)
+    n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
+    bounds = np.linspace(0, n_frames, n_chunks + 1).astype(int)
+    pieces = []
+    for first, stop in zip(bounds[:-1], bounds[1:]):
+        # samples [begin, end) of the padded signal hold frames [first, stop)
+        begin, end = first * hop_length, (stop - 1) * hop_length + win_length
+        source_begin, source_end = max(begin - pad_begin, 0), min(end - pad_begin, time)
+        index = [slice(None)] * signals.shape.rank
+        index[time_axis] = slice(source_begin, source_end)
+        piece = time_last(signals[tuple(index)])
+        piece = pad_time(piece, begin=source_begin - (begin - pad_begin), end=(end - pad_begin) - source_end)
+        pieces.append(chunk(piece, False))
+    return pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
 
 
 def delta(x, win_length=5, mode="symmetric", axis=1):

@@ -6,7 +6,6 @@ batches are ``(batch, time, channels)`` ('channels_last') or ``(batch, channels,
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import InputSpec
 
@@ -18,7 +17,7 @@ from ._checks import (
     check_number,
     resolve_data_format,
 )
-from .time_frequency import _register, _split_spectrogram_shape, _join_spectrogram_shape
+from .time_frequency import AudioLayer, _join_spectrogram_shape, _register, _split_spectrogram_shape
 
 __all__ = ["Frame", "Energy", "MuLawEncoding", "MuLawDecoding", "LogmelToMFCC"]
 
@@ -31,7 +30,7 @@ def _check_pad_value(value, owner):
     check_number(value, "pad_value", owner, positive=False)
 
 
-class _Framing(keras.layers.Layer):
+class _Framing(AudioLayer):
     """Shared configuration of :class:`Frame` and :class:`Energy`."""
 
     def __init__(self, frame_length, hop_length, pad_end, pad_value, data_format, **kwargs):
@@ -116,6 +115,9 @@ class Frame(_Framing):
             return (input_shape[0], input_shape[1], frames, self.frame_length)
         return (input_shape[0], frames, self.frame_length, input_shape[2])
 
+    def compute_output_spec(self, inputs):  # frames of any dtype, integer codes included
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
+
 
 @_register
 class Energy(_Framing):
@@ -162,8 +164,8 @@ class Energy(_Framing):
         self.ref_duration = ref_duration
 
     def call(self, inputs):
-        return functional.frame_energy(
-            inputs,
+        return self._output(functional.frame_energy(
+            self._real_input(inputs),
             self.frame_length,
             self.hop_length,
             self.sample_rate,
@@ -171,7 +173,7 @@ class Energy(_Framing):
             pad_end=self.pad_end,
             pad_value=self.pad_value,
             axis=self.time_axis,
-        )
+        ))
 
     def compute_output_shape(self, input_shape):
         frames = self._frames_of(input_shape)
@@ -259,7 +261,7 @@ class MuLawDecoding(_MuLaw):
 
 
 @_register
-class LogmelToMFCC(keras.layers.Layer):
+class LogmelToMFCC(AudioLayer):
     """MFCCs from a batch of log-mel spectrograms: a DCT-II over the mel axis, first ``n_mfccs`` kept.
 
     Equal to ``tf.signal.mfccs_from_log_mel_spectrograms(...)[..., :n_mfccs]`` (Kapre's
@@ -305,11 +307,11 @@ class LogmelToMFCC(keras.layers.Layer):
                 f"LogmelToMFCC: `n_mfccs` must be <= the number of mel bins ({n_mels}, axis {self.mel_axis} of input "
                 f"shape {tuple(input_shape)}); got n_mfccs={self.n_mfccs}."
             )
-        self._dct = functional.dct_matrix(n_mels, self.n_mfccs, np.float32)
+        self._dct = functional.dct_matrix(n_mels, self.n_mfccs)
         self.input_spec = InputSpec(ndim=4, axes={self.mel_axis: n_mels})
 
     def call(self, inputs):
-        return functional.apply_filterbank(inputs, self._dct, axis=self.mel_axis)
+        return self._output(functional.apply_filterbank(self._real_input(inputs), self._dct, axis=self.mel_axis))
 
     def compute_output_shape(self, input_shape):
         batch, time, _, channels = _split_spectrogram_shape(input_shape, self.data_format)

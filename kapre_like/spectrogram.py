@@ -34,6 +34,22 @@ def _check_float_input(inputs, owner):
         )
 
 
+def _check_signal(signals, min_length, owner, shape, requirement):
+    """Raise for a known time length below ``min_length``; return ``signals`` checked for NaN/Inf.
+
+    ``signals`` is time-last. The returned tensor must be used: its check raises
+    ``InvalidArgumentError`` naming ``owner`` when the values are computed.
+    """
+    time = signals.shape[-1]
+    if time is not None and time < min_length:
+        raise ValueError(
+            f"{owner}: the input has {time} samples along its time axis (input shape {tuple(shape)}), fewer than "
+            f"{requirement} = {min_length}. Pass a longer signal, or check the data format: the channels may be "
+            f"on the time axis."
+        )
+    return tf.debugging.check_numerics(signals, f"{owner}: the input waveform contains NaN or Inf")
+
+
 def _next_power_of_two(n):
     return 1 << (int(n) - 1).bit_length()
 
@@ -176,6 +192,10 @@ class STFTSpectrogram(keras.layers.Layer):
     def call(self, inputs):
         _check_float_input(inputs, "STFTSpectrogram")
         waveforms = inputs if self.data_format == CHANNELS_FIRST else tf.transpose(inputs, (0, 2, 1))
+        waveforms = _check_signal(waveforms, self.frame_length if self.padding == "valid" else 1,
+                                  "STFTSpectrogram", inputs.shape, "frame_length")
+        if waveforms.dtype in (tf.float16, tf.bfloat16):  # the DSP runs in float32 (mixed precision)
+            waveforms = tf.cast(waveforms, tf.float32)
         kernels = [tf.cast(kernel[:, 0, :], waveforms.dtype) for kernel in self._kernels()]
         n_freq = self._fft_length // 2 + 1
         # one convolution for both parts: (batch, channels, frames, n_parts * freq)
@@ -186,7 +206,7 @@ class STFTSpectrogram(keras.layers.Layer):
         else:
             real, imag = products[..., :n_freq], products[..., n_freq:]
             if self.mode == "angle":
-                spectra = tf.math.atan2(imag, real)
+                spectra = functional.atan2(imag, real)
             else:
                 power = tf.square(real) + tf.square(imag)
                 if self.mode == "psd":
@@ -196,7 +216,7 @@ class STFTSpectrogram(keras.layers.Layer):
                     spectra = tf.sqrt(tf.maximum(power, epsilon))
                     if self.mode == "log":
                         spectra = tf.math.log(tf.maximum(spectra, epsilon))
-        return self._arrange(spectra)
+        return tf.cast(self._arrange(spectra), self.compute_dtype)
 
     def _arrange(self, spectra):
         """(batch, channels, frames, freq) -> the output layout of data_format and expand_dims."""
@@ -374,6 +394,8 @@ class MelSpectrogram(keras.layers.Layer):
         dtype = self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32"
         signals = tf.cast(inputs, dtype)
         half = self.fft_length // 2
+        # reflection padding needs more samples than it pads
+        signals = _check_signal(signals, half + 1, "MelSpectrogram", inputs.shape, "fft_length // 2 + 1")
         signals = tf.pad(signals, [[0, 0]] * (signals.shape.rank - 1) + [[half, half]], mode="REFLECT")
         frame_window = self._frame_window
 

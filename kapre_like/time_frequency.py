@@ -51,6 +51,67 @@ def _real_of(dtype):
     return _REAL_OF_COMPLEX.get(dtype, dtype)
 
 
+_HALF_FLOATS = ("float16", "bfloat16")
+_REAL_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+class AudioLayer(keras.layers.Layer):
+    """Base of kapre_like's layers: inputs keep their precision (no autocasting).
+
+    float64 input is computed in float64 (complex128 spectra); float16 and bfloat16 input,
+    and every layer under a ``mixed_float16``/``mixed_bfloat16`` policy, are computed in
+    float32 and real outputs are returned in the policy's compute dtype.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+
+    def _check_real(self, inputs, what="a real floating-point tensor"):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if dtype not in _REAL_FLOATS:
+            hint = (" (apply Magnitude or Phase first)" if dtype.startswith("complex")
+                    else " (convert integer PCM to float, e.g. x / 32768)")
+            raise TypeError(
+                f"{type(self).__name__} expects {what} (float16, bfloat16, float32 or float64); got {dtype} input "
+                f"of shape {tuple(inputs.shape)}{hint}."
+            )
+        return dtype
+
+    def _real_input(self, inputs, what="a real floating-point tensor"):
+        """Check that ``inputs`` is real floating point; return it in its DSP precision."""
+        dtype = self._check_real(inputs, what)
+        return tf.cast(inputs, tf.float32) if dtype in _HALF_FLOATS else inputs
+
+    def compute_output_spec(self, inputs):
+        self._check_real(inputs)
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape),
+                                 dtype=self._output_dtype(_dsp_dtype(inputs.dtype)))
+
+    def _complex_input(self, inputs):
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        if dtype not in _REAL_OF_COMPLEX:
+            raise TypeError(
+                f"{type(self).__name__} expects a complex tensor (complex64 or complex128), such as the output of "
+                f"STFT; got {dtype} input of shape {tuple(inputs.shape)}."
+            )
+        return inputs
+
+    def _output(self, outputs):
+        """Real outputs in the compute dtype of a half-precision policy, else as computed."""
+        if self.compute_dtype in _HALF_FLOATS and not outputs.dtype.is_complex:
+            return tf.cast(outputs, self.compute_dtype)
+        return outputs
+
+    def _output_dtype(self, real_dtype):
+        return self.compute_dtype if self.compute_dtype in _HALF_FLOATS else real_dtype
+
+
+def _dsp_dtype(dtype):
+    """float64 stays float64; everything else is computed in float32."""
+    return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
+
+
 def _swap_waveform_layout(waveforms, data_format):
     """(batch, time, ch) <-> (batch, ch, time) when ``data_format`` is channels_last.
 
@@ -89,7 +150,7 @@ def _split_spectrogram_shape(shape, data_format):
 
 
 @_register
-class STFT(keras.layers.Layer):
+class STFT(AudioLayer):
     """Short-time Fourier transform of a batch of waveforms; complex output.
 
     Frames of ``win_length`` samples, every ``hop_length`` samples, windowed, zero-padded
@@ -122,10 +183,19 @@ class STFT(keras.layers.Layer):
     ``1 + (time - win_length) // hop_length`` frames (``ceil(time / hop_length)`` with
     ``pad_end``; ``time`` includes the ``pad_begin`` zeros).
 
+    Precision: float32 input gives complex64, float64 input complex128 (inputs are not
+    autocast); float16/bfloat16 input is computed in float32.
+
     Raises:
-        TypeError: a length is not an integer, or a data format is not a string.
-        ValueError: a length is < 1, ``win_length > n_fft``, or a data format is unknown.
+        TypeError: a length is not an integer, or a data format is not a string; at call, an
+            input that is not real floating point (integer, string or complex).
+        ValueError: a length is < 1, ``win_length > n_fft``, or a data format is unknown; when
+            built or called, an input of the wrong rank, or with fewer samples along the
+            time axis than one frame (unless ``pad_end``, which gives zero-padded frames) --
+            the usual sign of channels on the wrong axis for ``input_data_format``.
         NotImplementedError: an unknown ``window_name`` (also a ``ValueError``).
+        tf.errors.InvalidArgumentError: at run time, NaN or Inf in the input, or (for a
+            time length unknown until run time) a signal shorter than one frame.
 
     Example:
         >>> model = keras.Sequential([keras.Input((2048, 1)),
@@ -169,11 +239,61 @@ class STFT(keras.layers.Layer):
     def _pad_begin_length(self):
         return self.win_length - self.hop_length if self.pad_begin else 0
 
-    def call(self, inputs):
-        waveforms = _swap_waveform_layout(inputs, self.input_data_format)
-        waveforms, pad_end = functional.pad_for_frames(
+    def build(self, input_shape):
+        _, time, _ = _split_waveform_shape(input_shape, self.input_data_format)
+        self._check_length(time, input_shape)
+
+    def _check_length(self, time, shape):
+        if time is None or self.pad_end or time + self._pad_begin_length >= self.win_length:
+            return
+        time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
+        raise ValueError(
+            f"{type(self).__name__}: the input has {time} samples along its time axis (axis {time_axis} of shape "
+            f"{tuple(shape)} for input_data_format={self.input_data_format!r}), fewer than one frame "
+            f"(win_length={self.win_length}). Pass a longer signal, use pad_end=True to get a zero-padded frame, "
+            f"or check the data format: the channels may be on the time axis."
+        )
+
+    def _checked(self, inputs):
+        """``inputs`` checked (dtype, length, finite values), in DSP precision, layout unchanged."""
+        waveforms = self._real_input(inputs, "a real floating-point waveform")
+        time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
+        if waveforms.shape[time_axis] is None:
+            if not self.pad_end:
+                tf.debugging.assert_greater_equal(
+                    tf.shape(waveforms)[time_axis] + self._pad_begin_length, self.win_length,
+                    message=f"{type(self).__name__}: the input is shorter than one frame (win_length="
+                            f"{self.win_length} samples); pass a longer signal or use pad_end=True",
+                )
+        else:
+            self._check_length(waveforms.shape[time_axis], inputs.shape)
+        return tf.debugging.check_numerics(waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf")
+
+    def _waveforms(self, inputs):
+        """Checked (dtype, length, finite values), time-last, padded waveforms in DSP precision.
+
+        Returns ``(waveforms, pad_end)``; ``pad_end`` is whether framing must still pad.
+        """
+        waveforms = _swap_waveform_layout(self._real_input(inputs, "a real floating-point waveform"),
+                                          self.input_data_format)
+        if waveforms.shape[-1] is None:
+            if not self.pad_end:
+                tf.debugging.assert_greater_equal(
+                    tf.shape(waveforms)[-1] + self._pad_begin_length, self.win_length,
+                    message=f"{type(self).__name__}: the input is shorter than one frame (win_length="
+                            f"{self.win_length} samples); pass a longer signal or use pad_end=True",
+                )
+        else:
+            self._check_length(waveforms.shape[-1], inputs.shape)
+        waveforms = tf.debugging.check_numerics(
+            waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf"
+        )
+        return functional.pad_for_frames(
             waveforms, self._pad_begin_length, self.win_length, self.hop_length, self.pad_end
         )
+
+    def call(self, inputs):
+        waveforms, pad_end = self._waveforms(inputs)
         stfts = functional.stft(waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, pad_end)
         return _spectrogram_from_channels_first(stfts, self.output_data_format)
 
@@ -185,6 +305,7 @@ class STFT(keras.layers.Layer):
         return _join_spectrogram_shape(batch, frames, self.n_fft // 2 + 1, channels, self.output_data_format)
 
     def compute_output_spec(self, inputs):
+        self._check_real(inputs, "a real floating-point waveform")
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_complex_of(inputs.dtype))
 
     def get_config(self):
@@ -205,7 +326,7 @@ class STFT(keras.layers.Layer):
 
 
 @_register
-class InverseSTFT(keras.layers.Layer):
+class InverseSTFT(AudioLayer):
     """Inverse STFT of a batch of complex spectrograms, by windowed overlap-add.
 
     Inverts :class:`STFT` with the same ``n_fft``, ``win_length``, ``hop_length`` and
@@ -271,9 +392,9 @@ class InverseSTFT(keras.layers.Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
-        stfts = _spectrogram_to_channels_first(inputs, self.input_data_format)
+        stfts = _spectrogram_to_channels_first(self._complex_input(inputs), self.input_data_format)
         waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window_fn)
-        return _swap_waveform_layout(waveforms, self.output_data_format)
+        return self._output(_swap_waveform_layout(waveforms, self.output_data_format))
 
     def compute_output_shape(self, input_shape):
         batch, frames, _, channels = _split_spectrogram_shape(input_shape, self.input_data_format)
@@ -283,7 +404,8 @@ class InverseSTFT(keras.layers.Layer):
         return (batch, time, channels)
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_real_of(inputs.dtype))
+        self._complex_input(inputs)
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(_real_of(inputs.dtype)))
 
     def get_config(self):
         config = super().get_config()
@@ -300,19 +422,24 @@ class InverseSTFT(keras.layers.Layer):
         return config
 
 
-class _ComplexToReal(keras.layers.Layer):
+class _ComplexToReal(AudioLayer):
     """Base of element-wise layers from complex to real values; shape unchanged."""
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def compute_output_spec(self, inputs):
-        return keras.KerasTensor(inputs.shape, dtype=_real_of(inputs.dtype))
+        self._complex_input(inputs)
+        return keras.KerasTensor(inputs.shape, dtype=self._output_dtype(_real_of(inputs.dtype)))
 
 
 @_register
 class Magnitude(_ComplexToReal):
     """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor.
+
+    float32 for complex64 input, float64 for complex128 (float16 under a mixed policy). The
+    gradient at ``z = 0`` is 0, not NaN. A real input raises ``TypeError`` (Kapre returned
+    its absolute value; here it is taken as a missing :class:`STFT`).
 
     Example:
         >>> Magnitude()(tf.constant([3 + 4j], dtype=tf.complex64)).numpy()
@@ -320,12 +447,15 @@ class Magnitude(_ComplexToReal):
     """
 
     def call(self, inputs):
-        return functional.magnitude(inputs)
+        return self._output(functional.magnitude(self._complex_input(inputs)))
 
 
 @_register
 class Phase(_ComplexToReal):
     """Phase (angle) of a complex input in radians, in ``[-pi, pi]``, as a float tensor.
+
+    The angle of 0 is 0 and its gradient there is 0 (not NaN). A real input raises
+    ``TypeError``.
 
     Args:
         approx_atan_accuracy (int or None): None (or 0) for the exact angle
@@ -354,7 +484,7 @@ class Phase(_ComplexToReal):
         self.approx_atan_accuracy = approx_atan_accuracy
 
     def call(self, inputs):
-        return functional.phase(inputs, self.approx_atan_accuracy)
+        return self._output(functional.phase(self._complex_input(inputs), self.approx_atan_accuracy))
 
     def get_config(self):
         config = super().get_config()
@@ -366,7 +496,7 @@ _DECIBEL_MULTIPLIERS = {"power": 10.0, "magnitude": 20.0}
 
 
 @_register
-class MagnitudeToDecibel(keras.layers.Layer):
+class MagnitudeToDecibel(AudioLayer):
     """Decibel scaling: ``10 * log10(max(x, amin) / max(ref_value, amin))``, floor-clipped.
 
     By default this is Kapre's layer, which applies ``10 * log10`` whatever the input holds:
@@ -405,9 +535,10 @@ class MagnitudeToDecibel(keras.layers.Layer):
         self.stype = stype
 
     def call(self, inputs):
-        return functional.to_decibel(
-            inputs, self.ref_value, self.amin, self.dynamic_range, multiplier=_DECIBEL_MULTIPLIERS[self.stype]
-        )
+        return self._output(functional.to_decibel(
+            self._real_input(inputs), self.ref_value, self.amin, self.dynamic_range,
+            multiplier=_DECIBEL_MULTIPLIERS[self.stype],
+        ))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -429,7 +560,7 @@ _FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filter
 
 
 @_register
-class ApplyFilterbank(keras.layers.Layer):
+class ApplyFilterbank(AudioLayer):
     """Multiply the frequency axis of a spectrogram batch by a mel or log-frequency filterbank.
 
     Args:
@@ -472,14 +603,15 @@ class ApplyFilterbank(keras.layers.Layer):
 
         self.type = type
         self.filterbank_kwargs = dict(filterbank_kwargs)
-        self.filterbank = tf.constant(matrix, dtype=keras.config.floatx())
+        # float64 weights; functional.apply_filterbank casts them to the input's precision
+        self.filterbank = tf.constant(matrix, dtype="float64")
         self.data_format_original = data_format
         self.data_format = resolve_data_format(data_format)
         self.freq_axis = 3 if self.data_format == CHANNELS_FIRST else 2
         self.input_spec = InputSpec(ndim=4, axes={self.freq_axis: int(matrix.shape[0])})
 
     def call(self, inputs):
-        return functional.apply_filterbank(inputs, self.filterbank, axis=self.freq_axis)
+        return self._output(functional.apply_filterbank(self._real_input(inputs), self.filterbank, axis=self.freq_axis))
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)
@@ -502,7 +634,7 @@ _DELTA_PAD_MODES = ("symmetric", "reflect", "constant")
 
 
 @_register
-class Delta(keras.layers.Layer):
+class Delta(AudioLayer):
     """Delta (local time derivative) of a spectrogram batch, by linear regression.
 
     ``d[t] = sum_{n=1}^{N} n * (x[t + n] - x[t - n]) / (2 * sum_{n=1}^{N} n**2)``,
@@ -543,7 +675,7 @@ class Delta(keras.layers.Layer):
 
     def call(self, inputs):
         time_axis = 2 if self.data_format == CHANNELS_FIRST else 1
-        return functional.delta(inputs, self.win_length, self.mode, axis=time_axis)
+        return self._output(functional.delta(self._real_input(inputs), self.win_length, self.mode, axis=time_axis))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -555,7 +687,7 @@ class Delta(keras.layers.Layer):
 
 
 @_register
-class ConcatenateFrequencyMap(keras.layers.Layer):
+class ConcatenateFrequencyMap(AudioLayer):
     """Append a channel holding each bin's normalised frequency, rising from 0 to 1.
 
     A positional encoding along frequency; followed by a ``Conv2D`` it makes the

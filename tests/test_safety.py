@@ -1,0 +1,298 @@
+"""Numerical safety: finite gradients, every precision, clear errors for bad data, long inputs."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import librosa
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kapre_like as kl
+
+from conftest import assert_says
+
+CL = dict(input_data_format="channels_last", output_data_format="channels_last")
+N = 4096
+
+
+def _signals():
+    t = np.arange(N) / 16000
+    impulse = np.zeros(N)
+    impulse[1000] = 1.0
+    return {
+        "zeros": np.zeros(N),
+        "impulse": impulse,
+        "clipped square": np.clip(3 * np.sign(np.sin(2 * np.pi * 440 * t)), -1, 1),
+        "noise": np.random.default_rng(0).standard_normal(N),
+    }
+
+
+SIGNALS = _signals()
+
+
+def _front_ends():
+    """name -> (builder, input rank): models whose gradients must stay finite."""
+    fronts = {
+        "Magnitude": (lambda: keras.Sequential([kl.STFT(n_fft=512, **CL), kl.Magnitude()]), 3),
+        "Phase": (lambda: keras.Sequential([kl.STFT(n_fft=512, **CL), kl.Phase()]), 3),
+        "Phase approx": (lambda: keras.Sequential([kl.STFT(n_fft=512, **CL), kl.Phase(approx_atan_accuracy=12)]), 3),
+        "MagnitudeToDecibel": (lambda: keras.Sequential([kl.STFT(n_fft=512, **CL), kl.Magnitude(),
+                                                         kl.MagnitudeToDecibel()]), 3),
+        "mel factory dB": (lambda: kl.composed.get_melspectrogram_layer(n_fft=512, return_decibel=True, **CL), 3),
+        "log-frequency factory dB": (lambda: kl.composed.get_log_frequency_spectrogram_layer(
+            n_fft=512, return_decibel=True, log_n_bins=48, **CL), 3),
+        "stft_mag_phase": (lambda: kl.composed.get_stft_mag_phase((N, 1), n_fft=512, return_decibel=True, **CL), 3),
+        "MelSpectrogram power": (lambda: kl.MelSpectrogram(fft_length=512, sequence_stride=128), 2),
+        "MelSpectrogram magnitude": (lambda: kl.MelSpectrogram(fft_length=512, sequence_stride=128, mag_exp=1.0), 2),
+    }
+    for mode in kl.spectrogram.STFT_MODES:
+        fronts[f"STFTSpectrogram {mode}"] = (
+            lambda mode=mode: kl.STFTSpectrogram(mode=mode, data_format="channels_last", trainable=True), 3)
+    return fronts
+
+
+FRONT_ENDS = _front_ends()
+
+
+@pytest.mark.parametrize("signal", sorted(SIGNALS))
+@pytest.mark.parametrize("front", sorted(FRONT_ENDS))
+def test_finite_values_and_gradients(front, signal):
+    make, rank = FRONT_ENDS[front]
+    model = make()
+    x = tf.constant(SIGNALS[signal][None] if rank == 2 else SIGNALS[signal][None, :, None], tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = model(x)
+        loss = tf.reduce_sum(y * tf.random.stateless_normal(tf.shape(y), seed=(1, 2)))
+    weights = model.trainable_weights
+    gradients = tape.gradient(loss, [x] + weights)
+    assert np.all(np.isfinite(np.asarray(y)))
+    assert all(g is not None and np.all(np.isfinite(np.asarray(g))) for g in gradients)
+    if front.startswith("STFTSpectrogram"):
+        assert len(weights) >= 1  # the kernels' gradients were checked too
+
+
+@pytest.mark.parametrize("dtype, complex_dtype", [("float16", "complex64"), ("float32", "complex64"),
+                                                  ("float64", "complex128")])
+def test_stft_precisions(waveforms, dtype, complex_dtype):
+    x = np.swapaxes(waveforms[:2, :1], 1, 2).astype(dtype)
+    stft = kl.STFT(n_fft=512, **CL)(x)
+    assert stft.dtype == complex_dtype
+    reference = librosa.stft(x[..., 0].astype(np.float64), n_fft=512, hop_length=128, center=False)
+    tolerance = {"float16": 5e-2, "float32": 1e-3, "float64": 1e-9}[dtype]
+    np.testing.assert_allclose(np.asarray(stft)[..., 0], np.swapaxes(reference, 1, 2), atol=tolerance)
+    magnitude = kl.Magnitude()(stft)
+    assert magnitude.dtype == ("float64" if dtype == "float64" else "float32")
+    mel = kl.composed.get_melspectrogram_layer(n_fft=512, return_decibel=True, **CL)(x)
+    assert mel.dtype == ("float64" if dtype == "float64" else "float32")
+    assert np.all(np.isfinite(np.asarray(mel)))
+    assert kl.InverseSTFT(n_fft=512, **CL)(stft).dtype == ("float64" if dtype == "float64" else "float32")
+
+
+@pytest.fixture
+def mixed_float16():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_mixed_float16_layers_compute_in_float32(mixed_float16, waveforms):
+    x = np.swapaxes(waveforms[:2, :2], 1, 2)  # float32 waveforms, as a mixed model receives them
+    chain = [kl.STFT(n_fft=512, **CL), kl.Magnitude(),
+             kl.ApplyFilterbank("mel", {"sample_rate": 16000, "n_freq": 257, "n_mels": 64}, data_format="channels_last"),
+             kl.MagnitudeToDecibel(), kl.Delta(data_format="channels_last")]
+    y = tf.constant(x)
+    for layer in chain:
+        y = layer(y)
+        assert y.dtype == (tf.complex64 if isinstance(layer, kl.STFT) else tf.float16), layer.name
+        assert np.all(np.isfinite(np.asarray(y)))
+    # the same chain in float32, for the numbers
+    with keras.dtype_policies.DTypePolicyScope("float32") if hasattr(keras.dtype_policies, "DTypePolicyScope") \
+            else _float32_policy():
+        reference = tf.constant(x)
+        for layer in [kl.STFT(n_fft=512, **CL), kl.Magnitude(),
+                      kl.ApplyFilterbank("mel", {"sample_rate": 16000, "n_freq": 257, "n_mels": 64},
+                                         data_format="channels_last"),
+                      kl.MagnitudeToDecibel(), kl.Delta(data_format="channels_last")]:
+            reference = layer(reference)
+    np.testing.assert_allclose(np.asarray(y, np.float32), np.asarray(reference), atol=0.05)
+    for layer, data in [(kl.composed.get_melspectrogram_layer(n_fft=512, return_decibel=True, **CL), x),
+                        (kl.STFTSpectrogram(mode="log", data_format="channels_last"), x),
+                        (kl.MelSpectrogram(fft_length=512, sequence_stride=128), x[..., 0]),
+                        (kl.Energy(16000, frame_length=400, hop_length=160, data_format="channels_last"), x)]:
+        out = layer(data)
+        assert out.dtype == tf.float16, layer.name
+        assert np.all(np.isfinite(np.asarray(out))), layer.name
+
+
+class _float32_policy:
+    def __enter__(self):
+        keras.mixed_precision.set_global_policy("float32")
+
+    def __exit__(self, *exc):
+        keras.mixed_precision.set_global_policy("mixed_float16")
+
+
+def test_mixed_float16_model_trains(mixed_float16, waveforms):
+    x = np.swapaxes(waveforms[:8, :1, :4000], 1, 2)
+    model = keras.Sequential([
+        keras.Input((4000, 1)),
+        kl.composed.get_melspectrogram_layer(n_fft=512, hop_length=256, n_mels=32, return_decibel=True, **CL),
+        keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(2, dtype="float32"),
+    ])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(x, np.arange(8) % 2, epochs=3, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+
+
+# ----------------------------------------------------------------------------- bad data
+
+
+def test_wrong_rank_names_layer_and_ranks():
+    with pytest.raises(ValueError) as info:
+        kl.STFT(n_fft=512, **CL)(np.zeros((2, 4000), np.float32))
+    assert_says(info, "stft", "expected ndim=3", "found ndim=2")
+
+
+def test_channels_on_the_time_axis():
+    with pytest.raises(ValueError) as info:
+        kl.STFT(n_fft=512, **CL)(np.zeros((2, 1, 4000), np.float32))  # channels_first data, channels_last layer
+    assert_says(info, "STFT", "1 samples along its time axis", "(2, 1, 4000)", "win_length=512",
+                "channels may be on the time axis")
+    with pytest.raises(ValueError) as info:
+        kl.composed.get_melspectrogram_layer(input_shape=(1, 4000), n_fft=512, **CL)
+    assert_says(info, "STFT", "1 samples", "pad_end=True")
+
+
+@pytest.mark.parametrize("layer", [lambda: kl.STFT(n_fft=256, **CL), lambda: kl.STFTSpectrogram(
+    data_format="channels_last"), lambda: kl.Energy(data_format="channels_last", frame_length=256, hop_length=128)])
+@pytest.mark.parametrize("dtype", ["int16", "int32", "bool"])
+def test_integer_waveforms_are_type_errors(layer, dtype):
+    with pytest.raises(TypeError) as info:
+        layer()(np.zeros((2, 1024, 1), dtype))
+    assert_says(info, dtype, "float32")
+
+
+def test_string_input_is_a_type_error():
+    with pytest.raises(TypeError) as info:
+        kl.STFT(n_fft=256, **CL)(tf.constant([[["a"]] * 1024]))
+    assert_says(info, "STFT", "string", "float32")
+
+
+def test_complex_waveform_is_a_type_error():
+    with pytest.raises(TypeError) as info:
+        kl.STFT(n_fft=256, **CL)(np.zeros((2, 1024, 1), np.complex64))
+    assert_says(info, "STFT", "complex64", "real floating-point waveform")
+
+
+@pytest.mark.parametrize("layer", [kl.Magnitude, kl.Phase, lambda: kl.InverseSTFT(n_fft=256, **CL)])
+def test_real_input_where_complex_is_expected(layer):
+    with pytest.raises(TypeError) as info:
+        layer()(np.zeros((2, 10, 129, 1), np.float32))
+    assert_says(info, "expects a complex tensor", "float32", "(2, 10, 129, 1)", "STFT")
+    with pytest.raises(TypeError):
+        layer()(keras.Input((10, 129, 1)))
+
+
+@pytest.mark.parametrize("layer, expect", [
+    (lambda: kl.STFT(n_fft=512, **CL), ["STFT", "300 samples", "win_length=512"]),
+    (lambda: kl.STFTSpectrogram(frame_length=512, data_format="channels_last"),
+     ["STFTSpectrogram", "300 samples", "frame_length = 512"]),
+])
+def test_signal_shorter_than_a_frame(layer, expect):
+    with pytest.raises(ValueError) as info:
+        layer()(np.zeros((1, 300, 1), np.float32))
+    assert_says(info, *expect)
+
+
+def test_mel_spectrogram_signal_too_short_for_reflection():
+    with pytest.raises(ValueError) as info:
+        kl.MelSpectrogram(fft_length=2048)(np.zeros((1, 500), np.float32))
+    assert_says(info, "MelSpectrogram", "500 samples", "fft_length // 2 + 1 = 1025")
+
+
+def test_short_signal_with_pad_end_is_one_correct_frame():
+    x = np.random.default_rng(0).standard_normal(300).astype(np.float32)
+    stft = np.asarray(kl.STFT(n_fft=512, pad_end=True, **CL)(x[None, :, None]))[0, :, :, 0]
+    expected = librosa.stft(np.pad(x, (0, 2 * 128 + 512 - 300)), n_fft=512, hop_length=128, center=False)
+    assert stft.shape == (3, 257)  # ceil(300 / 128) frames, zero-padded at the end
+    np.testing.assert_allclose(stft, expected[:, :3].T, atol=1e-4)
+
+
+def test_short_signal_of_unknown_length_fails_when_run():
+    model = keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=512, **CL)])
+    serve = tf.function(model, input_signature=[tf.TensorSpec((None, None, 1), tf.float32)])
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        serve(np.zeros((1, 300, 1), np.float32))
+    assert_says(info, "STFT", "shorter than one frame", "pad_end=True")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("layer", [
+    lambda: kl.STFT(n_fft=256, **CL),
+    lambda: kl.composed.get_melspectrogram_layer(n_fft=256, n_mels=32, **CL),
+    lambda: kl.STFTSpectrogram(data_format="channels_last"),
+])
+def test_nan_or_inf_input_is_an_error(layer, bad):
+    x = np.zeros((1, 1024, 1), np.float32)
+    x[0, 100, 0] = bad
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        layer()(x)
+    assert_says(info, "the input waveform contains NaN or Inf")
+
+
+def test_nan_in_mel_spectrogram_input_is_an_error():
+    x = np.zeros((1, 4096), np.float32)
+    x[0, 7] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        kl.MelSpectrogram(fft_length=512)(x)
+    assert_says(info, "MelSpectrogram", "NaN or Inf")
+
+
+# ----------------------------------------------------------------------------- long inputs
+
+LONG_INPUT_SCRIPT = r"""
+import json, threading, time
+import numpy as np, tensorflow as tf
+import kapre_like as kl
+
+def resident_mib():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+seconds, rate = 600, 44100
+x = tf.random.stateless_normal((1, seconds * rate, 2), seed=(0, 1), stddev=0.1)  # no NumPy temporaries
+melgram = kl.composed.get_melspectrogram_layer(input_shape=x.shape[1:], n_fft=2048, hop_length=512, sample_rate=rate,
+                                               return_decibel=True, input_data_format="channels_last",
+                                               output_data_format="channels_last")
+baseline = resident_mib()
+peak = [baseline]
+done = threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], resident_mib()); time.sleep(0.002)
+sampler = threading.Thread(target=sample); sampler.start()
+y = melgram(x)
+done.set(); sampler.join()
+print(json.dumps({"peak_mib": peak[0] - baseline, "output_mib": y.numpy().nbytes / 2**20,
+                  "input_mib": x.numpy().nbytes / 2**20, "shape": list(y.shape), "finite": bool(np.isfinite(y).all())}))
+"""
+
+
+@pytest.mark.slow
+def test_ten_minutes_of_stereo_through_the_mel_factory():
+    result = subprocess.run([sys.executable, "-c", LONG_INPUT_SCRIPT], capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["finite"]
+    assert report["shape"] == [1, 1 + (600 * 44100 - 2048) // 512, 128, 2]
+    # beyond the input (200 MiB, already a tensor), the computation needs a few times its output (50 MiB):
+    # the output, its decibels and its layout; the chunks' frames and spectra stay small
+    assert report["peak_mib"] < 5 * report["output_mib"], report
