@@ -444,9 +444,11 @@ def get_stft_mag_phase(
     Args:
         input_shape (tuple): shape of one waveform, e.g. ``(44100, 2)`` (required: the model is
             functional).
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin,
-            db_ref_value, db_dynamic_range, input_data_format, output_data_format: as in
+        n_fft (int), win_length, hop_length, window_name, pad_begin, pad_end: as in
             :func:`get_stft_magnitude_layer`.
+        return_decibel, db_amin, db_ref_value, db_dynamic_range: as in
+            :func:`get_stft_magnitude_layer`.
+        input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'stft_mag_phase'``.
 
     Returns:

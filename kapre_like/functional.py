@@ -15,6 +15,32 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+def _shape_of(tensor, axes=None):
+    """``tensor``'s shape (or of ``axes``) as a list: static sizes as ints, unknown ones as
+    scalar tensors, so that a reshape to it keeps every size that is known when traced."""
+    dynamic = tf.shape(tensor)
+    axes = range(tensor.shape.rank) if axes is None else axes
+    return [tensor.shape[i] if tensor.shape[i] is not None else dynamic[i] for i in axes]
+
+
+def _fused(function):
+    """Compile ``function`` with XLA, fusing its element-wise steps into one pass.
+
+    Eager calls share one shape-generic trace (no retracing per shape; XLA compiles each new
+    shape once). Calls while a graph is traced (Keras models, ``tf.function``, export) get a
+    trace for their exact static shapes, so that shapes stay known downstream (the TFLite
+    converter needs them).
+    """
+    eager = tf.function(function, jit_compile=True, reduce_retracing=True)
+    graph = tf.function(function, jit_compile=True)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        return (eager if tf.executing_eagerly() else graph)(*args, **kwargs)
+
+    return call
+
+
 _WINDOWS = {
     "hann_window": tf.signal.hann_window,
     "hamming_window": tf.signal.hamming_window,
@@ -320,13 +346,13 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
                                  hop_length)
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@_fused
 def _windowed_overlap_add(frames, window, hop_length):
     # one fused XLA pass instead of a multiply and TensorFlow's reshape-pad-sum overlap-add
     return tf.signal.overlap_and_add(frames * window, hop_length)
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@_fused
 def _pack_half_spectrum(stfts, twiddle, half):
     low = stfts[..., :half]
     mirrored = tf.math.conj(tf.reverse(stfts[..., 1:half + 1], axis=[-1]))
@@ -367,7 +393,7 @@ def _interleave(values):
     return interleaved, gradient
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@_fused
 def spectral_power(stfts, exponent=2.0):
     """``|stfts| ** exponent`` as a real tensor, in one fused (XLA) pass; for the usual
     exponent 2, ``re**2 + im**2`` without the square root."""
@@ -388,7 +414,7 @@ def one_sided_weights(n_fft):
     return weights
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@_fused
 def _complex_abs(stfts):
     # XLA fuses real, imag, square, add and sqrt into one pass: ~5x faster on CPU than
     # TensorFlow's own complex Abs kernel, which calls hypot per element.
@@ -510,7 +536,7 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
     return tf.cast(db, input_dtype)
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
+@_fused
 def _decibel(x, amin, log_ref, multiplier, dynamic_range, axes):
     # one fused XLA pass for the log, the offset and the floor
     dtype = x.dtype
@@ -573,7 +599,7 @@ def apply_filterbank(x, filterbank, axis=-1):
         n_freq = weights.shape[0]
         flat = tf.reshape(moved, [-1, n_freq])
         result = tf.reshape(_banded_matmul(flat, weights, blocks),
-                            tf.concat([tf.shape(moved)[:-1], [weights.shape[1]]], axis=0))
+                            _shape_of(moved, range(rank - 1)) + [weights.shape[1]])
     return result if axis == rank - 1 else tf.transpose(result, perm)
 
 

@@ -90,3 +90,40 @@ def white_noise(duration=1.0, sample_rate=16000, seed=0, amplitude=0.3):
     """Gaussian white noise with standard deviation ``amplitude``, as float32."""
     rng = np.random.default_rng(seed)
     return (amplitude * rng.standard_normal(int(round(duration * sample_rate)))).astype(np.float32)
+
+
+#: Frequencies (Hz) of the steady tones in :func:`demo_signal`.
+DEMO_TONES_HZ = (440.0, 2500.0)
+
+
+def demo_signal(duration=3.0, sample_rate=16000, seed=0):
+    """The command-line tool's built-in signal: a rising chirp, two steady tones, a speech burst.
+
+    An exponential chirp from 100 Hz to 0.4 x ``sample_rate`` over the whole duration (a
+    rising line in a spectrogram), tones at :data:`DEMO_TONES_HZ` (flat lines), and
+    :func:`speech_like` audio in the middle third (harmonics and formants).
+
+    Args:
+        duration (float): seconds, > 0. Defaults to 3.
+        sample_rate (int): samples per second. Defaults to 16000.
+        seed (int): seed of the speech burst. Defaults to 0.
+
+    Returns:
+        np.ndarray: float32, ``round(duration * sample_rate)`` samples, peak 0.9.
+
+    Example:
+        >>> demo_signal(1.0, 8000).shape
+        (8000,)
+    """
+    n = int(round(duration * sample_rate))
+    t = np.arange(n) / sample_rate
+    f_start, f_end = 100.0, 0.4 * sample_rate
+    rate = np.log(f_end / f_start) / duration
+    chirp = np.sin(2 * np.pi * f_start * (np.exp(rate * t) - 1.0) / rate)
+    tones = sum(np.sin(2 * np.pi * f * t) for f in DEMO_TONES_HZ) / len(DEMO_TONES_HZ)
+    burst = np.zeros(n)
+    start, stop = n // 3, 2 * n // 3
+    if stop > start:
+        burst[start:stop] = speech_like((stop - start) / sample_rate, sample_rate, seed)[: stop - start]
+    mix = 0.3 * chirp + 0.3 * tones + 0.6 * burst
+    return (0.9 * mix / np.max(np.abs(mix))).astype(np.float32)
