@@ -8,6 +8,7 @@ from . import (
     augmentation,
     backend,
     composed,
+    encoder,
     filters,
     functional,
     signal,
@@ -25,6 +26,7 @@ from .composed import (
     get_stft_magnitude_layer,
 )
 from .augmentation import ChannelSwap, SpecAugment
+from .encoder import AudioSpectrogram, AudioSpectrogramEncoder
 from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
@@ -73,6 +75,9 @@ __all__ = [
     "ChannelSwap",
     "STFTSpectrogram",
     "MelSpectrogram",
+    "AudioSpectrogramEncoder",
+    "AudioSpectrogram",
+    "encoder",
     "spectrogram",
     "get_stft_magnitude_layer",
     "get_melspectrogram_layer",

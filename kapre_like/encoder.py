@@ -1,0 +1,489 @@
+"""Audio files and waveforms to spectrograms: the ``AudioSpectrogram`` encoder (seed 004).
+
+:class:`AudioSpectrogramEncoder` turns an audio file (WAV, FLAC, OGG; MP3 where libsndfile
+reads it), a waveform with its sample rate, or a list of these into float32 magnitude
+spectrograms ``(n, floor(window_size / 2) + 1)`` with ``n = ceil(length / offset)``, after
+mixing to mono, resampling (soxr, high quality), normalization, optional augmentation and a
+target length. :meth:`AudioSpectrogramEncoder.dataset` feeds ``tf.data``;
+:meth:`AudioSpectrogramEncoder.layer` puts the in-graph part (normalize, augment,
+spectrogram) at a Keras model's input.
+
+Order of operations: read -> mono -> resample -> target duration (pad/trim) -> normalize ->
+augment (convolution, time shift, volume, noise) -> spectrogram -> target partitions (pad/trim).
+"""
+
+import numbers
+import os
+import sys
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import functional
+from .time_frequency import AudioLayer, _register
+
+__all__ = ["AudioSpectrogramEncoder", "AudioSpectrogram", "AudioReadError", "load_audio"]
+
+AUGMENTATIONS = ("noise", "time_shift", "volume", "convolution")
+_PROGRESS_MIN_ITEMS = 8
+
+
+class AudioReadError(ValueError):
+    """An audio file that exists but cannot be decoded (not audio, truncated, unknown format)."""
+
+
+def load_audio(path):
+    """``(samples, sample_rate)`` of an audio file: float32 ``(frames, channels)``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist (the message names it).
+        AudioReadError: the file cannot be decoded (a ``ValueError``; the message names the
+            file and gives the decoder's reason).
+    """
+    import soundfile
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"audio file not found: {path!r}")
+    try:
+        samples, sample_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
+        raise AudioReadError(f"cannot read audio file {path!r}: {' '.join(str(error).split())}") from None
+    return samples, int(sample_rate)
+
+
+def _seconds_or_samples(value, sample_rate, name):
+    """An int is samples; a float is seconds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"`{name}` must be a positive number of samples (int) or seconds (float); got {value!r}.")
+    return int(value) if isinstance(value, numbers.Integral) else max(1, int(round(value * sample_rate)))
+
+
+def _window_values(window, window_size):
+    if window is None:
+        return np.ones(window_size)
+    if callable(window):
+        values = np.asarray(window(window_size), dtype=np.float64)
+    elif isinstance(window, str):
+        values = functional.window_array(window, window_size, periodic=True)
+    else:
+        values = np.asarray(window, dtype=np.float64)
+    if values.shape != (window_size,):
+        raise ValueError(f"`window` must give {window_size} values (the window size); got shape {values.shape}.")
+    return values
+
+
+class _Parameter:
+    """A number that is fixed, drawn uniformly from ``(low, high)``, or drawn from a distribution."""
+
+    def __init__(self, value, name):
+        self.name = name
+        if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, numbers.Real) for v in value):
+            low, high = float(value[0]), float(value[1])
+            if high < low:
+                raise ValueError(f"augmentation `{name}`: range must be (low, high) with low <= high; got {value!r}.")
+            self.kind, self.value = "uniform", (low, high)
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            self.kind, self.value = "fixed", float(value)
+        elif hasattr(value, "rvs") or callable(value):
+            self.kind, self.value = "distribution", value
+        else:
+            raise ValueError(f"augmentation `{name}` must be a number, a (low, high) pair or a distribution "
+                             f"(an object with .rvs, e.g. scipy.stats.norm(0, 1), or a function of a NumPy "
+                             f"Generator); got {value!r}.")
+
+    def draw(self, rng):
+        if self.kind == "fixed":
+            return self.value
+        if self.kind == "uniform":
+            return float(rng.uniform(*self.value))
+        if hasattr(self.value, "rvs"):
+            return float(self.value.rvs(random_state=rng))
+        return float(self.value(rng))
+
+
+class AudioSpectrogramEncoder:
+    """Audio file or waveform -> float32 magnitude spectrogram ``(n, floor(window_size / 2) + 1)``.
+
+    Partition ``t`` covers samples ``[t * offset, t * offset + window_size)`` of the
+    (resampled) signal; the end is zero-padded so that ``n = ceil(length / offset)``
+    partitions are all complete. Each is windowed and transformed with a real FFT of
+    ``window_size`` points; the magnitude is returned.
+
+    Args:
+        sample_rate (int): target rate in Hz; other rates are resampled with soxr (HQ).
+            Defaults to 16000.
+        window_size (int or float): partition length in samples (int) or seconds (float).
+            Defaults to 0.025 s (400 samples at 16 kHz).
+        offset (int, float or None): partition step in samples (int) or seconds (float).
+            Defaults to ``round(window_size / 3)`` samples (133 at 16 kHz: 8.33 ms).
+        window (str, callable, array or None): ``'hann'`` (default, periodic) or another
+            ``scipy.signal.get_window`` name, a function of the length, an explicit array, or
+            None (no window).
+        normalization (None, str or tuple): None (default); ``'max'``: peak to 1;
+            ``('max', v)``: peak to ``v``; ``('rms', v)``: RMS to ``v``.
+        target_length (None, float or int): None/``'all'``: everything; a float: that many
+            seconds (pad with zeros or trim the waveform); an int ``n``: the first ``n``
+            partitions (padding with zero partitions).
+        augmentation (dict or None): off unless given. Keys: ``'noise'`` (an amplitude: white
+            Gaussian noise of that RMS; a file/array: that noise recording, looped or cut to
+            length; ``(amplitude, recording)``: the recording scaled to that RMS);
+            ``'time_shift'`` (seconds, positive delays; or ``('scaled', s)``: ``s`` times the
+            duration); ``'volume'`` (a factor); ``'convolution'`` (an impulse response file or
+            array, or ``(mix, response)`` for a wet/dry mix). Every number may be fixed, a
+            ``(low, high)`` pair drawn uniformly per call, or a distribution (``.rvs`` or a
+            function of a NumPy Generator).
+        seed (int or None): seed of all random draws; the same seed repeats them.
+
+    Raises:
+        ValueError: a non-positive rate or size, an unknown normalization, target length or
+            augmentation key, a window of the wrong length.
+
+    Example:
+        >>> encoder = AudioSpectrogramEncoder()
+        >>> encoder(np.zeros(16000, np.float32), sample_rate=16000).shape
+        (121, 201)
+    """
+
+    def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", normalization=None,
+                 target_length=None, augmentation=None, seed=None):
+        if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Integral) or sample_rate <= 0:
+            raise ValueError(f"`sample_rate` must be a positive integer (Hz); got {sample_rate!r}.")
+        self.sample_rate = int(sample_rate)
+        self.window_size = _seconds_or_samples(window_size, self.sample_rate, "window_size")
+        self.offset = (max(1, int(round(self.window_size / 3))) if offset is None
+                       else _seconds_or_samples(offset, self.sample_rate, "offset"))
+        self.window = _window_values(window, self.window_size)
+        self.normalization = self._check_normalization(normalization)
+        if target_length in (None, "all"):
+            self.target_length = None
+        elif isinstance(target_length, bool) or not isinstance(target_length, numbers.Real) or target_length <= 0:
+            raise ValueError(f"`target_length` must be None/'all', seconds (float) or partitions (int) > 0; "
+                             f"got {target_length!r}.")
+        else:
+            self.target_length = target_length
+        self.augmentation = self._check_augmentation(augmentation or {})
+        self.rng = np.random.default_rng(seed)
+
+    # ------------------------------------------------------------------ configuration checks
+
+    @staticmethod
+    def _check_normalization(normalization):
+        if normalization is None:
+            return None
+        if normalization == "max":
+            return ("max", 1.0)
+        if (isinstance(normalization, (tuple, list)) and len(normalization) == 2 and normalization[0] in ("max", "rms")
+                and isinstance(normalization[1], numbers.Real) and normalization[1] > 0):
+            return (normalization[0], float(normalization[1]))
+        raise ValueError(f"`normalization` must be None, 'max', ('max', value) or ('rms', value) with value > 0; "
+                         f"got {normalization!r}.")
+
+    def _check_augmentation(self, augmentation):
+        if not isinstance(augmentation, dict):
+            raise ValueError(f"`augmentation` must be a dict with keys from {list(AUGMENTATIONS)}; got {augmentation!r}.")
+        unknown = sorted(set(augmentation) - set(AUGMENTATIONS))
+        if unknown:
+            raise ValueError(f"unknown augmentation key(s) {unknown}; allowed: {list(AUGMENTATIONS)}.")
+        checked = {}
+        if "volume" in augmentation:
+            checked["volume"] = _Parameter(augmentation["volume"], "volume")
+        if "time_shift" in augmentation:
+            shift = augmentation["time_shift"]
+            scaled = isinstance(shift, tuple) and len(shift) == 2 and shift[0] == "scaled"
+            checked["time_shift"] = (scaled, _Parameter(shift[1] if scaled else shift, "time_shift"))
+        if "noise" in augmentation:
+            noise = augmentation["noise"]
+            if isinstance(noise, tuple) and len(noise) == 2 and not all(isinstance(v, numbers.Real) for v in noise):
+                checked["noise"] = (_Parameter(noise[0], "noise"), self._side_signal(noise[1], "noise"))
+            elif isinstance(noise, (str, os.PathLike, np.ndarray)):
+                checked["noise"] = (None, self._side_signal(noise, "noise"))
+            else:
+                checked["noise"] = (_Parameter(noise, "noise"), None)
+        if "convolution" in augmentation:
+            convolution = augmentation["convolution"]
+            if isinstance(convolution, tuple) and len(convolution) == 2:
+                checked["convolution"] = (_Parameter(convolution[0], "convolution mix"),
+                                          self._side_signal(convolution[1], "convolution"))
+            else:
+                checked["convolution"] = (_Parameter(1.0, "convolution mix"), self._side_signal(convolution, "convolution"))
+        return checked
+
+    def _side_signal(self, source, name):
+        """A noise recording or impulse response: a path (resampled to the encoder's rate) or an array."""
+        if isinstance(source, (str, os.PathLike)):
+            samples, rate = load_audio(source)
+            return self._resample(samples.mean(axis=1), rate)
+        values = np.asarray(source, dtype=np.float32)
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"augmentation `{name}`: an array must be 1-D and non-empty (at the encoder's sample "
+                             f"rate); got shape {values.shape}.")
+        return values
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def _resample(self, samples, rate):
+        if rate == self.sample_rate:
+            return samples.astype(np.float32)
+        import soxr
+
+        return soxr.resample(samples, rate, self.sample_rate, quality="HQ").astype(np.float32)
+
+    def waveform(self, item, sample_rate=None):
+        """The mono waveform at the encoder's rate, cut or padded to a target duration (no augmentation)."""
+        if isinstance(item, (str, os.PathLike)):
+            samples, rate = load_audio(item)
+            if samples.shape[0] == 0:
+                raise ValueError(f"audio file {os.fspath(item)!r} has no samples.")
+            mono = samples.mean(axis=1)
+        else:
+            if sample_rate is None:
+                raise ValueError("a waveform needs its `sample_rate` (Hz); pass encoder(waveform, sample_rate=...).")
+            if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) or sample_rate <= 0:
+                raise ValueError(f"`sample_rate` must be a positive number of Hz; got {sample_rate!r}.")
+            samples = np.asarray(item)
+            if samples.dtype.kind not in "fiu":
+                raise ValueError(f"a waveform must be a real numeric array; got dtype {samples.dtype}.")
+            if samples.ndim == 2:  # (frames, channels) as soundfile returns, or (channels, frames) if fewer rows
+                samples = samples.mean(axis=1 if samples.shape[0] >= samples.shape[1] else 0)
+            if samples.ndim != 1:
+                raise ValueError(f"a waveform must be 1-D (mono) or 2-D (with channels); got shape {samples.shape}.")
+            if samples.size == 0:
+                raise ValueError("the waveform is empty (0 samples).")
+            mono, rate = samples.astype(np.float32), int(round(sample_rate))
+        mono = self._resample(mono, rate)
+        if isinstance(self.target_length, float):
+            wanted = int(round(self.target_length * self.sample_rate))
+            mono = np.pad(mono[:wanted], (0, max(0, wanted - len(mono))))
+        return mono
+
+    def augment(self, signal):
+        """Apply the configured augmentation to a waveform (NumPy in, NumPy out), drawing parameters."""
+        x = tf.constant(signal)
+        rng = self.rng
+        if "convolution" in self.augmentation:
+            mix, response = self.augmentation["convolution"]
+            x = functional.convolve(x, response, mix.draw(rng))
+        if "time_shift" in self.augmentation:
+            scaled, shift = self.augmentation["time_shift"]
+            seconds = shift.draw(rng) * (len(signal) / self.sample_rate if scaled else 1.0)
+            x = functional.time_shift(x, int(round(seconds * self.sample_rate)))
+        if "volume" in self.augmentation:
+            x = x * self.augmentation["volume"].draw(rng)
+        if "noise" in self.augmentation:
+            amplitude, recording = self.augmentation["noise"]
+            if recording is None:
+                noise = rng.standard_normal(len(signal)) * amplitude.draw(rng)
+            else:
+                noise = np.resize(recording, len(signal)).astype(np.float64)
+                if amplitude is not None:
+                    rms = np.sqrt(np.mean(noise**2))
+                    noise = noise * (amplitude.draw(rng) / rms if rms > 0 else 0.0)
+            x = x + tf.constant(noise, dtype=x.dtype)
+        return np.asarray(x)
+
+    def spectrogram(self, signal):
+        """Normalized, augmented, partitioned magnitude spectrogram of a waveform at the encoder's rate."""
+        x = np.asarray(functional.normalize_waveform(tf.constant(signal[np.newaxis]), *(self.normalization or (None,)))[0])
+        if self.augmentation:
+            x = self.augment(x)
+        spectra = np.asarray(functional.partition_spectrogram(tf.constant(x), self.window_size, self.offset,
+                                                              self.window), dtype=np.float32)
+        if isinstance(self.target_length, numbers.Integral):
+            n = int(self.target_length)
+            spectra = np.pad(spectra[:n], ((0, max(0, n - len(spectra))), (0, 0)))
+        return spectra
+
+    def encode(self, item, sample_rate=None):
+        """One item (path or waveform) -> ``(n, window_size // 2 + 1)`` float32."""
+        return self.spectrogram(self.waveform(item, sample_rate))
+
+    def __call__(self, items, sample_rate=None, on_error="raise", progress=None):
+        """Encode one item, or a list (returns a list).
+
+        Args:
+            items: a path, a waveform (with ``sample_rate``), or a list of these. A list of
+                waveforms shares one ``sample_rate``; (waveform, rate) pairs carry their own.
+            sample_rate (number or None): rate of waveform items, in Hz.
+            on_error (str): for a list, ``'raise'`` (default) stops at the first bad item with
+                an error naming its index; ``'skip'`` leaves bad items out with a warning.
+            progress (bool or None): a progress bar on stderr; None shows it for lists of more
+                than 8 items.
+        """
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
+        if not isinstance(items, list):
+            return self.encode(items, sample_rate)
+        show = len(items) > _PROGRESS_MIN_ITEMS if progress is None else progress
+        results, skipped = [], []
+        for index, item in enumerate(items):
+            data, rate = item if isinstance(item, tuple) and len(item) == 2 else (item, sample_rate)
+            try:
+                results.append(self.encode(data, rate))
+            except (ValueError, OSError) as error:
+                label = repr(os.fspath(data)) if isinstance(data, (str, os.PathLike)) else "waveform"
+                if on_error == "raise":
+                    raise type(error)(f"item {index} ({label}): {error}") from None
+                skipped.append(f"item {index} ({label}): {error}")
+            if show:
+                done = index + 1
+                bar = "#" * (30 * done // len(items))
+                sys.stderr.write(f"\rencoding [{bar:<30s}] {done}/{len(items)}")
+                if done == len(items):
+                    sys.stderr.write("\n")
+        if skipped:
+            warnings.warn(f"skipped {len(skipped)} of {len(items)} items: " + "; ".join(skipped), stacklevel=2)
+        return results
+
+    # ------------------------------------------------------------------ integration
+
+    @property
+    def n_bins(self):
+        """Bins per partition: ``floor(window_size / 2) + 1``."""
+        return self.window_size // 2 + 1
+
+    def dataset(self, paths, labels=None, batch_size=32, shuffle=False, num_parallel_calls=tf.data.AUTOTUNE):
+        """A ``tf.data.Dataset`` of spectrogram batches (and labels) from a list of files.
+
+        Decoding and encoding run in parallel (``map`` with ``num_parallel_calls``); batches are
+        padded with zero partitions to the longest item (set ``target_length`` for equal
+        lengths) and prefetched. Items: ``(batch, n, n_bins)`` float32; with labels,
+        ``(spectrograms, labels)``. A file that cannot be read raises when the dataset
+        reaches it, naming the file.
+        """
+        paths = [os.fspath(p) for p in paths]
+        files = tf.data.Dataset.from_tensor_slices(paths)
+        if shuffle:
+            files = files.shuffle(len(paths), seed=int(self.rng.integers(2**31)))
+
+        def encode_path(path):
+            return self.encode(path.decode() if isinstance(path, bytes) else str(path))
+
+        def encode(path):
+            spectra = tf.numpy_function(encode_path, [path], tf.float32, stateful=bool(self.augmentation))
+            spectra.set_shape([None, self.n_bins])
+            return spectra
+
+        if labels is None:
+            data = files.map(encode, num_parallel_calls=num_parallel_calls)
+        else:
+            labels = tf.data.Dataset.from_tensor_slices(np.asarray(labels))
+            if shuffle:
+                raise ValueError("dataset(): pass shuffle=False with labels, or shuffle the (path, label) pairs first.")
+            data = tf.data.Dataset.zip((files.map(encode, num_parallel_calls=num_parallel_calls), labels))
+        return data.padded_batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def layer(self, seed=None):
+        """The in-graph part as a Keras layer (:class:`AudioSpectrogram`) for a model's input.
+
+        It takes ``(batch, samples)`` waveforms at the encoder's sample rate and applies the
+        normalization, the augmentation (in training only; white noise, volume and time shift
+        with fixed values or ``(low, high)`` ranges; convolution with a fixed array) and the
+        spectrogram. Reading files, resampling and distribution objects stay outside the graph.
+        """
+        augmentation = {}
+        for key, value in self.augmentation.items():
+            if key == "volume":
+                augmentation["volume"] = _graph_range(value)
+            elif key == "time_shift":
+                scaled, parameter = value
+                if scaled:
+                    raise ValueError("layer(): a scaled time shift depends on each item's duration; give seconds.")
+                augmentation["time_shift"] = _graph_range(parameter)
+            elif key == "noise":
+                amplitude, recording = value
+                if recording is not None:
+                    raise ValueError("layer(): noise recordings are not supported in the graph; give an amplitude.")
+                augmentation["noise"] = _graph_range(amplitude)
+            elif key == "convolution":
+                mix, response = value
+                augmentation["convolution"] = (_graph_range(mix)[0], response.tolist())
+        return AudioSpectrogram(window_size=self.window_size, offset=self.offset, window=self.window.tolist(),
+                                normalization=list(self.normalization) if self.normalization else None,
+                                augmentation=augmentation, sample_rate=self.sample_rate, seed=seed)
+
+
+def _graph_range(parameter):
+    if parameter.kind == "fixed":
+        return (parameter.value, parameter.value)
+    if parameter.kind == "uniform":
+        return parameter.value
+    raise ValueError(f"layer(): augmentation `{parameter.name}` uses a distribution object, which cannot run in "
+                     f"the graph; give a number or a (low, high) range.")
+
+
+@_register
+class AudioSpectrogram(AudioLayer):
+    """Normalize, augment (in training) and partition-transform ``(batch, samples)`` waveforms.
+
+    The in-graph part of :class:`AudioSpectrogramEncoder`; build it with
+    ``encoder.layer()``. Output ``(batch, ceil(samples / offset), window_size // 2 + 1)``.
+
+    Args:
+        window_size (int), offset (int): in samples.
+        window (list of float): ``window_size`` values.
+        normalization (list or None): ``['max', v]``, ``['rms', v]`` or None.
+        augmentation (dict): ``volume``/``time_shift`` (seconds)/``noise`` (RMS) as
+            ``(low, high)`` ranges, ``convolution`` as ``(mix, response list)``.
+        sample_rate (int): Hz, to turn time shifts into samples.
+        seed (int or None): seed of the random draws.
+
+    Example:
+        >>> layer = AudioSpectrogramEncoder().layer()
+        >>> layer(np.zeros((2, 16000), np.float32)).shape
+        TensorShape([2, 121, 201])
+    """
+
+    def __init__(self, window_size, offset, window, normalization=None, augmentation=None, sample_rate=16000,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.window_size = int(window_size)
+        self.offset = int(offset)
+        self.window = list(window)
+        self.normalization = None if normalization is None else list(normalization)
+        self.augmentation = {key: list(value) if isinstance(value, tuple) else value
+                             for key, value in (augmentation or {}).items()}
+        self.sample_rate = int(sample_rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.input_spec = keras.InputSpec(ndim=2)
+
+    def _uniform(self, batch, bounds):
+        low, high = bounds
+        return keras.random.uniform((batch, 1), low, high, seed=self.seed_generator) if high > low else \
+            tf.fill([batch, 1], float(low))
+
+    def call(self, inputs, training=None):
+        x = self._real_input(inputs, "a real floating-point waveform batch")
+        if self.normalization:
+            x = functional.normalize_waveform(x, *self.normalization)
+        if training and self.augmentation:
+            batch = tf.shape(x)[0]
+            if "convolution" in self.augmentation:
+                mix, response = self.augmentation["convolution"]
+                x = functional.convolve(x, response, mix)
+            if "time_shift" in self.augmentation:
+                shifts = tf.cast(tf.round(self._uniform(batch, self.augmentation["time_shift"]) * self.sample_rate),
+                                 tf.int32)
+                x = tf.map_fn(lambda pair: functional.time_shift(pair[0], pair[1][0]), (x, shifts),
+                              fn_output_signature=x.dtype)
+            if "volume" in self.augmentation:
+                x = x * tf.cast(self._uniform(batch, self.augmentation["volume"]), x.dtype)
+            if "noise" in self.augmentation:
+                amplitude = tf.cast(self._uniform(batch, self.augmentation["noise"]), x.dtype)
+                x = x + amplitude * keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
+        return self._output(functional.partition_spectrogram(x, self.window_size, self.offset, self.window))
+
+    def compute_output_shape(self, input_shape):
+        samples = input_shape[1]
+        partitions = None if samples is None else -(-samples // self.offset)
+        return (input_shape[0], partitions, self.window_size // 2 + 1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"window_size": self.window_size, "offset": self.offset, "window": self.window,
+                       "normalization": self.normalization, "augmentation": self.augmentation,
+                       "sample_rate": self.sample_rate, "seed": self.seed})
+        return config
