@@ -218,6 +218,11 @@ def test_unreadable_and_truncated_files(tmp_path):
     with pytest.raises(ValueError) as info:
         AudioSpectrogramEncoder()(str(cut))
     assert_says(info, "cut.flac")
+    empty = tmp_path / "empty.wav"
+    soundfile.write(empty, np.zeros((0, 1), np.float32), RATE)
+    with pytest.raises(ValueError) as info:
+        AudioSpectrogramEncoder()(str(empty))
+    assert_says(info, "empty.wav", "no samples")
 
 
 @pytest.mark.parametrize("item, rate, words", [
