@@ -351,7 +351,9 @@ class AudioSpectrogramEncoder:
         padded with zero partitions to the longest item (set ``target_length`` for equal
         lengths) and prefetched. Items: ``(batch, n, n_bins)`` float32; with labels,
         ``(spectrograms, labels)``. A file that cannot be read raises when the dataset
-        reaches it, naming the file.
+        reaches it, naming the file. With augmentation, parallel items draw from the encoder's
+        generator in the order the map runs them; pass ``num_parallel_calls=1`` to repeat a
+        seeded run exactly.
         """
         paths = [os.fspath(p) for p in paths]
         files = tf.data.Dataset.from_tensor_slices(paths)
