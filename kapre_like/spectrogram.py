@@ -47,7 +47,7 @@ def _check_signal(signals, min_length, owner, shape, requirement):
             f"{requirement} = {min_length}. Pass a longer signal, or check the data format: the channels may be "
             f"on the time axis."
         )
-    return tf.debugging.check_numerics(signals, f"{owner}: the input waveform contains NaN or Inf")
+    return functional.check_finite(signals, f"{owner}: the input waveform contains NaN or Inf")
 
 
 def _next_power_of_two(n):

@@ -267,7 +267,7 @@ class STFT(AudioLayer):
                 )
         else:
             self._check_length(waveforms.shape[time_axis], inputs.shape)
-        return tf.debugging.check_numerics(waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf")
+        return functional.check_finite(waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf")
 
     def _waveforms(self, inputs):
         """Checked (dtype, length, finite values), time-last, padded waveforms in DSP precision.
@@ -285,7 +285,7 @@ class STFT(AudioLayer):
                 )
         else:
             self._check_length(waveforms.shape[-1], inputs.shape)
-        waveforms = tf.debugging.check_numerics(
+        waveforms = functional.check_finite(
             waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf"
         )
         return functional.pad_for_frames(
