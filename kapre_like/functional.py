@@ -341,7 +341,9 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
         True
     """
     real_dtype = tf.float64 if stfts.dtype == tf.complex128 else tf.float32
-    frames = irfft(stfts, n_fft)[..., :win_length]
+    frames = irfft(stfts, n_fft)
+    if win_length < n_fft:  # a slice is a copy, even of everything
+        frames = frames[..., :win_length]
     return _windowed_overlap_add(frames, inverse_stft_window(win_length, hop_length, window_fn, real_dtype),
                                  hop_length)
 
