@@ -64,7 +64,10 @@ def check_data_formats(owner, **formats):
 
 
 def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
-    """Raise unless ``value`` is an integer (not a bool) >= ``minimum`` (or None if allowed)."""
+    """Raise unless ``value`` is an integer (not a bool) >= ``minimum`` (or None if allowed).
+
+    ``minimum=None`` checks the type only (for callers with their own range message).
+    """
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -73,7 +76,7 @@ def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
             f"{_prefix(owner)}`{arg_name}` must be {allowed}; "
             f"got {value!r} of type {type(value).__name__}."
         )
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(
             f"{_prefix(owner)}`{arg_name}` must be an integer >= {minimum}; got {value!r}."
         )

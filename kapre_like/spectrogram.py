@@ -133,13 +133,13 @@ class STFTSpectrogram(keras.layers.Layer):
         owner = "STFTSpectrogram"
         check_choice(mode, "mode", STFT_MODES, owner)
         check_int(frame_length, "frame_length", owner)
-        check_int(frame_step, "frame_step", owner, allow_none=True, minimum=-(2**62))
+        check_int(frame_step, "frame_step", owner, allow_none=True, minimum=None)
         if frame_step is not None and not 1 <= frame_step <= frame_length:
             raise ValueError(
                 f"{owner}: `frame_step` should be a positive integer not greater than `frame_length`. "
                 f"Received frame_step={frame_step}, frame_length={frame_length}"
             )
-        check_int(fft_length, "fft_length", owner, allow_none=True, minimum=-(2**62))
+        check_int(fft_length, "fft_length", owner, allow_none=True, minimum=None)
         if fft_length is not None and fft_length < frame_length:
             raise ValueError(
                 f"{owner}: `fft_length` should be not less than `frame_length`. "
