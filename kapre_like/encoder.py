@@ -12,6 +12,7 @@ Order of operations: read -> mono -> resample -> target duration (pad/trim) -> n
 augment (convolution, time shift, volume, noise) -> spectrogram -> target partitions (pad/trim).
 """
 
+import json
 import numbers
 import os
 import sys
@@ -485,7 +486,12 @@ class AudioSpectrogram(AudioLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"window_size": self.window_size, "offset": self.offset, "window": self.window,
-                       "normalization": self.normalization, "augmentation": self.augmentation,
-                       "sample_rate": self.sample_rate, "seed": self.seed})
+        # plain Python copies: Keras wraps list and dict attributes in trackers that do not deep-copy
+        config.update(json.loads(json.dumps({
+            "window_size": self.window_size, "offset": self.offset, "window": list(self.window),
+            "normalization": None if self.normalization is None else list(self.normalization),
+            "augmentation": {key: list(value) if isinstance(value, (list, tuple)) else value
+                             for key, value in dict(self.augmentation).items()},
+            "sample_rate": self.sample_rate, "seed": self.seed,
+        }, default=list)))
         return config

@@ -62,6 +62,13 @@ CASES = {
     "STFTTflite": (lambda: kl.STFTTflite(n_fft=256, hop_length=100, pad_end=True, input_data_format="channels_last",
                                          output_data_format="channels_first"), _waveform, "float32"),
     "MagnitudeTflite": (kl.MagnitudeTflite, _pairs, "float32"),
+    "STFTSpectrogram": (lambda: kl.STFTSpectrogram(mode="log", frame_length=200, frame_step=64, fft_length=256,
+                                                   window="hamming", padding="same", **CL), _waveform, "float32"),
+    "MelSpectrogram": (lambda: kl.MelSpectrogram(fft_length=256, sequence_stride=64, num_mel_bins=32),
+                       lambda: _waveform()[..., 0], "float32"),
+    "AudioSpectrogram": (lambda: kl.AudioSpectrogramEncoder(normalization=("rms", 0.1),
+                                                           augmentation={"volume": (0.5, 2.0)}).layer(seed=1),
+                         lambda: _waveform()[..., 0], "float32"),
     "PhaseTflite": (lambda: kl.PhaseTflite(approx_atan_accuracy=6), _pairs, "float32"),
 }
 
