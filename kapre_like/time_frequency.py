@@ -270,24 +270,11 @@ class STFT(AudioLayer):
         return functional.check_finite(waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf")
 
     def _waveforms(self, inputs):
-        """Checked (dtype, length, finite values), time-last, padded waveforms in DSP precision.
+        """:meth:`_checked` waveforms, time-last and padded.
 
         Returns ``(waveforms, pad_end)``; ``pad_end`` is whether framing must still pad.
         """
-        waveforms = _swap_waveform_layout(self._real_input(inputs, "a real floating-point waveform"),
-                                          self.input_data_format)
-        if waveforms.shape[-1] is None:
-            if not self.pad_end:
-                tf.debugging.assert_greater_equal(
-                    tf.shape(waveforms)[-1] + self._pad_begin_length, self.win_length,
-                    message=f"{type(self).__name__}: the input is shorter than one frame (win_length="
-                            f"{self.win_length} samples); pass a longer signal or use pad_end=True",
-                )
-        else:
-            self._check_length(waveforms.shape[-1], inputs.shape)
-        waveforms = functional.check_finite(
-            waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf"
-        )
+        waveforms = _swap_waveform_layout(self._checked(inputs), self.input_data_format)
         return functional.pad_for_frames(
             waveforms, self._pad_begin_length, self.win_length, self.hop_length, self.pad_end
         )
