@@ -53,19 +53,19 @@ def _positive_float(text):
 
 def load_audio(path):
     """Mono float32 samples and sample rate of ``path``; CommandError naming the file otherwise."""
-    import soundfile
+    from .encoder import AudioReadError
+    from .encoder import load_audio as read
 
-    if not os.path.exists(path):
-        raise CommandError(f"no such audio file: {path!r}; give an existing WAV/FLAC/OGG file or none for the "
-                           f"built-in signal")
     try:
-        samples, sample_rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except Exception as error:  # soundfile raises several types; all mean "cannot read"
-        reason = " ".join(str(error).split())
-        raise CommandError(f"cannot read audio file {path!r} ({reason}); is it a WAV, FLAC or OGG file?") from None
+        samples, sample_rate = read(path)
+    except FileNotFoundError:
+        raise CommandError(f"no such audio file: {path!r}; give an existing WAV/FLAC/OGG file or none for the "
+                           f"built-in signal") from None
+    except AudioReadError as error:
+        raise CommandError(f"{error}; is it a WAV, FLAC or OGG file?") from None
     if samples.shape[0] == 0:
         raise CommandError(f"audio file {path!r} has no samples")
-    return samples.mean(axis=1), int(sample_rate)
+    return samples.mean(axis=1), sample_rate
 
 
 def _signal(args):
