@@ -23,6 +23,11 @@ def _shape_of(tensor, axes=None):
     return [tensor.shape[i] if tensor.shape[i] is not None else dynamic[i] for i in axes]
 
 
+def _real_dtype_of(dtype):
+    """float64 for float64/complex128, float32 for everything else (the DSP precisions)."""
+    return tf.float64 if dtype in (tf.float64, tf.complex128) else tf.float32
+
+
 def _fused(function):
     """Compile ``function`` with XLA, fusing its element-wise steps into one pass.
 
@@ -340,7 +345,7 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
         >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
         True
     """
-    real_dtype = tf.float64 if stfts.dtype == tf.complex128 else tf.float32
+    real_dtype = _real_dtype_of(stfts.dtype)
     frames = irfft(stfts, n_fft)
     if win_length < n_fft:  # a slice is a copy, even of everything
         frames = frames[..., :win_length]
@@ -384,7 +389,7 @@ def _interleave(values):
     TensorFlow has no gradient for Bitcast; this one is the same reinterpretation backwards
     (for a real loss, TensorFlow's gradient of a complex tensor is d/dre + i d/dim).
     """
-    real_dtype = tf.float64 if values.dtype == tf.complex128 else tf.float32
+    real_dtype = _real_dtype_of(values.dtype)
     outer = tf.shape(values)[:-1]
     interleaved = tf.reshape(tf.bitcast(values, real_dtype), tf.concat([outer, [-1]], axis=0))
 
@@ -571,37 +576,58 @@ def filterbank_bands(filterbank, n_groups=4):
     return blocks if work < 0.5 * n_freq * n_filters else None
 
 
-def _banded_matmul(flat, filterbank, blocks):
-    """``flat @ filterbank`` for a 2-D ``flat`` using only the blocks of :func:`filterbank_bands`."""
-    pieces = [
-        tf.matmul(flat[:, start:stop], tf.constant(filterbank[start:stop, col_start:col_stop], dtype=flat.dtype))
+class PreparedFilterbank:
+    """A filterbank's weights as constants of one dtype: the whole matrix, or its banded blocks.
+
+    Made by :func:`prepare_filterbank`; lets a caller that applies the same filterbank many
+    times (every chunk of :func:`filtered_magnitude`) find the bands and create the constants once.
+    """
+
+    def __init__(self, n_filters, dense=None, blocks=None):
+        self.n_filters = n_filters
+        self.dense = dense  # (n_freq, n_filters) tensor, when not banded
+        self.blocks = blocks  # [(row_start, row_stop, block tensor)], when banded
+
+    def matmul(self, flat):
+        """``flat @ filterbank`` for a 2-D ``flat`` ``(rows, n_freq)``."""
+        if self.blocks is None:
+            return tf.matmul(flat, self.dense)
+        return tf.concat([tf.matmul(flat[:, start:stop], block) for start, stop, block in self.blocks], axis=-1)
+
+
+def prepare_filterbank(filterbank, dtype):
+    """:class:`PreparedFilterbank` of ``filterbank`` (array, constant or tensor) in ``dtype``.
+
+    A NumPy array or constant that is banded (mel, log-frequency) keeps only the blocks of
+    :func:`filterbank_bands`: the same sums, several times fewer multiplications.
+    """
+    weights = filterbank.numpy() if hasattr(filterbank, "numpy") else filterbank
+    blocks = filterbank_bands(weights) if isinstance(weights, np.ndarray) else None
+    if blocks is None:
+        dense = tf.cast(filterbank, dtype)
+        return PreparedFilterbank(dense.shape[1], dense=dense)
+    return PreparedFilterbank(weights.shape[1], blocks=[
+        (start, stop, tf.constant(weights[start:stop, col_start:col_stop], dtype=dtype))
         for start, stop, col_start, col_stop in blocks
-    ]
-    return tf.concat(pieces, axis=-1)
+    ])
 
 
 def apply_filterbank(x, filterbank, axis=-1):
     """Contract axis ``axis`` of ``x`` (frequency) with ``filterbank`` ``(n_freq, n_filters)``.
 
-    The filter axis takes the place of the frequency axis. A banded filterbank given as a
-    NumPy array or constant (mel, log-frequency) is applied block by block over its
-    non-zero bins only (:func:`filterbank_bands`): the same sums, several times fewer
-    multiplications.
+    The filter axis takes the place of the frequency axis. ``filterbank`` is an array,
+    a tensor or a :class:`PreparedFilterbank`; a banded one (mel, log-frequency) is applied
+    block by block over its non-zero bins only.
     """
+    if not isinstance(filterbank, PreparedFilterbank):
+        filterbank = prepare_filterbank(filterbank, x.dtype)
     rank = x.shape.rank
     axis = axis % rank
     perm = list(range(rank))
     perm[axis], perm[-1] = perm[-1], perm[axis]
     moved = x if axis == rank - 1 else tf.transpose(x, perm)
-    weights = filterbank.numpy() if hasattr(filterbank, "numpy") else filterbank
-    blocks = filterbank_bands(weights) if isinstance(weights, np.ndarray) else None
-    if blocks is None:
-        result = tf.tensordot(moved, tf.cast(filterbank, x.dtype), axes=[[rank - 1], [0]])
-    else:
-        n_freq = weights.shape[0]
-        flat = tf.reshape(moved, [-1, n_freq])
-        result = tf.reshape(_banded_matmul(flat, weights, blocks),
-                            _shape_of(moved, range(rank - 1)) + [weights.shape[1]])
+    flat = tf.reshape(moved, [-1, _shape_of(moved, [rank - 1])[0]])
+    result = tf.reshape(filterbank.matmul(flat), _shape_of(moved, range(rank - 1)) + [filterbank.n_filters])
     return result if axis == rank - 1 else tf.transpose(result, perm)
 
 
@@ -640,6 +666,9 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
 
     def time_last(waveforms):
         return tf.transpose(waveforms, (0, 2, 1)) if channels_last else waveforms
+
+    if filterbank is not None:  # bands and constants once, shared by every chunk
+        filterbank = prepare_filterbank(filterbank, _real_dtype_of(signals.dtype))
 
     def chunk(waveforms, chunk_pad_end):
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, chunk_pad_end))
