@@ -10,6 +10,7 @@ Lengths are in samples.
 """
 
 import functools
+import math
 
 import keras
 import numpy as np
@@ -588,11 +589,24 @@ class PreparedFilterbank:
         self.dense = dense  # (n_freq, n_filters) tensor, when not banded
         self.blocks = blocks  # [(row_start, row_stop, block tensor)], when banded
 
+    @property
+    def row_ranges(self):
+        """``((start, stop), ...)``: the input bins each block reads (one range when dense)."""
+        if self.blocks is None:
+            return ((0, self.dense.shape[0]),)
+        return tuple((start, stop) for start, stop, _ in self.blocks)
+
+    def matmul_parts(self, parts):
+        """``flat @ filterbank`` given ``flat[:, start:stop]`` for each of :attr:`row_ranges`."""
+        if self.blocks is None:
+            return tf.matmul(parts[0], self.dense)
+        return tf.concat([tf.matmul(part, block) for part, (_, _, block) in zip(parts, self.blocks)], axis=-1)
+
     def matmul(self, flat):
         """``flat @ filterbank`` for a 2-D ``flat`` ``(rows, n_freq)``."""
         if self.blocks is None:
             return tf.matmul(flat, self.dense)
-        return tf.concat([tf.matmul(flat[:, start:stop], block) for start, stop, block in self.blocks], axis=-1)
+        return self.matmul_parts([flat[:, start:stop] for start, stop in self.row_ranges])
 
 
 def prepare_filterbank(filterbank, dtype):
@@ -634,17 +648,136 @@ def apply_filterbank(x, filterbank, axis=-1):
 #: Most pieces :func:`filtered_magnitude` cuts a signal into (longer signals get longer chunks).
 MAX_CHUNKS = 64
 
+#: Frames are cut as ``frame_length / gcd(frame_length, hop_length)`` shifted block views when
+#: that is at most this many; otherwise with ``tf.signal.frame`` (a gather).
+MAX_FRAME_BLOCKS = 16
+
+
+def windowed_frames(pieces, frame_length, hop_length, window, fft_length=None):
+    """Windowed frames of ``pieces`` ``(..., time)``, zero-padded at the end to ``fft_length``.
+
+    The frames start every ``hop_length`` samples and there are ``1 + (time - frame_length) //
+    hop_length`` of them. When hop and frame length share a large divisor (2048/512, 400/160)
+    every frame is a few whole blocks of the signal, so frames are made by stacking shifted
+    block views, each times its part of the window, which XLA turns into one streaming copy;
+    otherwise ``tf.signal.frame`` gathers them.
+
+    Returns:
+        Tensor: ``(..., frames, fft_length or frame_length)``, the dtype of ``pieces``.
+    """
+    block = math.gcd(frame_length, hop_length)
+    per_frame, per_hop = frame_length // block, hop_length // block
+    n_frames = 1 + (pieces.shape[-1] - frame_length) // hop_length
+    if per_frame > MAX_FRAME_BLOCKS:
+        frames = tf.signal.frame(pieces, frame_length, hop_length) * window
+    else:
+        outer = _shape_of(pieces, range(pieces.shape.rank - 1))
+        used = ((n_frames - 1) * per_hop + per_frame) * block
+        blocks = tf.reshape(pieces[..., :used], outer + [used // block, block])
+        window_blocks = tf.reshape(window, [per_frame, block])
+        stop = per_hop * (n_frames - 1) + 1
+        parts = [blocks[..., i : i + stop : per_hop, :] * window_blocks[i] for i in range(per_frame)]
+        frames = tf.reshape(tf.stack(parts, axis=-2), outer + [n_frames, frame_length])
+    if fft_length is not None and fft_length > frame_length:
+        frames = pad_time(frames, end=fft_length - frame_length)
+    return frames
+
+
+@_fused
+def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
+                  fft_length):
+    """:func:`windowed_frames` of samples ``[begin, begin + length)`` of ``signals``, read in place
+    (``begin`` is a tensor, so chunks of one length share one compiled kernel), with ``pad_begin``
+    and ``pad_end`` zeros around them; ``(batch, time, channels)`` when ``channels_last``.
+
+    Returns ``(rows * frames, fft_length)``, rows being every waveform of ``signals`` in order.
+    """
+    rank = signals.shape.rank
+    time_axis = 1 if channels_last else rank - 1
+    starts = [0] * rank
+    sizes = [-1] * rank
+    starts[time_axis], sizes[time_axis] = begin, length
+    piece = tf.slice(signals, tf.stack([tf.cast(start, tf.int32) for start in starts]), sizes)
+    if channels_last:
+        piece = tf.transpose(piece, (0, 2, 1))
+    # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
+    piece = pad_time(tf.reshape(piece, [-1, length]), begin=pad_begin, end=pad_end)
+    frames = windowed_frames(piece, frame_length, hop_length, window, fft_length)
+    return tf.reshape(frames, [-1, frames.shape[-1]])
+
+
+@tf.custom_gradient
+def _pairs_as_complex(values):
+    """(..., 2n) real -> (..., n) complex ``values[2k] + i values[2k + 1]`` by a bitcast (no copy)."""
+    complex_dtype = tf.complex128 if values.dtype == tf.float64 else tf.complex64
+    pairs = tf.reshape(values, _shape_of(values, range(values.shape.rank - 1)) + [values.shape[-1] // 2, 2])
+
+    def gradient(upstream):
+        return tf.reshape(tf.bitcast(upstream, values.dtype), tf.shape(values))
+
+    return tf.bitcast(pairs, complex_dtype), gradient
+
+
+def _half_length_fft(frames):
+    """FFT of even-length real ``frames`` ``(..., n)`` packed as ``n / 2`` complex values.
+
+    A real FFT of length ``n`` costs about as much as a complex FFT of ``n / 2`` plus a
+    cheap untangling pass (:func:`_packed_magnitudes`), which the magnitude is fused into.
+    """
+    return tf.signal.fft(_pairs_as_complex(frames))
+
+
+@_fused
+def _packed_magnitudes(packed, n_fft, bin_ranges):
+    """``|rfft(frames)|[..., start:stop]`` for each ``(start, stop)`` of ``bin_ranges``, from
+    ``packed = fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (:func:`_half_length_fft`) and
+    ``n_fft`` the (even) length of ``frames``.
+
+    With ``Z = packed`` and ``M`` its length, bin ``k`` of the real FFT of length ``2M`` is
+    ``(Z[k] + conj(Z[M - k])) / 2 - 1j * exp(-1j * pi * k / M) * (Z[k] - conj(Z[M - k])) / 2``
+    (indices mod ``M``): the even and the odd samples' spectra, recombined. Computed in real
+    arithmetic, one fused pass.
+    """
+    real, imag = tf.math.real(packed), tf.math.imag(packed)
+    half = n_fft // 2
+    k = np.arange(1, half)
+    cos = tf.constant(np.cos(np.pi * k / half), dtype=real.dtype)
+    sin = tf.constant(-np.sin(np.pi * k / half), dtype=real.dtype)
+    # bins 1 .. M-1; DC and Nyquist are real: Z[0].re +- Z[0].im
+    fore_re, fore_im = real[..., 1:], imag[..., 1:]
+    back_re, back_im = tf.reverse(fore_re, [-1]), -tf.reverse(fore_im, [-1])
+    sum_re, sum_im = fore_re + back_re, fore_im + back_im
+    diff_re, diff_im = fore_re - back_re, fore_im - back_im
+    turned_re, turned_im = cos * diff_re - sin * diff_im, cos * diff_im + sin * diff_re
+    bin_re, bin_im = sum_re + turned_im, sum_im - turned_re
+    power = tf.square(bin_re) + tf.square(bin_im)
+    audible = power > 0  # the root's gradient is infinite at 0: give silent bins gradient 0
+    middle = tf.where(audible, 0.5 * tf.sqrt(tf.where(audible, power, tf.ones_like(power))), tf.zeros_like(power))
+    dc = tf.abs(real[..., :1] + imag[..., :1])
+    nyquist = tf.abs(real[..., :1] - imag[..., :1])
+    pieces = []
+    for start, stop in bin_ranges:
+        # slices of the middle alone stay contiguous and vectorised; edges are concatenated
+        parts = [dc] if start == 0 else []
+        parts.append(middle[..., max(start, 1) - 1 : min(stop, half) - 1])
+        if stop == half + 1:
+            parts.append(nyquist)
+        pieces.append(parts[0] if len(parts) == 1 else tf.concat(parts, axis=-1))
+    return pieces
+
 
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
-                       filterbank=None, chunk_frames=64, pad_begin=0, channels_last=False):
+                       filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False):
     """``|stft(signals)| @ filterbank`` (or just ``|stft(signals)|``), computed in chunks of frames.
 
     Equal to ``apply_filterbank(magnitude(stft(...)), filterbank)``, but when the signal
     length is known the frames are processed ``chunk_frames`` at a time, so that neither
     the frames nor the complex spectrogram of the whole signal is ever held in memory:
     every intermediate stays small enough to be reused from the allocator's cache instead
-    of being mapped fresh (and page-faulted) on every call. Each chunk is sliced, padded
-    and transposed on its own, so the signal itself is never copied either.
+    of being mapped fresh (and page-faulted) on every call. Each chunk's frames are read
+    from the signal in place (:func:`windowed_frames`); an even ``n_fft`` is transformed as
+    a complex FFT of half the length whose untangling is fused with the magnitude and with
+    cutting out the bins each band of a banded filterbank needs.
 
     Args:
         signals (float Tensor): ``(..., time)``, or ``(batch, time, channels)`` with
@@ -652,7 +785,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         n_fft, win_length, hop_length, window_fn, pad_end: as in :func:`stft`.
         filterbank (array or None): ``(n_fft // 2 + 1, n_filters)``; None for the magnitude.
         chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
-            signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 64. A signal whose
+            signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 32. A signal whose
             length is unknown when traced is processed in one piece.
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
@@ -663,34 +796,38 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     """
     time_axis = 1 if channels_last else signals.shape.rank - 1
     time = signals.shape[time_axis]
-
-    def time_last(waveforms):
-        return tf.transpose(waveforms, (0, 2, 1)) if channels_last else waveforms
-
+    n_freq = n_fft // 2 + 1
     if filterbank is not None:  # bands and constants once, shared by every chunk
         filterbank = prepare_filterbank(filterbank, _real_dtype_of(signals.dtype))
 
-    def chunk(waveforms, chunk_pad_end):
-        spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, chunk_pad_end))
+    if time is None:
+        waveforms = tf.transpose(signals, (0, 2, 1)) if channels_last else signals
+        waveforms, pad_end = pad_for_frames(waveforms, pad_begin, win_length, hop_length, pad_end)
+        spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
         return spectra if filterbank is None else apply_filterbank(spectra, filterbank)
 
-    if time is None:
-        waveforms, pad_end = pad_for_frames(time_last(signals), pad_begin, win_length, hop_length, pad_end)
-        return chunk(waveforms, pad_end)
-    padded_length = time + pad_begin
-    n_frames = frame_count(padded_length, win_length, hop_length, pad_end)
+    window = window_fn(win_length, dtype=signals.dtype)
+    bin_ranges = ((0, n_freq),) if filterbank is None else filterbank.row_ranges
+    outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
+    n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
     n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
-    bounds = np.linspace(0, n_frames, n_chunks + 1).astype(int)
+    bounds = [int(bound) for bound in np.linspace(0, n_frames, n_chunks + 1)]
     pieces = []
     for first, stop in zip(bounds[:-1], bounds[1:]):
         # samples [begin, end) of the padded signal hold frames [first, stop)
-        begin, end = first * hop_length, (stop - 1) * hop_length + win_length
-        source_begin, source_end = max(begin - pad_begin, 0), min(end - pad_begin, time)
-        index = [slice(None)] * signals.shape.rank
-        index[time_axis] = slice(source_begin, source_end)
-        piece = time_last(signals[tuple(index)])
-        piece = pad_time(piece, begin=source_begin - (begin - pad_begin), end=(end - pad_begin) - source_end)
-        pieces.append(chunk(piece, False))
+        begin, end = first * hop_length - pad_begin, (stop - 1) * hop_length + win_length - pad_begin
+        source_begin, source_end = max(begin, 0), min(end, time)
+        frames = _chunk_frames(
+            signals, tf.constant(source_begin), source_end - source_begin, source_begin - begin,
+            end - source_end, channels_last, win_length, hop_length, window, n_fft,
+        )
+        if n_fft % 2:
+            spectra = magnitude(tf.signal.rfft(frames))
+            parts = [spectra[:, start:end] for start, end in bin_ranges]
+        else:
+            parts = _packed_magnitudes(_half_length_fft(frames), n_fft, bin_ranges)
+        filtered = parts[0] if filterbank is None else filterbank.matmul_parts(parts)
+        pieces.append(tf.reshape(filtered, outer + [stop - first, filtered.shape[-1]]))
     return pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
 
 

@@ -4,6 +4,7 @@ import keras
 import librosa
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kapre_like
 from kapre_like import STFT, InverseSTFT, Magnitude, Phase
@@ -188,3 +189,49 @@ def test_layers_chain_in_sequential_with_symbolic_shapes():
 def test_top_level_reexports():
     for name in kapre_like.time_frequency.__all__:
         assert getattr(kapre_like, name) is getattr(kapre_like.time_frequency, name)
+
+
+def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end, filterbank):
+    """Independent reference: explicit frames, window, zero-pad to n_fft, numpy rfft, |.|, @ filterbank."""
+    padded = np.pad(signals, [(0, 0)] * (signals.ndim - 1) + [(pad_begin, 0)])
+    length = padded.shape[-1]
+    n_frames = -(-length // hop_length) if pad_end else 1 + (length - win_length) // hop_length
+    needed = (n_frames - 1) * hop_length + win_length
+    padded = np.pad(padded, [(0, 0)] * (signals.ndim - 1) + [(0, max(0, needed - length))])
+    frames = np.stack([padded[..., t * hop_length: t * hop_length + win_length] for t in range(n_frames)], axis=-2)
+    spectra = np.abs(np.fft.rfft(frames * window, n=n_fft, axis=-1))
+    return spectra if filterbank is None else spectra @ filterbank
+
+
+@pytest.mark.parametrize(
+    "n_fft, win_length, hop_length, pad_begin, pad_end",
+    [
+        (512, 512, 128, 0, False),  # whole blocks: stacked block views, packed half-length FFT
+        (512, 400, 160, 0, True),  # win < n_fft, 5 blocks of 80 per frame, padded end
+        (1024, 1024, 256, 768, True),  # Kapre's pad_begin, first and last chunks padded
+        (511, 511, 128, 0, False),  # odd n_fft: plain real FFT
+        (512, 509, 101, 0, False),  # hop and frame share no block: gathered frames
+    ],
+)
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("banded", [False, True])
+def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_length, pad_begin, pad_end,
+                                          channels_last, banded):
+    signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time); 3 chunks of 32 frames or more
+    window = tf.signal.hann_window(win_length, dtype=tf.float64).numpy()  # periodic, but symmetric for odd lengths
+    filterbank = librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=40).T if banded else None
+    expected = _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end,
+                                         filterbank)
+    inputs = np.transpose(signals, (0, 2, 1)) if channels_last else signals
+    result = kapre_like.functional.filtered_magnitude(
+        tf.constant(inputs, tf.float32), n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank,
+        pad_begin=pad_begin, channels_last=channels_last,
+    )
+    assert result.shape == expected.shape
+    np.testing.assert_allclose(np.asarray(result), expected, atol=2e-4 * np.abs(expected).max())
+    result64 = kapre_like.functional.filtered_magnitude(
+        tf.constant(inputs, tf.float64), n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank,
+        pad_begin=pad_begin, channels_last=channels_last,
+    )
+    assert result64.dtype == tf.float64
+    np.testing.assert_allclose(np.asarray(result64), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
