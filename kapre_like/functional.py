@@ -24,6 +24,18 @@ def _shape_of(tensor, axes=None):
     return [tensor.shape[i] if tensor.shape[i] is not None else dynamic[i] for i in axes]
 
 
+def transpose(x, perm):
+    """``tf.transpose(x, perm)``, as a free reshape when only axes of size 1 change places.
+
+    A mono waveform or spectrogram moved between channels-first and channels-last keeps its
+    memory order; ``tf.transpose`` would still copy it (56 MB for a 16-clip STFT).
+    """
+    kept = [axis for axis in perm if x.shape[axis] != 1]
+    if kept == sorted(kept):
+        return tf.reshape(x, [x.shape[axis] if x.shape[axis] is not None else tf.shape(x)[axis] for axis in perm])
+    return tf.transpose(x, perm)
+
+
 def _real_dtype_of(dtype):
     """float64 for float64/complex128, float32 for everything else (the DSP precisions)."""
     return tf.float64 if dtype in (tf.float64, tf.complex128) else tf.float32
@@ -699,7 +711,7 @@ def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, fra
     starts[time_axis], sizes[time_axis] = begin, length
     piece = tf.slice(signals, tf.stack([tf.cast(start, tf.int32) for start in starts]), sizes)
     if channels_last:
-        piece = tf.transpose(piece, (0, 2, 1))
+        piece = transpose(piece, (0, 2, 1))
     # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
     piece = pad_time(tf.reshape(piece, [-1, length]), begin=pad_begin, end=pad_end)
     frames = windowed_frames(piece, frame_length, hop_length, window, fft_length)
@@ -801,7 +813,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         filterbank = prepare_filterbank(filterbank, _real_dtype_of(signals.dtype))
 
     if time is None:
-        waveforms = tf.transpose(signals, (0, 2, 1)) if channels_last else signals
+        waveforms = transpose(signals, (0, 2, 1)) if channels_last else signals
         waveforms, pad_end = pad_for_frames(waveforms, pad_begin, win_length, hop_length, pad_end)
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
         return spectra if filterbank is None else apply_filterbank(spectra, filterbank)

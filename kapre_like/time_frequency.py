@@ -117,15 +117,15 @@ def _swap_waveform_layout(waveforms, data_format):
 
     The swap is its own inverse, so it converts to and from channels_first alike.
     """
-    return waveforms if data_format == CHANNELS_FIRST else tf.transpose(waveforms, (0, 2, 1))
+    return waveforms if data_format == CHANNELS_FIRST else functional.transpose(waveforms, (0, 2, 1))
 
 
 def _spectrogram_to_channels_first(spectrograms, data_format):
-    return spectrograms if data_format == CHANNELS_FIRST else tf.transpose(spectrograms, (0, 3, 1, 2))
+    return spectrograms if data_format == CHANNELS_FIRST else functional.transpose(spectrograms, (0, 3, 1, 2))
 
 
 def _spectrogram_from_channels_first(spectrograms, data_format):
-    return spectrograms if data_format == CHANNELS_FIRST else tf.transpose(spectrograms, (0, 2, 3, 1))
+    return spectrograms if data_format == CHANNELS_FIRST else functional.transpose(spectrograms, (0, 2, 3, 1))
 
 
 def _split_waveform_shape(shape, data_format):
