@@ -12,8 +12,10 @@ Workloads (design §5):
   batch 16 of the same clips.
 - ``stftspec``: ``STFTSpectrogram`` (mode 'log', frame 512, step 256) vs ``keras.layers.STFTSpectrogram``.
 
-Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; one round times each
-candidate once, in a shuffled order, and the table reports the median over rounds. Peak memory is
+Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; one round runs each
+candidate, in a shuffled order after a 50 ms pause, as a burst of back-to-back calls. The table reports
+the median over rounds of the steady per-call time (the burst's later calls, as in a training or
+inference loop) and of the cold first call (worker threads asleep). Peak memory is
 measured separately, one fresh subprocess per candidate: the largest growth of the resident set during
 the first call, sampled every millisecond (it includes tracing and compiling).
 
@@ -198,7 +200,14 @@ def _prepare(run, array):
     return array
 
 
-def time_workload(workload, rounds, warmup):
+def time_workload(workload, rounds, warmup, burst=3):
+    """Median seconds per call of every candidate: ``(steady, cold)`` dicts.
+
+    Each round runs every candidate (shuffled order) as a burst of ``burst`` back-to-back calls
+    after a 50 ms pause: ``cold`` is the burst's first call (worker threads asleep, as for a
+    single call after idling), ``steady`` the median of the rest (as in a training or inference
+    loop, where batches follow each other).
+    """
     built = {}
     for name, builder in candidates(workload).items():
         run, array = builder()
@@ -206,7 +215,8 @@ def time_workload(workload, rounds, warmup):
     for _ in range(warmup):
         for run, x in built.values():
             run(x)
-    times = {name: [] for name in built}
+    steady = {name: [] for name in built}
+    cold = {name: [] for name in built}
     rng = random.Random(0)
     for _ in range(rounds):
         order = list(built)
@@ -214,10 +224,15 @@ def time_workload(workload, rounds, warmup):
         for name in order:
             run, x = built[name]
             time.sleep(0.05)  # let the previous candidate's worker threads (BLAS, TF pools) go idle
-            start = time.perf_counter()
-            run(x)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+            calls = []
+            for _ in range(burst):
+                start = time.perf_counter()
+                run(x)
+                calls.append(time.perf_counter() - start)
+            cold[name].append(calls[0])
+            steady[name].append(statistics.median(calls[1:]) if burst > 1 else calls[0])
+    return ({name: statistics.median(values) for name, values in steady.items()},
+            {name: statistics.median(values) for name, values in cold.items()})
 
 
 def _resident_mib():
@@ -265,19 +280,24 @@ def peak_memory_mib(workload, name):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def report(workload, medians, memory):
+def report(workload, medians, cold, memory):
     audio_seconds = N_CLIPS * CLIP_SECONDS
-    reference = next((medians[n] for n in medians if n.startswith("kapre 0.4.1")), None)
-    keras_reference = next((medians[n] for n in medians if n.startswith("keras.layers")), None)
+
+    def ratios(times, prefix):
+        reference = next((times[n] for n in times if n.startswith(prefix)), None)
+        return {n: (f"{reference / t:7.2f}x" if reference else "     n/a") for n, t in times.items()}
+
+    vs_kapre, vs_keras = ratios(medians, "kapre 0.4.1"), ratios(medians, "keras.layers")
+    cold_vs_kapre = ratios(cold, "kapre 0.4.1")
     print(f"\n{workload}: {N_CLIPS} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz")
-    header = f"{'candidate':40s} {'median ms':>10s} {'audio s/s':>10s} {'vs Kapre':>9s} {'vs Keras':>9s} {'peak MiB':>9s}"
+    header = (f"{'candidate':38s} {'steady ms':>9s} {'audio s/s':>9s} {'vs Kapre':>8s} {'vs Keras':>8s} "
+              f"{'cold ms':>8s} {'vs Kapre':>8s} {'peak MiB':>8s}")
     print(header)
     print("-" * len(header))
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
-        vs_kapre = f"{reference / seconds:8.2f}x" if reference else "      n/a"
-        vs_keras = f"{keras_reference / seconds:8.2f}x" if keras_reference else "      n/a"
-        mem = f"{memory[name]:9.0f}" if name in memory else "      n/a"
-        print(f"{name:40s} {seconds * 1e3:10.1f} {audio_seconds / seconds:10.0f} {vs_kapre} {vs_keras} {mem}")
+        mem = f"{memory[name]:8.0f}" if name in memory else "     n/a"
+        print(f"{name:38s} {seconds * 1e3:9.1f} {audio_seconds / seconds:9.0f} {vs_kapre[name]} {vs_keras[name]} "
+              f"{cold[name] * 1e3:8.1f} {cold_vs_kapre[name]} {mem}")
 
 
 def main(argv=None):
@@ -285,6 +305,7 @@ def main(argv=None):
     parser.add_argument("workloads", nargs="*", default=["logmel", "roundtrip", "train", "stftspec"])
     parser.add_argument("--rounds", type=int, default=20, help="timed rounds per candidate (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (default 3)")
+    parser.add_argument("--burst", type=int, default=3, help="back-to-back calls per candidate and round (default 3)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-candidate memory subprocesses")
     args = parser.parse_args(argv)
     import tensorflow as tf
@@ -292,9 +313,9 @@ def main(argv=None):
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, "
           f"ratios are the peer's median time over the candidate's (higher is faster)")
     for workload in args.workloads:
-        medians = time_workload(workload, args.rounds, args.warmup)
+        medians, cold = time_workload(workload, args.rounds, args.warmup, args.burst)
         memory = {} if args.no_memory else {name: peak_memory_mib(workload, name) for name in medians}
-        report(workload, medians, memory)
+        report(workload, medians, cold, memory)
 
 
 if __name__ == "__main__":
