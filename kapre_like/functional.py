@@ -560,100 +560,58 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
 def _decibel(x, amin, log_ref, multiplier, dynamic_range, axes):
     # one fused XLA pass for the log, the offset and the floor
     dtype = x.dtype
-    db = multiplier * _log10(tf.maximum(x, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype=dtype)
+
+    def decibel(values):
+        return multiplier * _log10(tf.maximum(values, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype)
+
+    db = decibel(x)
     if dynamic_range is not None:
-        peak = tf.reduce_max(db, axis=None if axes is None else list(axes), keepdims=True)
+        axis = None if axes is None else list(axes)
+        # a rising scale's loudest decibel is the largest value's: one pass of logs, not two
+        peak = decibel(tf.reduce_max(x, axis, keepdims=True)) if multiplier > 0 else tf.reduce_max(db, axis, True)
         db = tf.maximum(db, peak - tf.constant(dynamic_range, dtype=dtype))
     return db
 
 
-def filterbank_bands(filterbank, n_groups=4):
-    """Split a banded ``(n_freq, n_filters)`` matrix into column groups with their non-zero rows.
+def filterbank_constant(filterbank, dtype, rows=None):
+    """``filterbank`` (array, constant or tensor) as a tensor of ``dtype``, optionally only ``rows``
+    (a ``(start, stop)`` pair): a constant when its values are known, so a graph need not cast it on every call."""
+    start, stop = rows if rows is not None else (0, None)
+    values = tf.get_static_value(filterbank)  # None for a variable or a symbolic tensor
+    if values is not None:
+        return tf.constant(values[start:stop], dtype=dtype)
+    return tf.cast(filterbank[start:stop], dtype)
 
-    Mel and log-frequency filters each cover a contiguous range of bins, so a group of
-    neighbouring filters only needs the bins between its lowest and highest non-zero row.
-    Returns a list of ``(row_start, row_stop, column_start, column_stop)`` whose blocks hold
-    every non-zero of the matrix, or None when that would save less than half the work.
+
+def nonzero_rows(filterbank, n_freq):
+    """``(start, stop)``: the bins from a filterbank's first to its last non-zero row.
+
+    Mel and log-frequency filters weigh neither DC nor Nyquist (nor bins outside
+    ``[f_min, f_max]``); a spectrum computed only over these bins feeds the same products.
+    A filterbank whose values are not known when traced (a trainable one) uses every bin.
     """
-    weights = np.asarray(filterbank)
-    n_freq, n_filters = weights.shape
-    if n_filters < 2 * n_groups:
-        return None
-    nonzero = weights != 0
-    blocks = []
-    for columns in np.array_split(np.arange(n_filters), n_groups):
-        rows = np.flatnonzero(nonzero[:, columns].any(axis=1))
-        start, stop = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
-        blocks.append((start, stop, int(columns[0]), int(columns[-1]) + 1))
-    work = sum((stop - start) * (col_stop - col_start) for start, stop, col_start, col_stop in blocks)
-    return blocks if work < 0.5 * n_freq * n_filters else None
-
-
-class PreparedFilterbank:
-    """A filterbank's weights as constants of one dtype: the whole matrix, or its banded blocks.
-
-    Made by :func:`prepare_filterbank`; lets a caller that applies the same filterbank many
-    times (every chunk of :func:`filtered_magnitude`) find the bands and create the constants once.
-    """
-
-    def __init__(self, n_filters, dense=None, blocks=None):
-        self.n_filters = n_filters
-        self.dense = dense  # (n_freq, n_filters) tensor, when not banded
-        self.blocks = blocks  # [(row_start, row_stop, block tensor)], when banded
-
-    @property
-    def row_ranges(self):
-        """``((start, stop), ...)``: the input bins each block reads (one range when dense)."""
-        if self.blocks is None:
-            return ((0, self.dense.shape[0]),)
-        return tuple((start, stop) for start, stop, _ in self.blocks)
-
-    def matmul_parts(self, parts):
-        """``flat @ filterbank`` given ``flat[:, start:stop]`` for each of :attr:`row_ranges`."""
-        if self.blocks is None:
-            return tf.matmul(parts[0], self.dense)
-        return tf.concat([tf.matmul(part, block) for part, (_, _, block) in zip(parts, self.blocks)], axis=-1)
-
-    def matmul(self, flat):
-        """``flat @ filterbank`` for a 2-D ``flat`` ``(rows, n_freq)``."""
-        if self.blocks is None:
-            return tf.matmul(flat, self.dense)
-        return self.matmul_parts([flat[:, start:stop] for start, stop in self.row_ranges])
-
-
-def prepare_filterbank(filterbank, dtype):
-    """:class:`PreparedFilterbank` of ``filterbank`` (array, constant or tensor) in ``dtype``.
-
-    A NumPy array or constant that is banded (mel, log-frequency) keeps only the blocks of
-    :func:`filterbank_bands`: the same sums, several times fewer multiplications.
-    """
-    weights = filterbank.numpy() if hasattr(filterbank, "numpy") else filterbank
-    blocks = filterbank_bands(weights) if isinstance(weights, np.ndarray) else None
-    if blocks is None:
-        dense = tf.cast(filterbank, dtype)
-        return PreparedFilterbank(dense.shape[1], dense=dense)
-    return PreparedFilterbank(weights.shape[1], blocks=[
-        (start, stop, tf.constant(weights[start:stop, col_start:col_stop], dtype=dtype))
-        for start, stop, col_start, col_stop in blocks
-    ])
+    values = tf.get_static_value(filterbank)
+    if values is None:
+        return 0, n_freq
+    rows = np.flatnonzero(np.any(values != 0, axis=1))
+    return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
 
 
 def apply_filterbank(x, filterbank, axis=-1):
     """Contract axis ``axis`` of ``x`` (frequency) with ``filterbank`` ``(n_freq, n_filters)``.
 
-    The filter axis takes the place of the frequency axis. ``filterbank`` is an array,
-    a tensor or a :class:`PreparedFilterbank`; a banded one (mel, log-frequency) is applied
-    block by block over its non-zero bins only.
+    The filter axis takes the place of the frequency axis. ``filterbank`` is an array, a
+    constant or a tensor, cast to ``x``'s dtype. One dense product: on CPU (oneDNN) it is
+    as fast as products over the non-zero band of a mel matrix only, and simpler.
     """
-    if not isinstance(filterbank, PreparedFilterbank):
-        filterbank = prepare_filterbank(filterbank, x.dtype)
+    weights = filterbank_constant(filterbank, x.dtype)
     rank = x.shape.rank
     axis = axis % rank
     perm = list(range(rank))
     perm[axis], perm[-1] = perm[-1], perm[axis]
     moved = x if axis == rank - 1 else tf.transpose(x, perm)
     flat = tf.reshape(moved, [-1, _shape_of(moved, [rank - 1])[0]])
-    result = tf.reshape(filterbank.matmul(flat), _shape_of(moved, range(rank - 1)) + [filterbank.n_filters])
+    result = tf.reshape(tf.matmul(flat, weights), _shape_of(moved, range(rank - 1)) + [weights.shape[1]])
     return result if axis == rank - 1 else tf.transpose(result, perm)
 
 
@@ -702,7 +660,9 @@ def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, fra
     (``begin`` is a tensor, so chunks of one length share one compiled kernel), with ``pad_begin``
     and ``pad_end`` zeros around them; ``(batch, time, channels)`` when ``channels_last``.
 
-    Returns ``(rows * frames, fft_length)``, rows being every waveform of ``signals`` in order.
+    Returns ``(frames, finite)``: the frames as ``(rows * frames, fft_length)``, rows being every
+    waveform of ``signals`` in order, and whether every sample read is finite (checked in the
+    same pass, where it costs nothing).
     """
     rank = signals.shape.rank
     time_axis = 1 if channels_last else rank - 1
@@ -713,9 +673,11 @@ def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, fra
     if channels_last:
         piece = transpose(piece, (0, 2, 1))
     # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
-    piece = pad_time(tf.reshape(piece, [-1, length]), begin=pad_begin, end=pad_end)
-    frames = windowed_frames(piece, frame_length, hop_length, window, fft_length)
-    return tf.reshape(frames, [-1, frames.shape[-1]])
+    piece = tf.reshape(piece, [-1, length])
+    finite = tf.reduce_all(tf.math.is_finite(piece))
+    frames = windowed_frames(pad_time(piece, begin=pad_begin, end=pad_end), frame_length, hop_length, window,
+                             fft_length)
+    return tf.reshape(frames, [-1, frames.shape[-1]]), finite
 
 
 @tf.custom_gradient
@@ -740,16 +702,17 @@ def _half_length_fft(frames):
 
 
 @_fused
-def _packed_magnitudes(packed, n_fft, bin_ranges):
-    """``|rfft(frames)|[..., start:stop]`` for each ``(start, stop)`` of ``bin_ranges``, from
-    ``packed = fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (:func:`_half_length_fft`) and
-    ``n_fft`` the (even) length of ``frames``.
+def _packed_magnitudes(packed, n_fft, bins):
+    """``|rfft(frames)|[..., start:stop]`` for ``(start, stop) = bins``, from ``packed =
+    fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (:func:`_half_length_fft`) and ``n_fft``
+    the (even) length of ``frames``.
 
     With ``Z = packed`` and ``M`` its length, bin ``k`` of the real FFT of length ``2M`` is
     ``(Z[k] + conj(Z[M - k])) / 2 - 1j * exp(-1j * pi * k / M) * (Z[k] - conj(Z[M - k])) / 2``
     (indices mod ``M``): the even and the odd samples' spectra, recombined. Computed in real
-    arithmetic, one fused pass.
+    arithmetic, one fused pass, for the requested bins only.
     """
+    start, stop = bins
     real, imag = tf.math.real(packed), tf.math.imag(packed)
     half = n_fft // 2
     k = np.arange(1, half)
@@ -765,21 +728,16 @@ def _packed_magnitudes(packed, n_fft, bin_ranges):
     power = tf.square(bin_re) + tf.square(bin_im)
     audible = power > 0  # the root's gradient is infinite at 0: give silent bins gradient 0
     middle = tf.where(audible, 0.5 * tf.sqrt(tf.where(audible, power, tf.ones_like(power))), tf.zeros_like(power))
-    dc = tf.abs(real[..., :1] + imag[..., :1])
-    nyquist = tf.abs(real[..., :1] - imag[..., :1])
-    pieces = []
-    for start, stop in bin_ranges:
-        # slices of the middle alone stay contiguous and vectorised; edges are concatenated
-        parts = [dc] if start == 0 else []
-        parts.append(middle[..., max(start, 1) - 1 : min(stop, half) - 1])
-        if stop == half + 1:
-            parts.append(nyquist)
-        pieces.append(parts[0] if len(parts) == 1 else tf.concat(parts, axis=-1))
-    return pieces
+    # a slice of the middle alone stays contiguous and vectorised; edges are concatenated
+    parts = [tf.abs(real[..., :1] + imag[..., :1])] if start == 0 else []
+    parts.append(middle[..., max(start, 1) - 1 : min(stop, half) - 1])
+    if stop == half + 1:
+        parts.append(tf.abs(real[..., :1] - imag[..., :1]))
+    return parts[0] if len(parts) == 1 else tf.concat(parts, axis=-1)
 
 
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
-                       filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False):
+                       filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False, finite_message=None):
     """``|stft(signals)| @ filterbank`` (or just ``|stft(signals)|``), computed in chunks of frames.
 
     Equal to ``apply_filterbank(magnitude(stft(...)), filterbank)``, but when the signal
@@ -788,19 +746,23 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     every intermediate stays small enough to be reused from the allocator's cache instead
     of being mapped fresh (and page-faulted) on every call. Each chunk's frames are read
     from the signal in place (:func:`windowed_frames`); an even ``n_fft`` is transformed as
-    a complex FFT of half the length whose untangling is fused with the magnitude and with
-    cutting out the bins each band of a banded filterbank needs.
+    a complex FFT of half the length whose untangling is fused with the magnitude, for the
+    bins the filterbank weighs only (:func:`nonzero_rows`).
 
     Args:
         signals (float Tensor): ``(..., time)``, or ``(batch, time, channels)`` with
             ``channels_last``.
         n_fft, win_length, hop_length, window_fn, pad_end: as in :func:`stft`.
-        filterbank (array or None): ``(n_fft // 2 + 1, n_filters)``; None for the magnitude.
+        filterbank (array, constant or tensor, or None): ``(n_fft // 2 + 1, n_filters)``;
+            None for the magnitude.
         chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
             signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 32. A signal whose
             length is unknown when traced is processed in one piece.
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
+        finite_message (str or None): when given, the result raises
+            ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf
+            (checked while the frames are read, as :func:`check_finite` would). Defaults to None.
 
     Returns:
         float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``); for
@@ -809,38 +771,47 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     time_axis = 1 if channels_last else signals.shape.rank - 1
     time = signals.shape[time_axis]
     n_freq = n_fft // 2 + 1
-    if filterbank is not None:  # bands and constants once, shared by every chunk
-        filterbank = prepare_filterbank(filterbank, _real_dtype_of(signals.dtype))
+    dtype = _real_dtype_of(signals.dtype)
 
     if time is None:
+        if finite_message is not None:
+            signals = check_finite(signals, finite_message)
         waveforms = transpose(signals, (0, 2, 1)) if channels_last else signals
         waveforms, pad_end = pad_for_frames(waveforms, pad_begin, win_length, hop_length, pad_end)
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
         return spectra if filterbank is None else apply_filterbank(spectra, filterbank)
 
+    bins = (0, n_freq) if filterbank is None else nonzero_rows(filterbank, n_freq)
+    weights = None if filterbank is None else filterbank_constant(filterbank, dtype, bins)  # once, for every chunk
     window = window_fn(win_length, dtype=signals.dtype)
-    bin_ranges = ((0, n_freq),) if filterbank is None else filterbank.row_ranges
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
     n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
     n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
     bounds = [int(bound) for bound in np.linspace(0, n_frames, n_chunks + 1)]
-    pieces = []
+    pieces, finite = [], []
     for first, stop in zip(bounds[:-1], bounds[1:]):
         # samples [begin, end) of the padded signal hold frames [first, stop)
         begin, end = first * hop_length - pad_begin, (stop - 1) * hop_length + win_length - pad_begin
         source_begin, source_end = max(begin, 0), min(end, time)
-        frames = _chunk_frames(
+        frames, chunk_finite = _chunk_frames(
             signals, tf.constant(source_begin), source_end - source_begin, source_begin - begin,
             end - source_end, channels_last, win_length, hop_length, window, n_fft,
         )
+        finite.append(chunk_finite)
         if n_fft % 2:
-            spectra = magnitude(tf.signal.rfft(frames))
-            parts = [spectra[:, start:end] for start, end in bin_ranges]
+            spectra = magnitude(tf.signal.rfft(frames))[:, bins[0]:bins[1]]
         else:
-            parts = _packed_magnitudes(_half_length_fft(frames), n_fft, bin_ranges)
-        filtered = parts[0] if filterbank is None else filterbank.matmul_parts(parts)
+            spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins)
+        filtered = spectra if weights is None else tf.matmul(spectra, weights)
         pieces.append(tf.reshape(filtered, outer + [stop - first, filtered.shape[-1]]))
-    return pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
+    result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
+    if finite_message is None:
+        return result
+    if source_end < time:  # samples after the last frame: read by no chunk, checked all the same
+        tail = tf.slice(signals, [0] * time_axis + [source_end] + [0] * (signals.shape.rank - time_axis - 1),
+                        [-1] * signals.shape.rank)
+        finite.append(tf.reduce_all(tf.math.is_finite(tail)))
+    return _checked_result(result, tf.reduce_all(tf.stack(finite)), finite_message)
 
 
 def delta(x, win_length=5, mode="symmetric", axis=1):
@@ -957,7 +928,12 @@ def check_finite(values, message):
     tensor is computed (at once when eager); use the returned tensor, not the input. It is a
     vectorised ``is_finite`` reduction, about 5x cheaper than TensorFlow's CheckNumerics.
     """
-    assertion = tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(values)), [message])
+    return _checked_result(values, tf.reduce_all(tf.math.is_finite(values)), message)
+
+
+def _checked_result(values, condition, message):
+    """``values``, computed only after asserting ``condition`` (raising with ``message``)."""
+    assertion = tf.debugging.Assert(condition, [message])
     with tf.control_dependencies([assertion]):
         return tf.identity(values)
 

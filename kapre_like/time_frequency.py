@@ -254,8 +254,9 @@ class STFT(AudioLayer):
             f"or check the data format: the channels may be on the time axis."
         )
 
-    def _checked(self, inputs):
-        """``inputs`` checked (dtype, length, finite values), in DSP precision, layout unchanged."""
+    def _checked(self, inputs, check_values=True):
+        """``inputs`` checked (dtype, length and, with ``check_values``, finite values), in DSP
+        precision, layout unchanged."""
         waveforms = self._real_input(inputs, "a real floating-point waveform")
         time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
         if waveforms.shape[time_axis] is None:
@@ -267,7 +268,11 @@ class STFT(AudioLayer):
                 )
         else:
             self._check_length(waveforms.shape[time_axis], inputs.shape)
-        return functional.check_finite(waveforms, f"{type(self).__name__}: the input waveform contains NaN or Inf")
+        return functional.check_finite(waveforms, self._finite_message) if check_values else waveforms
+
+    @property
+    def _finite_message(self):
+        return f"{type(self).__name__}: the input waveform contains NaN or Inf"
 
     def _waveforms(self, inputs):
         """:meth:`_checked` waveforms, time-last and padded.

@@ -253,6 +253,22 @@ def test_nan_in_mel_spectrogram_input_is_an_error():
     assert_says(info, "MelSpectrogram", "NaN or Inf")
 
 
+# 155 frames of 256 in 5 chunks; the last frame ends at 19968, so 32 samples are read by no frame
+@pytest.mark.parametrize("position", [0, 4100, 8190, 19990, 19999])
+@pytest.mark.parametrize("graph", [False, True])
+def test_nan_anywhere_in_the_fused_front_end_input_is_an_error(position, graph):
+    # the fused log-mel checks finiteness chunk by chunk while framing, and the unframed tail apart
+    front = kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
+                                                 return_decibel=True, **CL)
+    x = np.zeros((2, 20000, 1), np.float32)
+    x[1, position, 0] = np.nan
+    run = tf.function(front) if graph else front
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        np.asarray(run(x))
+    assert_says(info, "STFT", "the input waveform contains NaN or Inf")
+    assert np.isfinite(np.asarray(run(np.ones_like(x)))).all()
+
+
 # ----------------------------------------------------------------------------- long inputs
 
 LONG_INPUT_SCRIPT = r"""

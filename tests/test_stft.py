@@ -214,12 +214,18 @@ def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pa
     ],
 )
 @pytest.mark.parametrize("channels_last", [False, True])
-@pytest.mark.parametrize("banded", [False, True])
+@pytest.mark.parametrize("weights", [None, "mel", "mel 1-5 kHz", "dense"])
 def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_length, pad_begin, pad_end,
-                                          channels_last, banded):
+                                          channels_last, weights):
     signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time); 3 chunks of 32 frames or more
     window = tf.signal.hann_window(win_length, dtype=tf.float64).numpy()  # periodic, but symmetric for odd lengths
-    filterbank = librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=40).T if banded else None
+    # mel weighs neither DC nor Nyquist, 1-5 kHz only the bins between; dense weighs every bin
+    filterbank = {
+        None: None,
+        "mel": librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=40).T,
+        "mel 1-5 kHz": librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=20, fmin=1000, fmax=5000).T,
+        "dense": np.random.default_rng(1).uniform(size=(n_fft // 2 + 1, 7)),
+    }[weights]
     expected = _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end,
                                          filterbank)
     inputs = np.transpose(signals, (0, 2, 1)) if channels_last else signals
