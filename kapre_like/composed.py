@@ -103,10 +103,9 @@ class SpectrogramSequential(keras.Sequential):
             stft._checked(inputs, check_values=False), stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn,
             stft.pad_end, filterbank=None if filterbank is None else filterbank.filterbank,
             pad_begin=stft._pad_begin_length, channels_last=stft.input_data_format == CHANNELS_LAST,
-            finite_message=stft._finite_message,
+            finite_message=stft._finite_message, decibel=None if decibel is None else decibel._arguments,
         )
-        spectra = _spectrogram_from_channels_first(spectra, stft.output_data_format)
-        return self.layers[-1]._output(spectra) if decibel is None else decibel(spectra)
+        return self.layers[-1]._output(_spectrogram_from_channels_first(spectra, stft.output_data_format))
 
 
 def _magnitude_sequential(input_shape, stft, tail_layers, name):

@@ -359,17 +359,30 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
         True
     """
     real_dtype = _real_dtype_of(stfts.dtype)
-    frames = irfft(stfts, n_fft)
-    if win_length < n_fft:  # a slice is a copy, even of everything
-        frames = frames[..., :win_length]
-    return _windowed_overlap_add(frames, inverse_stft_window(win_length, hop_length, window_fn, real_dtype),
-                                 hop_length)
+    window = inverse_stft_window(win_length, hop_length, window_fn, real_dtype)
+    return _windowed_overlap_add(irfft(stfts, n_fft), window, win_length, hop_length)
 
 
 @_fused
-def _windowed_overlap_add(frames, window, hop_length):
-    # one fused XLA pass instead of a multiply and TensorFlow's reshape-pad-sum overlap-add
-    return tf.signal.overlap_and_add(frames * window, hop_length)
+def _windowed_overlap_add(frames, window, win_length, hop_length):
+    """Overlap-add of ``frames[..., :win_length] * window``, frames ``hop_length`` apart; one XLA pass.
+
+    When the hop divides the window, a frame is ``n`` blocks of one hop and output block ``j``
+    is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views added in one streaming
+    pass, faster than TensorFlow's reshape-pad-transpose-sum overlap-add.
+    """
+    windowed = frames[..., :win_length] * window
+    if win_length % hop_length:
+        return tf.signal.overlap_and_add(windowed, hop_length)
+    n_blocks = win_length // hop_length
+    *outer, n_frames = _shape_of(windowed, range(windowed.shape.rank - 1))
+    blocks = tf.reshape(windowed, outer + [n_frames, n_blocks, hop_length])
+    no_padding = [[0, 0]] * len(outer)
+    total = None
+    for b in range(n_blocks):  # block b of every frame, shifted b blocks later
+        shifted = tf.pad(blocks[..., b, :], no_padding + [[b, n_blocks - 1 - b], [0, 0]])
+        total = shifted if total is None else total + shifted
+    return tf.reshape(total, outer + [(n_frames + n_blocks - 1) * hop_length])
 
 
 @_fused
@@ -524,7 +537,7 @@ def _log10(x):
     return tf.math.log(x) * tf.constant(1.0 / np.log(10.0), dtype=x.dtype)
 
 
-def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True):
+def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True, join_axis=-2):
     """Decibels: ``multiplier * log10(max(x, amin) / max(ref_value, amin))``, floor-clipped.
 
     With ``multiplier=10`` this is ``librosa.power_to_db(x, ref=ref_value, amin=amin,
@@ -534,31 +547,35 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
     float16 and bfloat16 inputs are computed in float32 and cast back.
 
     Args:
-        x (float Tensor): non-negative values (power or magnitude).
+        x (float Tensor, or a list of them): non-negative values (power or magnitude); a
+            list is first concatenated along ``join_axis``, in the same pass.
         ref_value (float): the input value that maps to 0 dB. Defaults to 1.0.
         amin (float): smallest input value considered; smaller values are raised to it.
         dynamic_range (float or None): range below the maximum that is kept, in dB;
             None keeps everything. Defaults to 80.
         multiplier (float): 10 for power, 20 for magnitude. Defaults to 10.
         batch_axis (bool): treat the first axis as the batch. Defaults to True.
+        join_axis (int): the axis along which a list ``x`` is joined. Defaults to -2 (frames).
 
     Example:
         >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
-    input_dtype = x.dtype
+    pieces = list(x) if isinstance(x, (list, tuple)) else [x]
+    input_dtype = pieces[0].dtype
     if input_dtype in (tf.float16, tf.bfloat16):
-        x = tf.cast(x, tf.float32)
-    rank = x.shape.rank
+        pieces = [tf.cast(piece, tf.float32) for piece in pieces]
+    rank = pieces[0].shape.rank
     axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
-    db = _decibel(x, float(amin), log_ref, float(multiplier), dynamic_range, axes)
+    db = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes)
     return tf.cast(db, input_dtype)
 
 
 @_fused
-def _decibel(x, amin, log_ref, multiplier, dynamic_range, axes):
-    # one fused XLA pass for the log, the offset and the floor
+def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes):
+    # one fused XLA pass for the join, the log, the offset and the floor
+    x = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=join_axis)
     dtype = x.dtype
 
     def decibel(values):
@@ -573,28 +590,48 @@ def _decibel(x, amin, log_ref, multiplier, dynamic_range, axes):
     return db
 
 
-def filterbank_constant(filterbank, dtype, rows=None):
-    """``filterbank`` (array, constant or tensor) as a tensor of ``dtype``, optionally only ``rows``
-    (a ``(start, stop)`` pair): a constant when its values are known, so a graph need not cast it on every call."""
-    start, stop = rows if rows is not None else (0, None)
+def filterbank_constant(filterbank, dtype):
+    """``filterbank`` (array, constant or tensor) as a tensor of ``dtype``: a constant when its
+    values are known, so that a graph need not cast it on every call."""
     values = tf.get_static_value(filterbank)  # None for a variable or a symbolic tensor
-    if values is not None:
-        return tf.constant(values[start:stop], dtype=dtype)
-    return tf.cast(filterbank[start:stop], dtype)
+    return tf.cast(filterbank, dtype) if values is None else tf.constant(values, dtype=dtype)
 
 
-def nonzero_rows(filterbank, n_freq):
-    """``(start, stop)``: the bins from a filterbank's first to its last non-zero row.
+def filterbank_blocks(filterbank, dtype, n_groups=8):
+    """A filterbank ``(n_freq, n_filters)`` as the bins it weighs and blocks of its non-zero band.
 
     Mel and log-frequency filters weigh neither DC nor Nyquist (nor bins outside
-    ``[f_min, f_max]``); a spectrum computed only over these bins feeds the same products.
-    A filterbank whose values are not known when traced (a trainable one) uses every bin.
+    ``[f_min, f_max]``), and each group of neighbouring filters only a short run of bins:
+    a spectrum computed over ``bins`` only, multiplied block by block
+    (:func:`banded_product`), gives the same sums for a fraction of the multiplications.
+    A filterbank whose values are not known when traced (a trainable one) is one dense block.
+
+    Returns:
+        ``((start, stop), blocks)``: ``blocks`` is a list of ``(row_start, row_stop, weights)``,
+        rows counted from ``start``, ``weights`` a constant of ``dtype`` for those rows and a
+        run of neighbouring filters, in filter order.
     """
-    values = tf.get_static_value(filterbank)
+    values = tf.get_static_value(filterbank)  # None for a variable or a symbolic tensor
     if values is None:
-        return 0, n_freq
-    rows = np.flatnonzero(np.any(values != 0, axis=1))
-    return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+        return (0, filterbank.shape[0]), [(0, filterbank.shape[0], tf.cast(filterbank, dtype))]
+    nonzero = values != 0
+    rows = np.flatnonzero(nonzero.any(axis=1))
+    start, stop = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+    blocks = []
+    for columns in np.array_split(np.arange(values.shape[1]), min(n_groups, values.shape[1])):
+        rows = np.flatnonzero(nonzero[start:stop, columns].any(axis=1))
+        first, last = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
+        weights = values[start + first : start + last, columns[0] : columns[-1] + 1]
+        blocks.append((first, last, tf.constant(weights, dtype=dtype)))
+    return (start, stop), blocks
+
+
+def banded_product(spectra, blocks):
+    """``spectra @ filterbank`` for 2-D ``spectra`` over a filterbank's bins, given its
+    :func:`filterbank_blocks`."""
+    if len(blocks) == 1:
+        return tf.matmul(spectra[:, blocks[0][0] : blocks[0][1]], blocks[0][2])
+    return tf.concat([tf.matmul(spectra[:, first:last], weights) for first, last, weights in blocks], axis=-1)
 
 
 def apply_filterbank(x, filterbank, axis=-1):
@@ -737,7 +774,8 @@ def _packed_magnitudes(packed, n_fft, bins):
 
 
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
-                       filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False, finite_message=None):
+                       filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False, finite_message=None,
+                       decibel=None):
     """``|stft(signals)| @ filterbank`` (or just ``|stft(signals)|``), computed in chunks of frames.
 
     Equal to ``apply_filterbank(magnitude(stft(...)), filterbank)``, but when the signal
@@ -747,7 +785,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     of being mapped fresh (and page-faulted) on every call. Each chunk's frames are read
     from the signal in place (:func:`windowed_frames`); an even ``n_fft`` is transformed as
     a complex FFT of half the length whose untangling is fused with the magnitude, for the
-    bins the filterbank weighs only (:func:`nonzero_rows`).
+    bins the filterbank weighs only (:func:`filterbank_blocks`).
 
     Args:
         signals (float Tensor): ``(..., time)``, or ``(batch, time, channels)`` with
@@ -763,6 +801,9 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         finite_message (str or None): when given, the result raises
             ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf
             (checked while the frames are read, as :func:`check_finite` would). Defaults to None.
+        decibel (dict or None): keyword arguments of :func:`to_decibel`; when given, the
+            result is in decibels (per batch item floor), converted as the chunks are joined.
+            Defaults to None.
 
     Returns:
         float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``); for
@@ -779,10 +820,11 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         waveforms = transpose(signals, (0, 2, 1)) if channels_last else signals
         waveforms, pad_end = pad_for_frames(waveforms, pad_begin, win_length, hop_length, pad_end)
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
-        return spectra if filterbank is None else apply_filterbank(spectra, filterbank)
+        spectra = spectra if filterbank is None else apply_filterbank(spectra, filterbank)
+        return spectra if decibel is None else to_decibel(spectra, **decibel)
 
-    bins = (0, n_freq) if filterbank is None else nonzero_rows(filterbank, n_freq)
-    weights = None if filterbank is None else filterbank_constant(filterbank, dtype, bins)  # once, for every chunk
+    # the bins and the weight constants once, for every chunk
+    bins, blocks = ((0, n_freq), None) if filterbank is None else filterbank_blocks(filterbank, dtype)
     window = window_fn(win_length, dtype=signals.dtype)
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
     n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
@@ -802,9 +844,12 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             spectra = magnitude(tf.signal.rfft(frames))[:, bins[0]:bins[1]]
         else:
             spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins)
-        filtered = spectra if weights is None else tf.matmul(spectra, weights)
+        filtered = spectra if blocks is None else banded_product(spectra, blocks)
         pieces.append(tf.reshape(filtered, outer + [stop - first, filtered.shape[-1]]))
-    result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
+    if decibel is not None:
+        result = to_decibel(pieces, **decibel, join_axis=-2)
+    else:
+        result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
     if finite_message is None:
         return result
     if source_end < time:  # samples after the last frame: read by no chunk, checked all the same

@@ -527,10 +527,13 @@ class MagnitudeToDecibel(AudioLayer):
         self.stype = stype
 
     def call(self, inputs):
-        return self._output(functional.to_decibel(
-            self._real_input(inputs), self.ref_value, self.amin, self.dynamic_range,
-            multiplier=_DECIBEL_MULTIPLIERS[self.stype],
-        ))
+        return self._output(functional.to_decibel(self._real_input(inputs), **self._arguments))
+
+    @property
+    def _arguments(self):
+        """Keyword arguments of :func:`kapre_like.functional.to_decibel` for this layer."""
+        return dict(ref_value=self.ref_value, amin=self.amin, dynamic_range=self.dynamic_range,
+                    multiplier=_DECIBEL_MULTIPLIERS[self.stype])
 
     def compute_output_shape(self, input_shape):
         return input_shape
