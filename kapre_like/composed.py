@@ -100,7 +100,7 @@ class SpectrogramSequential(keras.Sequential):
             return super().call(inputs, training=training, mask=mask)
         stft, filterbank, decibel = chain
         spectra = functional.filtered_magnitude(
-            stft._checked(inputs, check_values=False), stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn,
+            stft._checked(inputs), stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn,
             stft.pad_end, filterbank=None if filterbank is None else filterbank.filterbank,
             pad_begin=stft._pad_begin_length, channels_last=stft.input_data_format == CHANNELS_LAST,
             finite_message=stft._finite_message, decibel=None if decibel is None else decibel._arguments,

@@ -124,7 +124,8 @@ def pad_for_frames(signals, begin, frame_length, hop_length, pad_end):
     return pad_time(signals, begin=begin, end=max(0, (frames - 1) * hop_length + frame_length - length)), False
 
 
-def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False):
+def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False, pad_begin=0,
+         channels_last=False, finite_message=None):
     """Complex short-time Fourier transform of real signals (``tf.signal.stft`` semantics).
 
     Frames of ``win_length`` samples start every ``hop_length`` samples, are multiplied
@@ -140,19 +141,47 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
         window_fn (callable): ``window_fn(length, dtype=...)`` returning the window.
             Defaults to ``tf.signal.hann_window`` (periodic).
         pad_end (bool): zero-pad the end so that every sample is in a frame.
+        pad_begin (int): zeros to prepend, in samples. Defaults to 0.
+        channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
+        finite_message (str or None): when given, the result raises
+            ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf.
+            Defaults to None.
 
     Returns:
-        complex Tensor: ``(..., frames, n_fft // 2 + 1)``; complex64 for float32 input,
-        complex128 for float64.
+        complex Tensor: ``(..., frames, n_fft // 2 + 1)``, ``(batch, channels, frames,
+        n_fft // 2 + 1)`` for ``channels_last`` input; complex64 for float32 input, complex128
+        for float64.
 
     Example:
         >>> x = tf.random.normal((2, 16000))
         >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
         TensorShape([2, 122, 257])
     """
-    frames = tf.signal.frame(signals, win_length, hop_length, pad_end=pad_end)
-    frames = frames * window_fn(win_length, dtype=signals.dtype)
-    return tf.signal.rfft(frames, fft_length=[n_fft])
+    time_axis = 1 if channels_last else signals.shape.rank - 1
+    time = signals.shape[time_axis]
+    if time is None:
+        waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
+                                               finite_message)
+        frames = tf.signal.frame(waveforms, win_length, hop_length, pad_end=pad_end)
+        frames = frames * window_fn(win_length, dtype=signals.dtype)
+        return tf.signal.rfft(frames, fft_length=[n_fft])
+    # a known length: padding, framing, window and the finiteness check in one XLA pass
+    n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
+    end = max(time, (n_frames - 1) * hop_length + win_length - pad_begin)
+    frames, finite = _chunk_frames(signals, tf.constant(0), time, pad_begin, end - time, channels_last, win_length,
+                                   hop_length, window_fn(win_length, dtype=signals.dtype), n_fft)
+    outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
+    stfts = tf.reshape(tf.signal.rfft(frames), outer + [n_frames, n_fft // 2 + 1])
+    return stfts if finite_message is None else _checked_result(stfts, finite, finite_message)
+
+
+def _time_last_padded(signals, pad_begin, frame_length, hop_length, pad_end, channels_last, finite_message):
+    """``signals`` of a length unknown until run time, checked, time-last and padded for framing:
+    ``(waveforms, pad_end)`` as :func:`pad_for_frames` returns them."""
+    if finite_message is not None:
+        signals = check_finite(signals, finite_message)
+    waveforms = transpose(signals, (0, 2, 1)) if channels_last else signals
+    return pad_for_frames(waveforms, pad_begin, frame_length, hop_length, pad_end)
 
 
 def window_array(window, length, periodic=False):
@@ -360,7 +389,12 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
     """
     real_dtype = _real_dtype_of(stfts.dtype)
     window = inverse_stft_window(win_length, hop_length, window_fn, real_dtype)
-    return _windowed_overlap_add(irfft(stfts, n_fft), window, win_length, hop_length)
+    frames = irfft(stfts, n_fft)
+    rank = frames.shape.rank
+    # one rank for the compiled kernel, whatever the batch axes
+    signals = _windowed_overlap_add(tf.reshape(frames, [-1] + _shape_of(frames, (rank - 2, rank - 1))), window,
+                                    win_length, hop_length)
+    return tf.reshape(signals, _shape_of(frames, range(rank - 2)) + _shape_of(signals, [1]))
 
 
 @_fused
@@ -375,14 +409,13 @@ def _windowed_overlap_add(frames, window, win_length, hop_length):
     if win_length % hop_length:
         return tf.signal.overlap_and_add(windowed, hop_length)
     n_blocks = win_length // hop_length
-    *outer, n_frames = _shape_of(windowed, range(windowed.shape.rank - 1))
-    blocks = tf.reshape(windowed, outer + [n_frames, n_blocks, hop_length])
-    no_padding = [[0, 0]] * len(outer)
+    rows, n_frames = _shape_of(windowed, (0, 1))  # windowed: (rows, frames, win_length)
+    blocks = tf.reshape(windowed, [rows, n_frames, n_blocks, hop_length])
     total = None
     for b in range(n_blocks):  # block b of every frame, shifted b blocks later
-        shifted = tf.pad(blocks[..., b, :], no_padding + [[b, n_blocks - 1 - b], [0, 0]])
+        shifted = tf.pad(blocks[:, :, b, :], [[0, 0], [b, n_blocks - 1 - b], [0, 0]])
         total = shifted if total is None else total + shifted
-    return tf.reshape(total, outer + [(n_frames + n_blocks - 1) * hop_length])
+    return tf.reshape(total, [rows, (n_frames + n_blocks - 1) * hop_length])
 
 
 @_fused
@@ -690,7 +723,6 @@ def windowed_frames(pieces, frame_length, hop_length, window, fft_length=None):
     return frames
 
 
-@_fused
 def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
                   fft_length):
     """:func:`windowed_frames` of samples ``[begin, begin + length)`` of ``signals``, read in place
@@ -701,10 +733,19 @@ def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, fra
     waveform of ``signals`` in order, and whether every sample read is finite (checked in the
     same pass, where it costs nothing).
     """
-    rank = signals.shape.rank
-    time_axis = 1 if channels_last else rank - 1
-    starts = [0] * rank
-    sizes = [-1] * rank
+    if not channels_last:  # one rank for the compiled kernel, whatever the batch axes
+        signals = tf.reshape(signals, [-1, signals.shape[-1]])
+    return _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length,
+                          window, fft_length)
+
+
+@_fused
+def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
+                   fft_length):
+    # signals: (rows, time), or (batch, time, channels) when channels_last
+    time_axis = 1
+    starts = [0] * signals.shape.rank
+    sizes = [-1] * signals.shape.rank
     starts[time_axis], sizes[time_axis] = begin, length
     piece = tf.slice(signals, tf.stack([tf.cast(start, tf.int32) for start in starts]), sizes)
     if channels_last:
@@ -815,10 +856,8 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     dtype = _real_dtype_of(signals.dtype)
 
     if time is None:
-        if finite_message is not None:
-            signals = check_finite(signals, finite_message)
-        waveforms = transpose(signals, (0, 2, 1)) if channels_last else signals
-        waveforms, pad_end = pad_for_frames(waveforms, pad_begin, win_length, hop_length, pad_end)
+        waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
+                                               finite_message)
         spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
         spectra = spectra if filterbank is None else apply_filterbank(spectra, filterbank)
         return spectra if decibel is None else to_decibel(spectra, **decibel)

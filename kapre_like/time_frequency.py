@@ -254,9 +254,9 @@ class STFT(AudioLayer):
             f"or check the data format: the channels may be on the time axis."
         )
 
-    def _checked(self, inputs, check_values=True):
-        """``inputs`` checked (dtype, length and, with ``check_values``, finite values), in DSP
-        precision, layout unchanged."""
+    def _checked(self, inputs):
+        """``inputs`` checked (dtype, length), in DSP precision, layout unchanged. The values are
+        checked for NaN/Inf by :func:`kapre_like.functional.stft` with :attr:`_finite_message`."""
         waveforms = self._real_input(inputs, "a real floating-point waveform")
         time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
         if waveforms.shape[time_axis] is None:
@@ -268,25 +268,18 @@ class STFT(AudioLayer):
                 )
         else:
             self._check_length(waveforms.shape[time_axis], inputs.shape)
-        return functional.check_finite(waveforms, self._finite_message) if check_values else waveforms
+        return waveforms
 
     @property
     def _finite_message(self):
         return f"{type(self).__name__}: the input waveform contains NaN or Inf"
 
-    def _waveforms(self, inputs):
-        """:meth:`_checked` waveforms, time-last and padded.
-
-        Returns ``(waveforms, pad_end)``; ``pad_end`` is whether framing must still pad.
-        """
-        waveforms = _swap_waveform_layout(self._checked(inputs), self.input_data_format)
-        return functional.pad_for_frames(
-            waveforms, self._pad_begin_length, self.win_length, self.hop_length, self.pad_end
-        )
-
     def call(self, inputs):
-        waveforms, pad_end = self._waveforms(inputs)
-        stfts = functional.stft(waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, pad_end)
+        stfts = functional.stft(
+            self._checked(inputs), self.n_fft, self.win_length, self.hop_length, self.window_fn, self.pad_end,
+            pad_begin=self._pad_begin_length, channels_last=self.input_data_format == CHANNELS_LAST,
+            finite_message=self._finite_message,
+        )
         return _spectrogram_from_channels_first(stfts, self.output_data_format)
 
     def compute_output_shape(self, input_shape):

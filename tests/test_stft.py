@@ -241,3 +241,17 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
     )
     assert result64.dtype == tf.float64
     np.testing.assert_allclose(np.asarray(result64), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+
+
+def test_eager_calls_of_several_ranks_and_lengths(waveforms):
+    # eager calls share one shape-generic compiled kernel per function; ranks and lengths may vary
+    functional = kapre_like.functional
+    for shape in [(1, 4096), (2, 2, 5000), (4000,), (3, 1, 6000), (1, 4096)]:
+        signals = waveforms.reshape(-1)[: int(np.prod(shape))].reshape(shape).astype(np.float32)
+        for win_length, hop_length in [(512, 128), (400, 160)]:
+            spectra = functional.stft(tf.constant(signals), 512, win_length, hop_length)
+            expected = tf.signal.stft(signals, win_length, hop_length, fft_length=512)  # periodic Hann, end-padded
+            np.testing.assert_allclose(np.asarray(spectra), np.asarray(expected), atol=2e-3)
+            restored = np.asarray(functional.inverse_stft(spectra, 512, win_length, hop_length))
+            inner = slice(win_length, restored.shape[-1] - win_length)
+            np.testing.assert_allclose(restored[..., inner], signals[..., inner], atol=1e-5)
