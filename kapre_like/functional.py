@@ -521,22 +521,15 @@ def power_to_magnitude_power(power, exponent):
     """``power ** (exponent / 2)`` (i.e. ``|z| ** exponent`` from ``|z| ** 2``), gradient 0 at 0.
 
     At ``power = 0`` the derivative of a root is infinite; a silent bin then gets gradient 0
-    instead of NaN. ``exponent`` is a Python number.
+    instead of NaN (the root is taken of 1 there and the result replaced by 0). ``exponent``
+    is a Python number; 1 is a square root, 2 returns ``power`` itself.
     """
+    if exponent == 2:
+        return power
     half = float(exponent) / 2.0
-
-    @tf.custom_gradient
-    def raise_(values):
-        positive = values > 0
-        safe = tf.where(positive, values, tf.ones_like(values))
-        result = tf.where(positive, tf.pow(safe, half), tf.zeros_like(values))
-
-        def gradient(upstream):
-            return tf.where(positive, upstream * half * tf.pow(safe, half - 1.0), tf.zeros_like(upstream))
-
-        return result, gradient
-
-    return raise_(power)
+    positive = power > 0
+    safe = tf.where(positive, power, tf.ones_like(power))
+    return tf.where(positive, tf.sqrt(safe) if half == 0.5 else tf.pow(safe, half), tf.zeros_like(power))
 
 
 def phase(stfts, approx_atan_terms=None):
@@ -780,8 +773,8 @@ def _half_length_fft(frames):
 
 
 @_fused
-def _packed_magnitudes(packed, n_fft, bins):
-    """``|rfft(frames)|[..., start:stop]`` for ``(start, stop) = bins``, from ``packed =
+def _packed_magnitudes(packed, n_fft, bins, exponent=1.0):
+    """``|rfft(frames)|[..., start:stop] ** exponent`` for ``(start, stop) = bins``, from ``packed =
     fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (:func:`_half_length_fft`) and ``n_fft``
     the (even) length of ``frames``.
 
@@ -803,23 +796,21 @@ def _packed_magnitudes(packed, n_fft, bins):
     diff_re, diff_im = fore_re - back_re, fore_im - back_im
     turned_re, turned_im = cos * diff_re - sin * diff_im, cos * diff_im + sin * diff_re
     bin_re, bin_im = sum_re + turned_im, sum_im - turned_re
-    power = tf.square(bin_re) + tf.square(bin_im)
-    audible = power > 0  # the root's gradient is infinite at 0: give silent bins gradient 0
-    middle = tf.where(audible, 0.5 * tf.sqrt(tf.where(audible, power, tf.ones_like(power))), tf.zeros_like(power))
+    middle = power_to_magnitude_power(0.25 * (tf.square(bin_re) + tf.square(bin_im)), exponent)
     # a slice of the middle alone stays contiguous and vectorised; edges are concatenated
-    parts = [tf.abs(real[..., :1] + imag[..., :1])] if start == 0 else []
+    parts = [power_to_magnitude_power(tf.square(real[..., :1] + imag[..., :1]), exponent)] if start == 0 else []
     parts.append(middle[..., max(start, 1) - 1 : min(stop, half) - 1])
     if stop == half + 1:
-        parts.append(tf.abs(real[..., :1] - imag[..., :1]))
+        parts.append(power_to_magnitude_power(tf.square(real[..., :1] - imag[..., :1]), exponent))
     return parts[0] if len(parts) == 1 else tf.concat(parts, axis=-1)
 
 
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
                        filterbank=None, chunk_frames=32, pad_begin=0, channels_last=False, finite_message=None,
-                       decibel=None):
-    """``|stft(signals)| @ filterbank`` (or just ``|stft(signals)|``), computed in chunks of frames.
+                       decibel=None, exponent=1.0):
+    """``|stft(signals)| ** exponent @ filterbank`` (or without the filterbank), in chunks of frames.
 
-    Equal to ``apply_filterbank(magnitude(stft(...)), filterbank)``, but when the signal
+    Equal to ``apply_filterbank(spectral_power(stft(...), exponent), filterbank)``, but when the signal
     length is known the frames are processed ``chunk_frames`` at a time, so that neither
     the frames nor the complex spectrogram of the whole signal is ever held in memory:
     every intermediate stays small enough to be reused from the allocator's cache instead
@@ -845,6 +836,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         decibel (dict or None): keyword arguments of :func:`to_decibel`; when given, the
             result is in decibels (per batch item floor), converted as the chunks are joined.
             Defaults to None.
+        exponent (float): power of the magnitude: 1 magnitude (default), 2 power (no root taken).
 
     Returns:
         float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``); for
@@ -858,7 +850,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     if time is None:
         waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                                finite_message)
-        spectra = magnitude(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end))
+        spectra = spectral_power(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end), exponent)
         spectra = spectra if filterbank is None else apply_filterbank(spectra, filterbank)
         return spectra if decibel is None else to_decibel(spectra, **decibel)
 
@@ -880,9 +872,9 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         )
         finite.append(chunk_finite)
         if n_fft % 2:
-            spectra = magnitude(tf.signal.rfft(frames))[:, bins[0]:bins[1]]
+            spectra = spectral_power(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
         else:
-            spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins)
+            spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins, float(exponent))
         filtered = spectra if blocks is None else banded_product(spectra, blocks)
         pieces.append(tf.reshape(filtered, outer + [stop - first, filtered.shape[-1]]))
     if decibel is not None:

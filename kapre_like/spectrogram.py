@@ -34,12 +34,21 @@ def _check_float_input(inputs, owner):
         )
 
 
+_FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
+
+
 def _check_signal(signals, min_length, owner, shape, requirement):
     """Raise for a known time length below ``min_length``; return ``signals`` checked for NaN/Inf.
 
     ``signals`` is time-last. The returned tensor must be used: its check raises
     ``InvalidArgumentError`` naming ``owner`` when the values are computed.
     """
+    _check_length(signals, min_length, owner, shape, requirement)
+    return functional.check_finite(signals, _FINITE_MESSAGE.format(owner=owner))
+
+
+def _check_length(signals, min_length, owner, shape, requirement):
+    """Raise for a known time length (last axis of ``signals``) below ``min_length``."""
     time = signals.shape[-1]
     if time is not None and time < min_length:
         raise ValueError(
@@ -47,7 +56,6 @@ def _check_signal(signals, min_length, owner, shape, requirement):
             f"{requirement} = {min_length}. Pass a longer signal, or check the data format: the channels may be "
             f"on the time axis."
         )
-    return functional.check_finite(signals, f"{owner}: the input waveform contains NaN or Inf")
 
 
 def _next_power_of_two(n):
@@ -290,7 +298,8 @@ class MelSpectrogram(keras.layers.Layer):
         fft_length (int): FFT size. Defaults to 2048.
         sequence_stride (int): samples between frames. Defaults to 512.
         sequence_length (int or None): window length, <= ``fft_length``. Defaults to ``fft_length``.
-        window (str, array or None): ``'hann'`` (default) or ``'hamming'`` (periodic), an
+        window (str, array or None): ``'hann'`` (default) or ``'hamming'`` (periodic, but
+            symmetric for an odd ``sequence_length``, as ``tf.signal`` and Keras make them), an
             array of ``sequence_length`` values, or None for no window.
         sampling_rate (number): Hz. Defaults to 16000.
         num_mel_bins (int): mel bands. Defaults to 128.
@@ -355,7 +364,8 @@ class MelSpectrogram(keras.layers.Layer):
             )
         if isinstance(window, str):
             check_choice(window, "window", ("hann", "hamming"), owner + " (or an array, or None)")
-        self._window_values = functional.window_array(window, sequence_length, periodic=True)
+        # Keras takes tf.signal's periodic windows, which are symmetric for odd lengths
+        self._window_values = functional.window_array(window, sequence_length, periodic=sequence_length % 2 == 0)
         check_number(sampling_rate, "sampling_rate", owner)
         check_int(num_mel_bins, "num_mel_bins", owner)
         check_number(min_freq, "min_freq", owner, positive=False)
@@ -395,20 +405,22 @@ class MelSpectrogram(keras.layers.Layer):
         signals = tf.cast(inputs, dtype)
         half = self.fft_length // 2
         # reflection padding needs more samples than it pads
-        signals = _check_signal(signals, half + 1, "MelSpectrogram", inputs.shape, "fft_length // 2 + 1")
+        _check_length(signals, half + 1, "MelSpectrogram", inputs.shape, "fft_length // 2 + 1")
         signals = tf.pad(signals, [[0, 0]] * (signals.shape.rank - 1) + [[half, half]], mode="REFLECT")
         frame_window = self._frame_window
 
         def window_fn(length, dtype):
             return tf.constant(frame_window, dtype=dtype)
 
-        spectra = functional.stft(signals, self.fft_length, self.fft_length, self.sequence_stride, window_fn)
-        power = functional.spectral_power(spectra, self.mag_exp)
-        mel = functional.apply_filterbank(power, self._mel_matrix)
+        decibel = None
         if self.power_to_db:
-            mel = functional.to_decibel(
-                mel, ref_value=abs(self.ref_power), amin=self.min_power, dynamic_range=self.top_db, batch_axis=False
-            )
+            decibel = dict(ref_value=abs(self.ref_power), amin=self.min_power, dynamic_range=self.top_db,
+                           batch_axis=False)
+        # frames, power, mel and decibels chunk by chunk (see kapre_like.functional.filtered_magnitude)
+        mel = functional.filtered_magnitude(
+            signals, self.fft_length, self.fft_length, self.sequence_stride, window_fn, filterbank=self._mel_matrix,
+            exponent=self.mag_exp, decibel=decibel, finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
+        )
         return tf.cast(tf.linalg.matrix_transpose(mel), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):

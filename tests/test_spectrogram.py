@@ -202,6 +202,8 @@ MEL_CASES = [
     dict(fft_length=512, sequence_stride=160, window="hamming", num_mel_bins=40, min_freq=0.0, max_freq=4000.0),
     dict(fft_length=512, sequence_stride=128, window=None, power_to_db=False, mag_exp=1.0),
     dict(fft_length=400, sequence_stride=100, top_db=40.0, ref_power=3.0, min_power=1e-6, num_mel_bins=32),
+    dict(fft_length=511, sequence_stride=128, mag_exp=1.5, num_mel_bins=32),  # odd FFT, a fractional exponent
+    dict(fft_length=512, sequence_stride=128, mag_exp=0.5, power_to_db=False, min_freq=0.0),  # a root of DC too
 ]
 
 
