@@ -16,8 +16,11 @@ Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; o
 candidate, in a shuffled order after a 50 ms pause, as a burst of back-to-back calls. The table reports
 the median over rounds of the steady per-call time (the burst's later calls, as in a training or
 inference loop) and of the cold first call (worker threads asleep). Peak memory is
-measured separately, one fresh subprocess per candidate: the largest growth of the resident set during
-the first call, sampled every millisecond (it includes tracing and compiling).
+measured separately, one fresh subprocess per candidate: the largest growth of the resident set,
+sampled every millisecond, during the first call ("MiB 1st": it includes tracing and compiling),
+and the peak bytes in use in TensorFlow's CPU allocator during a later call ("MiB call": the working
+memory of a call in a training or inference loop; TensorFlow keeps freed memory for reuse, so the
+resident set cannot show it).
 
 Run ``python benchmarks/run.py`` (all workloads) or ``python benchmarks/run.py logmel --rounds 30``.
 Kapre rows need ``pip install --no-deps kapre==0.4.1``; they are skipped without it.
@@ -262,17 +265,33 @@ def measure_peak(run, x, calls=1):
     return peak[0] - baseline
 
 
-def peak_memory_mib(workload, name):
-    """Peak resident-memory growth while running one candidate, in a fresh interpreter.
+def first_and_steady_peaks(run, x):
+    """``(first, steady)`` in MiB: the resident-set growth during the first call, and the growth
+    of the peak bytes in use in TensorFlow's CPU allocator during a later call (its working memory,
+    without tracing and compiling; None for a candidate that is not TensorFlow). TensorFlow
+    keeps freed memory for reuse, so the resident set cannot show a later call's needs."""
+    first = measure_peak(run, x)
+    if not run.__class__.__module__.startswith("tensorflow"):
+        return first, None
+    import tensorflow as tf
 
-    The candidate is built, then its first call on the full batch is sampled. TensorFlow keeps
-    freed memory in the process afterwards, so later calls show no growth; the first call's
-    growth includes tracing (and, for kapre_like, XLA compilation of its small fused kernels).
+    run(x)
+    tf.config.experimental.reset_memory_stats("CPU:0")
+    held = tf.config.experimental.get_memory_info("CPU:0")["current"]  # the input, constants
+    run(x)
+    return first, (tf.config.experimental.get_memory_info("CPU:0")["peak"] - held) / 2**20
+
+
+def peak_memory_mib(workload, name):
+    """``(first, steady)`` peak resident-memory growth of one candidate, in a fresh interpreter.
+
+    The first call's growth includes tracing (and, for kapre_like, XLA compilation of its small
+    fused kernels); the steady call's is its working memory (:func:`first_and_steady_peaks`).
     """
     code = (
         "import json, sys; sys.path.insert(0, {here!r}); import run as bench; "
         "fn, array = bench.candidates({workload!r})[{name!r}](); x = bench._prepare(fn, array); "
-        "print(json.dumps(bench.measure_peak(fn, x)))"
+        "print(json.dumps(bench.first_and_steady_peaks(fn, x)))"
     ).format(here=os.path.dirname(os.path.abspath(__file__)), workload=workload, name=name)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if result.returncode != 0:
@@ -291,11 +310,12 @@ def report(workload, medians, cold, memory):
     cold_vs_kapre = ratios(cold, "kapre 0.4.1")
     print(f"\n{workload}: {N_CLIPS} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz")
     header = (f"{'candidate':38s} {'steady ms':>9s} {'audio s/s':>9s} {'vs Kapre':>8s} {'vs Keras':>8s} "
-              f"{'cold ms':>8s} {'vs Kapre':>8s} {'peak MiB':>8s}")
+              f"{'cold ms':>8s} {'vs Kapre':>8s} {'MiB 1st':>8s} {'MiB call':>8s}")
     print(header)
     print("-" * len(header))
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
-        mem = f"{memory[name]:8.0f}" if name in memory else "     n/a"
+        first, steady = memory.get(name, (None, None))
+        mem = " ".join("     n/a" if value is None else f"{value:8.0f}" for value in (first, steady))
         print(f"{name:38s} {seconds * 1e3:9.1f} {audio_seconds / seconds:9.0f} {vs_kapre[name]} {vs_keras[name]} "
               f"{cold[name] * 1e3:8.1f} {cold_vs_kapre[name]} {mem}")
 
