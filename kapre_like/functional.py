@@ -672,10 +672,10 @@ def apply_filterbank(x, filterbank, axis=-1):
     axis = axis % rank
     perm = list(range(rank))
     perm[axis], perm[-1] = perm[-1], perm[axis]
-    moved = x if axis == rank - 1 else tf.transpose(x, perm)
+    moved = x if axis == rank - 1 else transpose(x, perm)
     flat = tf.reshape(moved, [-1, _shape_of(moved, [rank - 1])[0]])
     result = tf.reshape(tf.matmul(flat, weights), _shape_of(moved, range(rank - 1)) + [weights.shape[1]])
-    return result if axis == rank - 1 else tf.transpose(result, perm)
+    return result if axis == rank - 1 else transpose(result, perm)
 
 
 #: Most pieces :func:`filtered_magnitude` cuts a signal into (longer signals get longer chunks).

@@ -199,7 +199,7 @@ class STFTSpectrogram(keras.layers.Layer):
 
     def call(self, inputs):
         _check_float_input(inputs, "STFTSpectrogram")
-        waveforms = inputs if self.data_format == CHANNELS_FIRST else tf.transpose(inputs, (0, 2, 1))
+        waveforms = inputs if self.data_format == CHANNELS_FIRST else functional.transpose(inputs, (0, 2, 1))
         waveforms = _check_signal(waveforms, self.frame_length if self.padding == "valid" else 1,
                                   "STFTSpectrogram", inputs.shape, "frame_length")
         if waveforms.dtype in (tf.float16, tf.bfloat16):  # the DSP runs in float32 (mixed precision)
@@ -229,14 +229,14 @@ class STFTSpectrogram(keras.layers.Layer):
     def _arrange(self, spectra):
         """(batch, channels, frames, freq) -> the output layout of data_format and expand_dims."""
         if self.expand_dims:
-            return spectra if self.data_format == CHANNELS_FIRST else tf.transpose(spectra, (0, 2, 3, 1))
+            return spectra if self.data_format == CHANNELS_FIRST else functional.transpose(spectra, (0, 2, 3, 1))
         shape = tf.shape(spectra)
         frames, freq = shape[2], spectra.shape[3]
         channels = spectra.shape[1] if spectra.shape[1] is not None else shape[1]
         if self.data_format == CHANNELS_FIRST:
-            stacked = tf.transpose(spectra, (0, 1, 3, 2))
+            stacked = functional.transpose(spectra, (0, 1, 3, 2))
             return tf.reshape(stacked, [-1, channels * freq, frames])
-        stacked = tf.transpose(spectra, (0, 2, 1, 3))
+        stacked = functional.transpose(spectra, (0, 2, 1, 3))
         return tf.reshape(stacked, [-1, frames, channels * freq])
 
     def compute_output_shape(self, input_shape):
