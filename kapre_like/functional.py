@@ -441,22 +441,38 @@ def irfft(stfts, n_fft):
     return _interleave(tf.signal.ifft(packed))
 
 
+def _bitcast_to_real(values):
+    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``: the same memory, no copy."""
+    interleaved = tf.reshape(tf.bitcast(values, _real_dtype_of(values.dtype)),
+                             tf.concat([tf.shape(values)[:-1], [-1]], axis=0))
+    if values.shape.rank is not None:
+        last = values.shape[-1]
+        interleaved.set_shape(values.shape[:-1].concatenate([None if last is None else 2 * last]))
+    return interleaved
+
+
+def _bitcast_to_complex(values):
+    """(..., 2n) real -> (..., n) complex ``values[2k] + i values[2k + 1]``: the same memory, no copy."""
+    complex_dtype = tf.complex128 if values.dtype == tf.float64 else tf.complex64
+    pairs = tf.reshape(values, tf.concat([tf.shape(values)[:-1], [-1, 2]], axis=0))
+    if values.shape.rank is not None:
+        last = values.shape[-1]
+        pairs.set_shape(values.shape[:-1].concatenate([None if last is None else last // 2, 2]))
+    return tf.bitcast(pairs, complex_dtype)
+
+
+# TensorFlow has no gradient for Bitcast; each reinterpretation's gradient is the other one
+# (for a real loss, TensorFlow's gradient of a complex tensor is d/dre + i d/dim).
 @tf.custom_gradient
 def _interleave(values):
-    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...`` by a bitcast (no copy).
+    """:func:`_bitcast_to_real`, differentiable."""
+    return _bitcast_to_real(values), _bitcast_to_complex
 
-    TensorFlow has no gradient for Bitcast; this one is the same reinterpretation backwards
-    (for a real loss, TensorFlow's gradient of a complex tensor is d/dre + i d/dim).
-    """
-    real_dtype = _real_dtype_of(values.dtype)
-    outer = tf.shape(values)[:-1]
-    interleaved = tf.reshape(tf.bitcast(values, real_dtype), tf.concat([outer, [-1]], axis=0))
 
-    def gradient(upstream):
-        pairs = tf.reshape(upstream, tf.concat([outer, [-1, 2]], axis=0))
-        return tf.complex(pairs[..., 0], pairs[..., 1])
-
-    return interleaved, gradient
+@tf.custom_gradient
+def _pairs_as_complex(values):
+    """:func:`_bitcast_to_complex`, differentiable."""
+    return _bitcast_to_complex(values), _bitcast_to_real
 
 
 @_fused
@@ -749,18 +765,6 @@ def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, fr
     frames = windowed_frames(pad_time(piece, begin=pad_begin, end=pad_end), frame_length, hop_length, window,
                              fft_length)
     return tf.reshape(frames, [-1, frames.shape[-1]]), finite
-
-
-@tf.custom_gradient
-def _pairs_as_complex(values):
-    """(..., 2n) real -> (..., n) complex ``values[2k] + i values[2k + 1]`` by a bitcast (no copy)."""
-    complex_dtype = tf.complex128 if values.dtype == tf.float64 else tf.complex64
-    pairs = tf.reshape(values, _shape_of(values, range(values.shape.rank - 1)) + [values.shape[-1] // 2, 2])
-
-    def gradient(upstream):
-        return tf.reshape(tf.bitcast(upstream, values.dtype), tf.shape(values))
-
-    return tf.bitcast(pairs, complex_dtype), gradient
 
 
 def _half_length_fft(frames):

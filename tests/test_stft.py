@@ -255,3 +255,34 @@ def test_eager_calls_of_several_ranks_and_lengths(waveforms):
             restored = np.asarray(functional.inverse_stft(spectra, 512, win_length, hop_length))
             inner = slice(win_length, restored.shape[-1] - win_length)
             np.testing.assert_allclose(restored[..., inner], signals[..., inner], atol=1e-5)
+
+
+def test_gradients_match_tf_signal(waveforms):
+    # the fused front end (bitcast to complex, half-length FFT, untangling) and the inverse STFT
+    # (packing, bitcast back) must have the gradients of the plain tf.signal computation
+    signals = tf.constant(waveforms[:2, 0, :6000].astype(np.float64))
+    filterbank = librosa.filters.mel(sr=16000, n_fft=512, n_mels=40).T.astype(np.float64)
+
+    def fused(x):
+        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank)
+
+    def reference(x):
+        return tf.tensordot(tf.abs(tf.signal.stft(x, 512, 128)), filterbank, 1)
+
+    def inverse(x):
+        return kapre_like.functional.inverse_stft(tf.signal.stft(x, 512, 128), 512, 512, 128)
+
+    def inverse_reference(x):
+        stfts = tf.signal.stft(x, 512, 128)
+        return tf.signal.inverse_stft(stfts, 512, 128, window_fn=tf.signal.inverse_stft_window_fn(128))
+
+    rng = np.random.default_rng(2)
+    for ours, theirs in [(fused, reference), (inverse, inverse_reference)]:
+        weights = rng.uniform(size=theirs(signals).shape)  # a loss that weighs every output differently
+        grads = []
+        for function in (ours, theirs):
+            with tf.GradientTape() as tape:
+                tape.watch(signals)
+                loss = tf.reduce_sum(function(signals) * weights)
+            grads.append(np.asarray(tape.gradient(loss, signals)))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-7, atol=1e-9 * np.abs(grads[1]).max())
