@@ -159,13 +159,15 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     """
     time_axis = 1 if channels_last else signals.shape.rank - 1
     time = signals.shape[time_axis]
-    if time is None:
+    # eager calls would compile the XLA pass below for every new length: not worth it for one call
+    if time is None or tf.executing_eagerly():
         waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                                finite_message)
         frames = tf.signal.frame(waveforms, win_length, hop_length, pad_end=pad_end)
         frames = frames * window_fn(win_length, dtype=signals.dtype)
         return tf.signal.rfft(frames, fft_length=[n_fft])
-    # a known length: padding, framing, window and the finiteness check in one XLA pass
+    # traced into a graph with a known length: padding, framing, window and the finiteness check
+    # in one XLA pass, compiled once for the graph
     n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
     end = max(time, (n_frames - 1) * hop_length + win_length - pad_begin)
     frames, finite = _chunk_frames(signals, tf.constant(0), time, pad_begin, end - time, channels_last, win_length,

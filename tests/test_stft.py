@@ -286,3 +286,26 @@ def test_gradients_match_tf_signal(waveforms):
                 loss = tf.reduce_sum(function(signals) * weights)
             grads.append(np.asarray(tape.gradient(loss, signals)))
         np.testing.assert_allclose(grads[0], grads[1], rtol=1e-7, atol=1e-9 * np.abs(grads[1]).max())
+
+
+@pytest.mark.parametrize("input_format", ["channels_first", "channels_last"])
+@pytest.mark.parametrize("win_length, pad_begin, pad_end", [(512, False, False), (400, True, True), (512, True, False)])
+def test_stft_in_a_graph_equals_librosa(waveforms, input_format, win_length, pad_begin, pad_end):
+    # traced into a graph, a known length is framed by one XLA pass (eager calls take tf.signal.frame)
+    signal = waveforms[:3, :2, :4000]  # (b, ch, time)
+    layer = STFT(n_fft=512, win_length=win_length, hop_length=128, pad_begin=pad_begin, pad_end=pad_end,
+                 input_data_format=input_format, output_data_format="channels_first")
+    stfts = np.asarray(tf.function(layer)(to_layout(signal, input_format)))
+    padded = np.pad(signal, [(0, 0), (0, 0), (win_length - 128 if pad_begin else 0, 0)])
+    if pad_end:
+        n_frames = -(-padded.shape[-1] // 128)
+        padded = np.pad(padded, [(0, 0), (0, 0), (0, (n_frames - 1) * 128 + win_length - padded.shape[-1])])
+    window = np.pad(np.hanning(win_length + 1)[:-1], (0, 512 - win_length))  # periodic, zero-padded at the end
+    frames = np.swapaxes(librosa.util.frame(padded, frame_length=win_length, hop_length=128), -1, -2)
+    expected = np.fft.rfft(np.pad(frames, [(0, 0)] * 3 + [(0, 512 - win_length)]) * window, axis=-1)
+    assert stfts.shape == expected.shape
+    np.testing.assert_allclose(stfts, expected, atol=1e-3)
+    bad = to_layout(signal, input_format).copy()
+    bad[1, 1, 1] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="STFT: the input waveform contains NaN or Inf"):
+        tf.function(layer)(bad)
