@@ -699,6 +699,15 @@ def apply_filterbank(x, filterbank, axis=-1):
 #: Most pieces :func:`filtered_magnitude` cuts a signal into (longer signals get longer chunks).
 MAX_CHUNKS = 64
 
+#: Largest complex spectrogram (bytes) that an eager :func:`filtered_magnitude` computes in one
+#: piece; above it, chunks bound the memory and the work outweighs compiling their kernels.
+EAGER_WHOLE_BYTES = 64 * 2**20
+
+
+def _spectrogram_bytes(signals, time, n_frames, n_freq):
+    """Size of the complex spectrogram of ``signals`` (every size known), ``time`` samples each, in bytes."""
+    return signals.shape.num_elements() // max(time, 1) * n_frames * n_freq * 2 * signals.dtype.size
+
 #: Frames are cut as ``frame_length / gcd(frame_length, hop_length)`` shifted block views when
 #: that is at most this many; otherwise with ``tf.signal.frame`` (a gather).
 MAX_FRAME_BLOCKS = 16
@@ -833,7 +842,11 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             None for the magnitude.
         chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
             signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 32. A signal whose
-            length is unknown when traced is processed in one piece.
+            length is unknown when traced is processed in one piece with plain TensorFlow
+            ops, and so is an eager call whose spectrogram is at most ``EAGER_WHOLE_BYTES``:
+            the chunk kernels are compiled for each signal length (about 0.3 s), which pays
+            off in a graph called many times (``tf.function``, Keras ``fit``/``predict``, an
+            exported model) but not in one eager call on a short signal.
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
         finite_message (str or None): when given, the result raises
@@ -853,7 +866,10 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     n_freq = n_fft // 2 + 1
     dtype = _real_dtype_of(signals.dtype)
 
-    if time is None:
+    n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)
+    # one piece with plain ops: see chunk_frames above
+    if time is None or (tf.executing_eagerly()
+                        and _spectrogram_bytes(signals, time, n_frames, n_freq) <= EAGER_WHOLE_BYTES):
         waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                                finite_message)
         spectra = spectral_power(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end), exponent)
@@ -864,7 +880,6 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     bins, blocks = ((0, n_freq), None) if filterbank is None else filterbank_blocks(filterbank, dtype)
     window = window_fn(win_length, dtype=signals.dtype)
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
-    n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
     n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
     bounds = [int(bound) for bound in np.linspace(0, n_frames, n_chunks + 1)]
     pieces, finite = [], []

@@ -229,16 +229,19 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
     expected = _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end,
                                          filterbank)
     inputs = np.transpose(signals, (0, 2, 1)) if channels_last else signals
-    result = kapre_like.functional.filtered_magnitude(
-        tf.constant(inputs, tf.float32), n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank,
-        pad_begin=pad_begin, channels_last=channels_last,
-    )
-    assert result.shape == expected.shape
-    np.testing.assert_allclose(np.asarray(result), expected, atol=2e-4 * np.abs(expected).max())
-    result64 = kapre_like.functional.filtered_magnitude(
-        tf.constant(inputs, tf.float64), n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank,
-        pad_begin=pad_begin, channels_last=channels_last,
-    )
+
+    def filtered(x):
+        return kapre_like.functional.filtered_magnitude(
+            x, n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank, pad_begin=pad_begin,
+            channels_last=channels_last,
+        )
+
+    # traced into a graph: the chunked XLA path; eager: plain ops on the whole signal
+    for run in (tf.function(filtered), filtered):
+        result = run(tf.constant(inputs, tf.float32))
+        assert result.shape == expected.shape
+        np.testing.assert_allclose(np.asarray(result), expected, atol=2e-4 * np.abs(expected).max())
+    result64 = tf.function(filtered)(tf.constant(inputs, tf.float64))
     assert result64.dtype == tf.float64
     np.testing.assert_allclose(np.asarray(result64), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
 
@@ -263,6 +266,7 @@ def test_gradients_match_tf_signal(waveforms):
     signals = tf.constant(waveforms[:2, 0, :6000].astype(np.float64))
     filterbank = librosa.filters.mel(sr=16000, n_fft=512, n_mels=40).T.astype(np.float64)
 
+    @tf.function  # traced: the chunked XLA path
     def fused(x):
         return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank)
 
