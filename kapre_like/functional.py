@@ -166,15 +166,15 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
         frames = tf.signal.frame(waveforms, win_length, hop_length, pad_end=pad_end)
         frames = frames * window_fn(win_length, dtype=signals.dtype)
         return tf.signal.rfft(frames, fft_length=[n_fft])
-    # traced into a graph with a known length: padding, framing, window and the finiteness check
-    # in one XLA pass, compiled once for the graph
+    # traced into a graph with a known length: padding, framing and window in one XLA pass,
+    # compiled once for the graph
     n_frames = frame_count(time + pad_begin, win_length, hop_length, pad_end)
     end = max(time, (n_frames - 1) * hop_length + win_length - pad_begin)
-    frames, finite = _chunk_frames(signals, tf.constant(0), time, pad_begin, end - time, channels_last, win_length,
+    frames = _chunk_frames(signals, tf.constant(0), time, pad_begin, end - time, channels_last, win_length,
                                    hop_length, window_fn(win_length, dtype=signals.dtype), n_fft)
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
     stfts = tf.reshape(tf.signal.rfft(frames), outer + [n_frames, n_fft // 2 + 1])
-    return stfts if finite_message is None else _checked_result(stfts, finite, finite_message)
+    return _checked_against(stfts, signals, finite_message)
 
 
 def _time_last_padded(signals, pad_begin, frame_length, hop_length, pad_end, channels_last, finite_message):
@@ -749,9 +749,8 @@ def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, fra
     (``begin`` is a tensor, so chunks of one length share one compiled kernel), with ``pad_begin``
     and ``pad_end`` zeros around them; ``(batch, time, channels)`` when ``channels_last``.
 
-    Returns ``(frames, finite)``: the frames as ``(rows * frames, fft_length)``, rows being every
-    waveform of ``signals`` in order, and whether every sample read is finite (checked in the
-    same pass, where it costs nothing).
+    Returns the frames as ``(rows * frames, fft_length)``, rows being every waveform of
+    ``signals`` in order.
     """
     if not channels_last:  # one rank for the compiled kernel, whatever the batch axes
         signals = tf.reshape(signals, [-1, signals.shape[-1]])
@@ -772,10 +771,9 @@ def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, fr
         piece = transpose(piece, (0, 2, 1))
     # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
     piece = tf.reshape(piece, [-1, length])
-    finite = tf.reduce_all(tf.math.is_finite(piece))
     frames = windowed_frames(pad_time(piece, begin=pad_begin, end=pad_end), frame_length, hop_length, window,
                              fft_length)
-    return tf.reshape(frames, [-1, frames.shape[-1]]), finite
+    return tf.reshape(frames, [-1, frames.shape[-1]])
 
 
 def _half_length_fft(frames):
@@ -851,7 +849,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
         finite_message (str or None): when given, the result raises
             ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf
-            (checked while the frames are read, as :func:`check_finite` would). Defaults to None.
+            (checked beside the computation, see :func:`check_finite`). Defaults to None.
         decibel (dict or None): keyword arguments of :func:`to_decibel`; when given, the
             result is in decibels (per batch item floor), converted as the chunks are joined.
             Defaults to None.
@@ -882,16 +880,15 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
     n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
     bounds = [int(bound) for bound in np.linspace(0, n_frames, n_chunks + 1)]
-    pieces, finite = [], []
+    pieces = []
     for first, stop in zip(bounds[:-1], bounds[1:]):
         # samples [begin, end) of the padded signal hold frames [first, stop)
         begin, end = first * hop_length - pad_begin, (stop - 1) * hop_length + win_length - pad_begin
         source_begin, source_end = max(begin, 0), min(end, time)
-        frames, chunk_finite = _chunk_frames(
+        frames = _chunk_frames(
             signals, tf.constant(source_begin), source_end - source_begin, source_begin - begin,
             end - source_end, channels_last, win_length, hop_length, window, n_fft,
         )
-        finite.append(chunk_finite)
         if n_fft % 2:
             spectra = spectral_power(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
         else:
@@ -902,13 +899,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         result = to_decibel(pieces, **decibel, join_axis=-2)
     else:
         result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
-    if finite_message is None:
-        return result
-    if source_end < time:  # samples after the last frame: read by no chunk, checked all the same
-        tail = tf.slice(signals, [0] * time_axis + [source_end] + [0] * (signals.shape.rank - time_axis - 1),
-                        [-1] * signals.shape.rank)
-        finite.append(tf.reduce_all(tf.math.is_finite(tail)))
-    return _checked_result(result, tf.reduce_all(tf.stack(finite)), finite_message)
+    return _checked_against(result, signals, finite_message)
 
 
 def delta(x, win_length=5, mode="symmetric", axis=1):
@@ -1026,6 +1017,15 @@ def check_finite(values, message):
     vectorised ``is_finite`` reduction, about 5x cheaper than TensorFlow's CheckNumerics.
     """
     return _checked_result(values, tf.reduce_all(tf.math.is_finite(values)), message)
+
+
+def _checked_against(result, signals, message):
+    """``result``, returned only once ``signals`` are found finite (else raising with ``message``;
+    no check when ``message`` is None). The check reads ``signals`` beside the computation of
+    ``result``: it gates the output, not the input, so nothing waits for it."""
+    if message is None:
+        return result
+    return _checked_result(result, tf.reduce_all(tf.math.is_finite(signals)), message)
 
 
 def _checked_result(values, condition, message):
