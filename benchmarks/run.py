@@ -195,8 +195,13 @@ def candidates(workload):
 # ----------------------------------------------------------------------------- measuring
 
 
+def _is_tensorflow(run):
+    """Whether a candidate is a TensorFlow function (else plain Python over NumPy)."""
+    return run.__class__.__module__.startswith("tensorflow")
+
+
 def _prepare(run, array):
-    if run.__class__.__module__.startswith("tensorflow"):
+    if _is_tensorflow(run):
         import tensorflow as tf
 
         return tf.constant(array)
@@ -271,7 +276,7 @@ def first_and_steady_peaks(run, x):
     without tracing and compiling; None for a candidate that is not TensorFlow). TensorFlow
     keeps freed memory for reuse, so the resident set cannot show a later call's needs."""
     first = measure_peak(run, x)
-    if not run.__class__.__module__.startswith("tensorflow"):
+    if not _is_tensorflow(run):
         return first, None
     import tensorflow as tf
 

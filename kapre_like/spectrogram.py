@@ -12,7 +12,7 @@ from keras import InputSpec
 
 from . import filters, functional
 from ._checks import CHANNELS_FIRST, CHANNELS_LAST, check_choice, check_int, check_number
-from .time_frequency import _register
+from .time_frequency import _FINITE_MESSAGE, _register
 
 __all__ = ["STFTSpectrogram", "MelSpectrogram"]
 
@@ -32,9 +32,6 @@ def _check_float_input(inputs, owner):
             f"{owner}: invalid input type. Expected `float16`, `float32` or `float64`. Received: input type={dtype} "
             f"(cast integer PCM to float, e.g. divide int16 samples by 32768)."
         )
-
-
-_FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
 def _check_signal(signals, min_length, owner, shape, requirement):

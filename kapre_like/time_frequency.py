@@ -112,6 +112,10 @@ def _dsp_dtype(dtype):
     return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
 
 
+#: What a layer raises for a NaN or Inf in its input waveform.
+_FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
+
+
 def _swap_waveform_layout(waveforms, data_format):
     """(batch, time, ch) <-> (batch, ch, time) when ``data_format`` is channels_last.
 
@@ -272,7 +276,7 @@ class STFT(AudioLayer):
 
     @property
     def _finite_message(self):
-        return f"{type(self).__name__}: the input waveform contains NaN or Inf"
+        return _FINITE_MESSAGE.format(owner=type(self).__name__)
 
     def call(self, inputs):
         stfts = functional.stft(
