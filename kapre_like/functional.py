@@ -391,44 +391,55 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
     """
     real_dtype = _real_dtype_of(stfts.dtype)
     window = inverse_stft_window(win_length, hop_length, window_fn, real_dtype)
-    frames = irfft(stfts, n_fft)
-    rank = frames.shape.rank
-    # one rank for the compiled kernel, whatever the batch axes
-    signals = _windowed_overlap_add(tf.reshape(frames, [-1] + _shape_of(frames, (rank - 2, rank - 1))), window,
-                                    win_length, hop_length)
-    return tf.reshape(signals, _shape_of(frames, range(rank - 2)) + _shape_of(signals, [1]))
+    rank = stfts.shape.rank
+    outer = _shape_of(stfts, range(rank - 2))
+    # one rank for the compiled kernels, whatever the batch axes
+    stfts = tf.reshape(stfts, [-1] + _shape_of(stfts, (rank - 2, rank - 1)))
+    # frames of zeros at both ends, added while the spectrum is packed for the inverse FFT, let the
+    # overlap-add read whole frames only (see _windowed_overlap_add)
+    margin = win_length // hop_length - 1 if win_length % hop_length == 0 and n_fft % 2 == 0 else 0
+    frames = irfft(stfts, n_fft, margin)
+    signals = _windowed_overlap_add(frames, window, win_length, hop_length, margin)
+    return tf.reshape(signals, outer + _shape_of(signals, [1]))
 
 
 @_fused
-def _windowed_overlap_add(frames, window, win_length, hop_length):
+def _windowed_overlap_add(frames, window, win_length, hop_length, margin=0):
     """Overlap-add of ``frames[..., :win_length] * window``, frames ``hop_length`` apart; one XLA pass.
 
-    When the hop divides the window, a frame is ``n`` blocks of one hop and output block ``j``
-    is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views added in one streaming
-    pass, faster than TensorFlow's reshape-pad-transpose-sum overlap-add.
+    ``frames`` is ``(rows, frames, n_fft)`` with ``margin`` frames of zeros at each end, which
+    are not part of the signal. When the hop divides the window, a frame is ``n`` blocks of one
+    hop and output block ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views
+    added in one streaming pass, faster than TensorFlow's reshape-pad-transpose-sum overlap-add.
+    With ``n - 1`` frames of zeros at each end the views are plain slices; without them XLA pads
+    each view, which checks bounds for every sample (about twice as slow).
     """
     windowed = frames[..., :win_length] * window
-    if win_length % hop_length:
+    if win_length % hop_length:  # inverse_stft adds a margin only when the hop divides the window
         return tf.signal.overlap_and_add(windowed, hop_length)
     n_blocks = win_length // hop_length
-    rows, n_frames = _shape_of(windowed, (0, 1))  # windowed: (rows, frames, win_length)
-    blocks = tf.reshape(windowed, [rows, n_frames, n_blocks, hop_length])
+    if margin < n_blocks - 1:
+        windowed = tf.pad(windowed, [[0, 0], [n_blocks - 1 - margin] * 2, [0, 0]])
+    n_rows, n_padded = _shape_of(windowed, (0, 1))  # n_blocks - 1 frames of zeros at each end
+    blocks = tf.reshape(windowed, [n_rows, n_padded, n_blocks, hop_length])
     total = None
     for b in range(n_blocks):  # block b of every frame, shifted b blocks later
-        shifted = tf.pad(blocks[:, :, b, :], [[0, 0], [b, n_blocks - 1 - b], [0, 0]])
+        shifted = blocks[:, n_blocks - 1 - b : n_padded - b, b, :]
         total = shifted if total is None else total + shifted
-    return tf.reshape(total, [rows, (n_frames + n_blocks - 1) * hop_length])
+    return tf.reshape(total, [n_rows, -1])
 
 
 @_fused
-def _pack_half_spectrum(stfts, twiddle, half):
+def _pack_half_spectrum(stfts, twiddle, half, margin):
     low = stfts[..., :half]
     mirrored = tf.math.conj(tf.reverse(stfts[..., 1:half + 1], axis=[-1]))
-    return (low + mirrored + (low - mirrored) * twiddle * 1j) * 0.5
+    packed = (low + mirrored + (low - mirrored) * twiddle * 1j) * 0.5
+    return tf.pad(packed, [[0, 0], [margin, margin], [0, 0]]) if margin else packed
 
 
-def irfft(stfts, n_fft):
-    """``tf.signal.irfft(stfts, [n_fft])``, for even ``n_fft`` by one complex FFT of half the size.
+def irfft(stfts, n_fft, margin=0):
+    """``tf.signal.irfft(stfts, [n_fft])`` of ``stfts`` ``(rows, frames, bins)``; for even ``n_fft``
+    by one complex FFT of half the size, with ``margin`` frames of zeros added at both ends.
 
     The even and odd output samples are the real and imaginary parts of the inverse FFT of
     ``(X[k] + conj(X[N/2 - k]) + i e^{2 pi i k / N} (X[k] - conj(X[N/2 - k]))) / 2``, so a
@@ -436,10 +447,12 @@ def irfft(stfts, n_fft):
     slower on CPU.
     """
     if n_fft % 2:
+        if margin:
+            raise ValueError(f"`margin` must be 0 for an odd `n_fft`; got {margin} with n_fft={n_fft}.")
         return tf.signal.irfft(stfts, fft_length=[n_fft])
     half = n_fft // 2
     twiddle = np.exp(2j * np.pi * np.arange(half) / n_fft)
-    packed = _pack_half_spectrum(stfts, tf.constant(twiddle, dtype=stfts.dtype), half)
+    packed = _pack_half_spectrum(stfts, tf.constant(twiddle, dtype=stfts.dtype), half, margin)
     return _interleave(tf.signal.ifft(packed))
 
 
@@ -718,34 +731,72 @@ def _spectrogram_bytes(signals, time, n_frames, n_freq):
 MAX_FRAME_BLOCKS = 16
 
 
-def windowed_frames(pieces, frame_length, hop_length, window, fft_length=None):
-    """Windowed frames of ``pieces`` ``(..., time)``, zero-padded at the end to ``fft_length``.
+def windowed_frames(pieces, frame_length, hop_length, window, fft_length=None, pad_begin=0, pad_end=0):
+    """Windowed frames of ``pieces`` ``(..., time)`` with ``pad_begin`` and ``pad_end`` zeros around
+    them, each frame zero-padded at the end to ``fft_length``.
 
-    The frames start every ``hop_length`` samples and there are ``1 + (time - frame_length) //
-    hop_length`` of them. When hop and frame length share a large divisor (2048/512, 400/160)
-    every frame is a few whole blocks of the signal, so frames are made by stacking shifted
-    block views, each times its part of the window, which XLA turns into one streaming copy;
-    otherwise ``tf.signal.frame`` gathers them.
+    The frames start every ``hop_length`` samples and there are ``1 + (pad_begin + time + pad_end -
+    frame_length) // hop_length`` of them. When hop and frame length share a large divisor
+    (2048/512, 400/160) every frame is a few whole blocks of the signal, so frames are made by
+    stacking shifted block views, each times its part of the window, which XLA turns into one
+    streaming copy; the zeros around the signal are put in per view, so that the padded signal
+    is never written (XLA would write it as a separate pass, since every sample is read by
+    several frames). Otherwise ``tf.signal.frame`` gathers the frames of the padded signal.
 
     Returns:
         Tensor: ``(..., frames, fft_length or frame_length)``, the dtype of ``pieces``.
     """
     block = math.gcd(frame_length, hop_length)
     per_frame, per_hop = frame_length // block, hop_length // block
-    n_frames = 1 + (pieces.shape[-1] - frame_length) // hop_length
-    if per_frame > MAX_FRAME_BLOCKS:
-        frames = tf.signal.frame(pieces, frame_length, hop_length) * window
+    time = pieces.shape[-1]
+    n_frames = 1 + (pad_begin + time + pad_end - frame_length) // hop_length
+    if per_frame > MAX_FRAME_BLOCKS or pad_begin % block:
+        frames = tf.signal.frame(pad_time(pieces, pad_begin, pad_end), frame_length, hop_length) * window
     else:
         outer = _shape_of(pieces, range(pieces.shape.rank - 1))
-        used = ((n_frames - 1) * per_hop + per_frame) * block
-        blocks = tf.reshape(pieces[..., :used], outer + [used // block, block])
+        parts = _frame_parts(pieces, outer, n_frames, per_frame, per_hop, block, pad_begin // block)
         window_blocks = tf.reshape(window, [per_frame, block])
-        stop = per_hop * (n_frames - 1) + 1
-        parts = [blocks[..., i : i + stop : per_hop, :] * window_blocks[i] for i in range(per_frame)]
+        parts = [part * window_blocks[i] for i, part in enumerate(parts)]
         frames = tf.reshape(tf.stack(parts, axis=-2), outer + [n_frames, frame_length])
     if fft_length is not None and fft_length > frame_length:
         frames = pad_time(frames, end=fft_length - frame_length)
     return frames
+
+
+def _frame_parts(pieces, outer, n_frames, per_frame, per_hop, block, zero_blocks):
+    """Block ``i`` of every frame, for ``i < per_frame``: ``(..., n_frames, block)`` each.
+
+    Frame ``t`` is blocks ``t * per_hop ...`` of ``zero_blocks`` blocks of zeros, the signal
+    (its last partial block zero-filled) and zeros after it; for block ``i``, the frames reading
+    zeros before the signal, whole signal blocks (one strided view), the partial block and
+    zeros after it are concatenated.
+    """
+    time = pieces.shape[-1]
+    n_whole = time // block
+    whole = tf.reshape(pieces[..., :n_whole * block], outer + [n_whole, block])
+    tail = None
+    if time > n_whole * block:
+        tail = tf.expand_dims(pad_time(pieces[..., n_whole * block:], end=(n_whole + 1) * block - time), -2)
+
+    def zeros(count):
+        return tf.zeros(outer + [count, block], dtype=pieces.dtype)
+
+    parts = []
+    for i in range(per_frame):
+        # frame t reads signal block t * per_hop + i - zero_blocks
+        first = min(n_frames, max(0, -(-(zero_blocks - i) // per_hop)))  # first frame on a signal block
+        stop = min(n_frames, max(first, -(-(n_whole + zero_blocks - i) // per_hop)))  # past the whole ones
+        segments = [zeros(first)] if first else []
+        if stop > first:
+            start = first * per_hop + i - zero_blocks
+            segments.append(whole[..., start : start + (stop - first - 1) * per_hop + 1 : per_hop, :])
+        if tail is not None and stop < n_frames and stop * per_hop + i - zero_blocks == n_whole:
+            segments.append(tail)
+            stop += 1
+        if stop < n_frames:
+            segments.append(zeros(n_frames - stop))
+        parts.append(segments[0] if len(segments) == 1 else tf.concat(segments, axis=-2))
+    return parts
 
 
 def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
@@ -776,8 +827,7 @@ def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, fr
         piece = transpose(piece, (0, 2, 1))
     # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
     piece = tf.reshape(piece, [-1, length])
-    frames = windowed_frames(pad_time(piece, begin=pad_begin, end=pad_end), frame_length, hop_length, window,
-                             fft_length)
+    frames = windowed_frames(piece, frame_length, hop_length, window, fft_length, pad_begin, pad_end)
     return tf.reshape(frames, [-1, frames.shape[-1]])
 
 

@@ -246,6 +246,36 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
     np.testing.assert_allclose(np.asarray(result64), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
 
 
+@pytest.mark.parametrize(
+    "time, frame_length, hop_length, pad_begin, pad_end",
+    [
+        (5000, 512, 128, 0, 0),  # whole blocks, no zeros
+        (5000, 512, 128, 384, 300),  # zeros before (3 blocks) and after, a partial last block
+        (4096, 512, 128, 384, 512),  # zeros after whole blocks only
+        (5000, 400, 160, 240, 333),  # 5 blocks of 80 per frame, 2 per hop: frames start on odd blocks too
+        (5000, 400, 160, 80, 0),  # one block of zeros, hop of two blocks
+        (300, 512, 128, 384, 600),  # signal shorter than a frame: zeros, the partial block, zeros
+        (5000, 509, 101, 0, 77),  # no common block: gathered frames of the padded signal
+        (5000, 512, 128, 100, 50),  # zeros before that are not whole blocks: gathered too
+    ],
+)
+def test_windowed_frames_with_zeros_around_match_numpy(time, frame_length, hop_length, pad_begin, pad_end):
+    signals = np.random.default_rng(3).standard_normal((2, 3, time)).astype(np.float32)
+    window = np.random.default_rng(4).uniform(0.5, 1.5, frame_length).astype(np.float32)
+    padded = np.pad(signals, [(0, 0), (0, 0), (pad_begin, pad_end)])
+    n_frames = 1 + (padded.shape[-1] - frame_length) // hop_length
+    expected = np.stack([padded[..., t * hop_length : t * hop_length + frame_length] * window
+                         for t in range(n_frames)], axis=-2)
+    expected = np.pad(expected, [(0, 0)] * 3 + [(0, 3)])
+
+    def frames(x):
+        return kapre_like.functional.windowed_frames(x, frame_length, hop_length, tf.constant(window),
+                                                     frame_length + 3, pad_begin, pad_end)
+
+    for run in (frames, tf.function(frames, jit_compile=True)):
+        np.testing.assert_array_equal(np.asarray(run(tf.constant(signals))), expected)
+
+
 def test_eager_calls_of_several_ranks_and_lengths(waveforms):
     # eager calls share one shape-generic compiled kernel per function; ranks and lengths may vary
     functional = kapre_like.functional
