@@ -430,10 +430,17 @@ def _windowed_overlap_add(frames, window, win_length, hop_length, margin=0):
 
 
 @_fused
-def _pack_half_spectrum(stfts, twiddle, half, margin):
-    low = stfts[..., :half]
-    mirrored = tf.math.conj(tf.reverse(stfts[..., 1:half + 1], axis=[-1]))
-    packed = (low + mirrored + (low - mirrored) * twiddle * 1j) * 0.5
+def _pack_half_spectrum(stfts, half_twiddle, half, margin):
+    """``(X[k] + conj(X[N/2 - k])) / 2 + half_twiddle[k] * (X[k] - conj(X[N/2 - k]))`` for ``k < N/2``
+    (see :func:`irfft`), with ``margin`` frames of zeros at both ends; in real arithmetic (XLA
+    multiplies complex numbers in full, even by ``1j`` or ``0.5``)."""
+    real, imag = tf.math.real(stfts), tf.math.imag(stfts)
+    low_re, low_im = real[..., :half], imag[..., :half]
+    mirrored_re, mirrored_im = tf.reverse(real[..., 1:half + 1], [-1]), -tf.reverse(imag[..., 1:half + 1], [-1])
+    diff_re, diff_im = low_re - mirrored_re, low_im - mirrored_im
+    twiddle_re, twiddle_im = tf.math.real(half_twiddle), tf.math.imag(half_twiddle)
+    packed = tf.complex(0.5 * (low_re + mirrored_re) + diff_re * twiddle_re - diff_im * twiddle_im,
+                        0.5 * (low_im + mirrored_im) + diff_re * twiddle_im + diff_im * twiddle_re)
     return tf.pad(packed, [[0, 0], [margin, margin], [0, 0]]) if margin else packed
 
 
@@ -451,8 +458,8 @@ def irfft(stfts, n_fft, margin=0):
             raise ValueError(f"`margin` must be 0 for an odd `n_fft`; got {margin} with n_fft={n_fft}.")
         return tf.signal.irfft(stfts, fft_length=[n_fft])
     half = n_fft // 2
-    twiddle = np.exp(2j * np.pi * np.arange(half) / n_fft)
-    packed = _pack_half_spectrum(stfts, tf.constant(twiddle, dtype=stfts.dtype), half, margin)
+    half_twiddle = 0.5j * np.exp(2j * np.pi * np.arange(half) / n_fft)
+    packed = _pack_half_spectrum(stfts, tf.constant(half_twiddle, dtype=stfts.dtype), half, margin)
     return _interleave(tf.signal.ifft(packed))
 
 
