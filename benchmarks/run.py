@@ -16,11 +16,13 @@ Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; o
 candidate, in a shuffled order after a 50 ms pause, as a burst of back-to-back calls. The table reports
 the median over rounds of the steady per-call time (the burst's later calls, as in a training or
 inference loop) and of the cold first call (worker threads asleep). Peak memory is
-measured separately, one fresh subprocess per candidate: the largest growth of the resident set,
-sampled every millisecond, during the first call ("MiB 1st": it includes tracing and compiling),
-and the peak bytes in use in TensorFlow's CPU allocator during a later call ("MiB call": the working
-memory of a call in a training or inference loop; TensorFlow keeps freed memory for reuse, so the
-resident set cannot show it).
+measured separately, one fresh subprocess per candidate: the largest growth of allocated
+(anonymous) resident memory, sampled every millisecond, during the first call ("MiB 1st": it
+includes tracing and compiling); the file-backed pages that first call brought in ("+code":
+mostly XLA's compiler code, the first time the process compiles anything; shared, read-only and
+reclaimable, so reported apart); and the peak bytes in use in TensorFlow's CPU allocator during a
+later call ("MiB call": the working memory of a call in a training or inference loop; TensorFlow
+keeps freed memory for reuse, so the resident set cannot show it).
 
 Run ``python benchmarks/run.py`` (all workloads) or ``python benchmarks/run.py logmel --rounds 30``.
 Kapre rows need ``pip install --no-deps kapre==0.4.1``; they are skipped without it.
@@ -244,21 +246,27 @@ def time_workload(workload, rounds, warmup, burst=3):
 
 
 def _resident_mib():
+    """``(anonymous, file_backed)`` resident memory in MiB: allocated memory, and pages of mapped
+    files (shared libraries' code and data)."""
     with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        fields = statm.read().split()
+    page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+    resident, shared = int(fields[1]) * page_mib, int(fields[2]) * page_mib
+    return resident - shared, shared
 
 
 def measure_peak(run, x, calls=1):
-    """Largest resident-set growth (MiB) over ``calls`` calls, sampled every millisecond."""
+    """Largest growth (MiB) of allocated resident memory over ``calls`` calls, sampled every
+    millisecond, and the growth of file-backed resident memory (code pages touched)."""
     import threading
 
-    baseline = _resident_mib()
+    baseline, files_before = _resident_mib()
     peak = [baseline]
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], _resident_mib())
+            peak[0] = max(peak[0], _resident_mib()[0])
             time.sleep(0.001)
 
     sampler = threading.Thread(target=sample)
@@ -267,28 +275,31 @@ def measure_peak(run, x, calls=1):
         run(x)
     done.set()
     sampler.join()
-    return peak[0] - baseline
+    return peak[0] - baseline, _resident_mib()[1] - files_before
 
 
 def first_and_steady_peaks(run, x):
-    """``(first, steady)`` in MiB: the resident-set growth during the first call, and the growth
-    of the peak bytes in use in TensorFlow's CPU allocator during a later call (its working memory,
-    without tracing and compiling; None for a candidate that is not TensorFlow). TensorFlow
-    keeps freed memory for reuse, so the resident set cannot show a later call's needs."""
-    first = measure_peak(run, x)
+    """``(first, code, steady)`` in MiB: the growth of allocated resident memory during the first
+    call, the file-backed pages that call brought in (mostly the code of TensorFlow's XLA compiler,
+    the first time a process compiles anything: shared and read-only, so not counted as memory the
+    call needs), and the growth of the peak bytes in use in TensorFlow's CPU allocator during a
+    later call (its working memory, without tracing and compiling; None for a candidate that is
+    not TensorFlow). TensorFlow keeps freed memory for reuse, so the resident set cannot show a
+    later call's needs."""
+    first, code = measure_peak(run, x)
     if not _is_tensorflow(run):
-        return first, None
+        return first, code, None
     import tensorflow as tf
 
     run(x)
     tf.config.experimental.reset_memory_stats("CPU:0")
     held = tf.config.experimental.get_memory_info("CPU:0")["current"]  # the input, constants
     run(x)
-    return first, (tf.config.experimental.get_memory_info("CPU:0")["peak"] - held) / 2**20
+    return first, code, (tf.config.experimental.get_memory_info("CPU:0")["peak"] - held) / 2**20
 
 
 def peak_memory_mib(workload, name):
-    """``(first, steady)`` peak resident-memory growth of one candidate, in a fresh interpreter.
+    """``(first, code, steady)`` memory growth of one candidate, in a fresh interpreter.
 
     The first call's growth includes tracing (and, for kapre_like, XLA compilation of its small
     fused kernels); the steady call's is its working memory (:func:`first_and_steady_peaks`).
@@ -315,12 +326,13 @@ def report(workload, medians, cold, memory):
     cold_vs_kapre = ratios(cold, "kapre 0.4.1")
     print(f"\n{workload}: {N_CLIPS} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz")
     header = (f"{'candidate':38s} {'steady ms':>9s} {'audio s/s':>9s} {'vs Kapre':>8s} {'vs Keras':>8s} "
-              f"{'cold ms':>8s} {'vs Kapre':>8s} {'MiB 1st':>8s} {'MiB call':>8s}")
+              f"{'cold ms':>8s} {'vs Kapre':>8s} {'MiB 1st':>8s} {'+code':>6s} {'MiB call':>8s}")
     print(header)
     print("-" * len(header))
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
-        first, steady = memory.get(name, (None, None))
-        mem = " ".join("     n/a" if value is None else f"{value:8.0f}" for value in (first, steady))
+        first, code, steady = memory.get(name, (None, None, None))
+        mem = " ".join("n/a".rjust(width) if value is None else f"{value:{width}.0f}"
+                       for value, width in ((first, 8), (code, 6), (steady, 8)))
         print(f"{name:38s} {seconds * 1e3:9.1f} {audio_seconds / seconds:9.0f} {vs_kapre[name]} {vs_keras[name]} "
               f"{cold[name] * 1e3:8.1f} {cold_vs_kapre[name]} {mem}")
 
