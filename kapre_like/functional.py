@@ -350,10 +350,13 @@ def inverse_stft_window(win_length, hop_length, window_fn=tf.signal.hann_window,
 
     The analysis window divided by the sum of its squared copies shifted by multiples of
     ``hop_length`` (the least-squares synthesis window of Griffin and Lim). Same values
-    as ``tf.signal.inverse_stft_window_fn``.
+    as ``tf.signal.inverse_stft_window_fn``, including 0 where no frame weighs a sample
+    (e.g. a Hann window with ``hop_length == win_length``): such samples come back as 0, not NaN.
     """
     window = _window_values(window_fn, win_length)
-    return tf.constant(window / overlapped_window_power(win_length, hop_length, window_fn), dtype=dtype)
+    power = overlapped_window_power(win_length, hop_length, window_fn)
+    synthesis = np.divide(window, power, out=np.zeros_like(window), where=power != 0)
+    return tf.constant(synthesis, dtype=dtype)
 
 
 def overlapped_window_power(win_length, hop_length, window_fn=tf.signal.hann_window):
@@ -433,8 +436,10 @@ def _windowed_overlap_add(frames, window, win_length, hop_length, margin=0):
 def _pack_half_spectrum(stfts, half_twiddle, half, margin):
     """``(X[k] + conj(X[N/2 - k])) / 2 + half_twiddle[k] * (X[k] - conj(X[N/2 - k]))`` for ``k < N/2``
     (see :func:`irfft`), with ``margin`` frames of zeros at both ends; in real arithmetic (XLA
-    multiplies complex numbers in full, even by ``1j`` or ``0.5``)."""
+    multiplies complex numbers in full, even by ``1j`` or ``0.5``). The imaginary parts of DC and
+    Nyquist are ignored, as every inverse real FFT does (a spectrum a model estimated may have them)."""
     real, imag = tf.math.real(stfts), tf.math.imag(stfts)
+    imag = imag * np.concatenate([[0.0], np.ones(half - 1), [0.0]]).astype(imag.dtype.as_numpy_dtype)
     low_re, low_im = real[..., :half], imag[..., :half]
     mirrored_re, mirrored_im = tf.reverse(real[..., 1:half + 1], [-1]), -tf.reverse(imag[..., 1:half + 1], [-1])
     diff_re, diff_im = low_re - mirrored_re, low_im - mirrored_im

@@ -137,6 +137,54 @@ def test_inverse_stft_matches_librosa_istft_in_the_interior(waveforms, hop_lengt
     assert got.shape[-1] == (stft_input.shape[2] - 1) * hop_length + n_fft
 
 
+@pytest.mark.parametrize(
+    "n_fft, win_length, hop_length",
+    [
+        (512, 512, 128),  # 4 blocks per frame: zero frames added while packing, slices in the overlap-add
+        (1024, 512, 128),  # frames longer than the window
+        (512, 384, 128),  # 3 blocks per frame
+        (512, 512, 512),  # no overlap
+        (512, 400, 160),  # the hop does not divide the window: TensorFlow's overlap-add
+        (511, 511, 128),  # odd n_fft: TensorFlow's inverse real FFT, zero frames padded in the overlap-add
+    ],
+)
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 37])
+def test_inverse_stft_equals_tf_signal_everywhere(n_fft, win_length, hop_length, n_frames):
+    # every output sample, edges included (fewer frames than blocks per frame too), against tf.signal
+    rng = np.random.default_rng(5)
+    shape = (2, 3, n_frames, n_fft // 2 + 1)
+    stfts = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex128)
+    window_fn = tf.signal.inverse_stft_window_fn(hop_length)
+    expected = tf.signal.inverse_stft(tf.constant(stfts), win_length, hop_length, n_fft, window_fn=window_fn).numpy()
+
+    def inverse(x):
+        return kapre_like.functional.inverse_stft(x, n_fft, win_length, hop_length)
+
+    for run in (inverse, tf.function(inverse)):
+        got64 = np.asarray(run(tf.constant(stfts)))
+        assert got64.shape == expected.shape == (2, 3, (n_frames - 1) * hop_length + win_length)
+        np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+        got32 = np.asarray(run(tf.constant(stfts.astype(np.complex64))))
+        np.testing.assert_allclose(got32, expected, atol=2e-6 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("hop_length", [128, 512])
+def test_inverse_stft_layer_of_an_estimated_spectrum_matches_kapre(hop_length):
+    # a spectrum a model estimated: imaginary DC and Nyquist parts (ignored by every inverse real FFT);
+    # hop == window leaves the frames' first samples unweighted: 0 there, as Kapre and tf.signal, not NaN
+    kapre = pytest.importorskip("kapre")
+    rng = np.random.default_rng(6)
+    shape = (2, 9, 257, 2)
+    stfts = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+    kwargs = dict(n_fft=512, hop_length=hop_length, input_data_format="channels_last",
+                  output_data_format="channels_last")
+    ours = np.asarray(InverseSTFT(**kwargs)(stfts))
+    theirs = np.asarray(kapre.InverseSTFT(**kwargs)(stfts))
+    assert np.isfinite(ours).all()
+    # near the frame edges, hop == window divides by window values down to 4e-5: float32 relative error
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5 * np.abs(theirs).max())
+
+
 def test_inverse_stft_matches_kapre(waveforms):
     kapre = pytest.importorskip("kapre")
     spectra = np.swapaxes(librosa.stft(waveforms[:2, :2], n_fft=512, hop_length=128, center=False), -1, -2)
