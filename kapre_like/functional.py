@@ -617,7 +617,8 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
 
     Args:
         x (float Tensor, or a list of them): non-negative values (power or magnitude); a
-            list is first concatenated along ``join_axis``, in the same pass.
+            list is first concatenated along ``join_axis``, in the same pass; an item of the
+            list may itself be a list of tensors, concatenated along the last axis first.
         ref_value (float): the input value that maps to 0 dB. Defaults to 1.0.
         amin (float): smallest input value considered; smaller values are raised to it.
         dynamic_range (float or None): range below the maximum that is kept, in dB;
@@ -631,10 +632,11 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         20.0
     """
     pieces = list(x) if isinstance(x, (list, tuple)) else [x]
-    input_dtype = pieces[0].dtype
+    pieces = [list(p) if isinstance(p, (list, tuple)) else [p] for p in pieces]
+    input_dtype = pieces[0][0].dtype
     if input_dtype in (tf.float16, tf.bfloat16):
-        pieces = [tf.cast(piece, tf.float32) for piece in pieces]
-    rank = pieces[0].shape.rank
+        pieces = [[tf.cast(band, tf.float32) for band in piece] for piece in pieces]
+    rank = pieces[0][0].shape.rank
     axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
     db = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes)
@@ -644,7 +646,8 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
 @_fused
 def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes):
     # one fused XLA pass for the join, the log, the offset and the floor
-    x = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=join_axis)
+    rows = [piece[0] if len(piece) == 1 else tf.concat(piece, axis=-1) for piece in pieces]
+    x = rows[0] if len(rows) == 1 else tf.concat(rows, axis=join_axis)
     dtype = x.dtype
 
     def decibel(values):
@@ -672,7 +675,7 @@ def filterbank_blocks(filterbank, dtype, n_groups=8):
     Mel and log-frequency filters weigh neither DC nor Nyquist (nor bins outside
     ``[f_min, f_max]``), and each group of neighbouring filters only a short run of bins:
     a spectrum computed over ``bins`` only, multiplied block by block
-    (:func:`banded_product`), gives the same sums for a fraction of the multiplications.
+    (:func:`band_products`), gives the same sums for a fraction of the multiplications.
     A filterbank whose values are not known when traced (a trainable one) is one dense block.
 
     Returns:
@@ -699,12 +702,11 @@ def _nonzero_span(nonzero):
     return (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 1)
 
 
-def banded_product(spectra, blocks):
+def band_products(spectra, blocks):
     """``spectra @ filterbank`` for 2-D ``spectra`` over a filterbank's bins, given its
-    :func:`filterbank_blocks`."""
-    if len(blocks) == 1:
-        return tf.matmul(spectra[:, blocks[0][0] : blocks[0][1]], blocks[0][2])
-    return tf.concat([tf.matmul(spectra[:, first:last], weights) for first, last, weights in blocks], axis=-1)
+    :func:`filterbank_blocks`: one product per block, to be concatenated along the last axis
+    (by the caller, in the pass that joins the chunks)."""
+    return [tf.matmul(spectra[:, first:last], weights) for first, last, weights in blocks]
 
 
 def apply_filterbank(x, filterbank, axis=-1):
@@ -960,12 +962,13 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             spectra = spectral_power(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
         else:
             spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins, float(exponent))
-        filtered = spectra if blocks is None else banded_product(spectra, blocks)
-        pieces.append(tf.reshape(filtered, outer + [stop - first, filtered.shape[-1]]))
+        bands = [spectra] if blocks is None else band_products(spectra, blocks)
+        # joined (bands along filters, chunks along frames) in the decibels' pass when there is one
+        pieces.append([tf.reshape(band, outer + [stop - first, band.shape[-1]]) for band in bands])
     if decibel is not None:
         result = to_decibel(pieces, **decibel, join_axis=-2)
     else:
-        result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=-2)
+        result = tf.concat([tf.concat(bands, axis=-1) for bands in pieces], axis=-2)
     return _checked_against(result, signals, finite_message)
 
 
