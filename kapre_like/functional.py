@@ -780,10 +780,11 @@ def windowed_frames(pieces, frame_length, hop_length, window, fft_length=None, p
 def _frame_parts(pieces, outer, n_frames, per_frame, per_hop, block, zero_blocks):
     """Block ``i`` of every frame, for ``i < per_frame``: ``(..., n_frames, block)`` each.
 
-    Frame ``t`` is blocks ``t * per_hop ...`` of ``zero_blocks`` blocks of zeros, the signal
-    (its last partial block zero-filled) and zeros after it; for block ``i``, the frames reading
-    zeros before the signal, whole signal blocks (one strided view), the partial block and
-    zeros after it are concatenated.
+    The padded signal is ``zero_blocks`` blocks of zeros, the signal's blocks (the last one
+    zero-filled when partial) and zeros; frame ``t`` covers its blocks ``t * per_hop`` to ``t *
+    per_hop + per_frame - 1``. Block ``i`` of every frame is the concatenation of: zeros for the
+    frames that read it before the signal, one strided view of the whole signal blocks, the
+    partial block for the frame that reads it, and zeros for the frames past the signal.
     """
     time = pieces.shape[-1]
     n_whole = time // block

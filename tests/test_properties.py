@@ -1,6 +1,7 @@
 """Properties over random sizes (hypothesis): frame counts, declared shapes, perfect reconstruction."""
 
 import numpy as np
+import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +82,24 @@ def test_mel_spectrogram_declared_shape(fft_length, stride, extra, batched):
     layer = kl.MelSpectrogram(fft_length=fft_length, sequence_stride=stride, num_mel_bins=32)
     x = np.random.default_rng(0).standard_normal((2, length) if batched else (length,)).astype(np.float32)
     assert tuple(layer(x).shape) == tuple(layer.compute_output_shape(x.shape))
+
+
+@settings(max_examples=150, deadline=None)  # plain ops on small arrays: cheap
+@given(st.integers(1, 8), st.integers(1, 4), st.integers(1, 64), st.integers(0, 12), st.integers(0, 700),
+       st.integers(1, 900), st.integers(0, 2**16))
+def test_windowed_frames_equal_frames_of_the_padded_signal(per_frame, per_hop, block, zero_blocks, pad_end, length,
+                                                          seed):
+    # frames cut from block views with the zeros put in per view == frames of the zero-padded signal
+    frame_length, hop_length, pad_begin = per_frame * block, min(per_hop, per_frame) * block, zero_blocks * block
+    if pad_begin + length + pad_end < frame_length:
+        pad_end = frame_length - pad_begin - length
+    rng = np.random.default_rng(seed)
+    signals = rng.standard_normal((2, length)).astype(np.float32)
+    window = rng.uniform(0.5, 1.5, frame_length).astype(np.float32)
+    padded = np.pad(signals, [(0, 0), (pad_begin, pad_end)])
+    n_frames = 1 + (padded.shape[-1] - frame_length) // hop_length
+    expected = np.stack([padded[:, t * hop_length : t * hop_length + frame_length] * window for t in range(n_frames)],
+                        axis=1)
+    got = kl.functional.windowed_frames(tf.constant(signals), frame_length, hop_length, tf.constant(window), None,
+                                        pad_begin, pad_end)
+    np.testing.assert_array_equal(np.asarray(got), expected)
