@@ -564,15 +564,16 @@ def power_to_magnitude_power(power, exponent):
     """``power ** (exponent / 2)`` (i.e. ``|z| ** exponent`` from ``|z| ** 2``), gradient 0 at 0.
 
     At ``power = 0`` the derivative of a root is infinite; a silent bin then gets gradient 0
-    instead of NaN (the root is taken of 1 there and the result replaced by 0). ``exponent``
-    is a Python number; 1 is a square root, 2 returns ``power`` itself.
+    instead of NaN (the root is taken of 1 there and the result replaced by 0). NaN and Inf
+    pass through, so that bad values stay visible downstream. ``exponent`` is a Python
+    number; 1 is a square root, 2 returns ``power`` itself.
     """
     if exponent == 2:
         return power
     half = float(exponent) / 2.0
-    positive = power > 0
-    safe = tf.where(positive, power, tf.ones_like(power))
-    return tf.where(positive, tf.sqrt(safe) if half == 0.5 else tf.pow(safe, half), tf.zeros_like(power))
+    silent = tf.equal(power, 0)
+    safe = tf.where(silent, tf.ones_like(power), power)
+    return tf.where(silent, tf.zeros_like(power), tf.sqrt(safe) if half == 0.5 else tf.pow(safe, half))
 
 
 def phase(stfts, approx_atan_terms=None):
@@ -631,6 +632,13 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
+    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)
+
+
+def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True, join_axis=-2,
+                finite_flag=False):
+    """:func:`to_decibel`; with ``finite_flag``, ``(decibels, whether every input value is finite)``,
+    both from the same pass."""
     pieces = list(x) if isinstance(x, (list, tuple)) else [x]
     pieces = [list(p) if isinstance(p, (list, tuple)) else [p] for p in pieces]
     input_dtype = pieces[0][0].dtype
@@ -639,16 +647,18 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
     rank = pieces[0][0].shape.rank
     axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
-    db = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes)
-    return tf.cast(db, input_dtype)
+    db, finite = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes,
+                          finite_flag)
+    return (tf.cast(db, input_dtype), finite) if finite_flag else tf.cast(db, input_dtype)
 
 
 @_fused
-def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes):
-    # one fused XLA pass for the join, the log, the offset and the floor
+def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes, finite_flag):
+    # one fused XLA pass for the join, the log, the offset and the floor (and the finiteness flag)
     rows = [piece[0] if len(piece) == 1 else tf.concat(piece, axis=-1) for piece in pieces]
     x = rows[0] if len(rows) == 1 else tf.concat(rows, axis=join_axis)
     dtype = x.dtype
+    finite = tf.reduce_all(tf.math.is_finite(x)) if finite_flag else tf.constant(True)
 
     def decibel(values):
         return multiplier * _log10(tf.maximum(values, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype)
@@ -659,7 +669,7 @@ def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes):
         # a rising scale's loudest decibel is the largest value's: one pass of logs, not two
         peak = decibel(tf.reduce_max(x, axis, keepdims=True)) if multiplier > 0 else tf.reduce_max(db, axis, True)
         db = tf.maximum(db, peak - tf.constant(dynamic_range, dtype=dtype))
-    return db
+    return db, finite
 
 
 def filterbank_constant(filterbank, dtype):
@@ -919,7 +929,12 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
         finite_message (str or None): when given, the result raises
             ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf
-            (checked beside the computation, see :func:`check_finite`). Defaults to None.
+            or, with a filterbank, if the filtered spectra overflow. With a filterbank and
+            ``hop_length <= win_length``, the chunked path checks the filtered output (NaN or
+            Inf in a framed sample makes all of its frame's outputs NaN or Inf; the root keeps
+            them) and the samples no frame reads, instead of reading the whole input once more;
+            otherwise the input is checked beside the computation (see :func:`check_finite`).
+            Defaults to None.
         decibel (dict or None): keyword arguments of :func:`to_decibel`; when given, the
             result is in decibels (per batch item floor), converted as the chunks are joined.
             Defaults to None.
@@ -941,7 +956,10 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                                finite_message)
         spectra = spectral_power(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end), exponent)
-        spectra = spectra if filterbank is None else apply_filterbank(spectra, filterbank)
+        if filterbank is not None:
+            spectra = apply_filterbank(spectra, filterbank)
+            if finite_message is not None:  # as the chunked path below: an overflowing spectrogram is an error
+                spectra = check_finite(spectra, _overflow_message(finite_message))
         return spectra if decibel is None else to_decibel(spectra, **decibel)
 
     # the bins and the weight constants once, for every chunk
@@ -966,11 +984,31 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         bands = [spectra] if blocks is None else band_products(spectra, blocks)
         # joined (bands along filters, chunks along frames) in the decibels' pass when there is one
         pieces.append([tf.reshape(band, outer + [stop - first, band.shape[-1]]) for band in bands])
+    # NaN or Inf in a framed sample makes every bin of its frame's FFT, and so every filter's output,
+    # NaN or Inf: the (small) filtered output is checked instead of the whole input, in the decibels'
+    # pass when there is one, and only the samples no frame reads are checked in the input
+    check_output = finite_message is not None and blocks is not None and hop_length <= win_length
+    finite = None
     if decibel is not None:
-        result = to_decibel(pieces, **decibel, join_axis=-2)
+        result = _to_decibel(pieces, **decibel, join_axis=-2, finite_flag=check_output)
+        if check_output:
+            result, finite = result
     else:
         result = tf.concat([tf.concat(bands, axis=-1) for bands in pieces], axis=-2)
-    return _checked_against(result, signals, finite_message)
+        if check_output:
+            finite = tf.reduce_all(tf.math.is_finite(result))
+    if not check_output:
+        return _checked_against(result, signals, finite_message)
+    covered = (n_frames - 1) * hop_length + win_length - pad_begin  # samples [0, covered) are framed
+    if covered < time:
+        tail = signals[:, covered:] if channels_last else signals[..., covered:]
+        finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(tail)))
+    return _asserted(result, finite, _overflow_message(finite_message))
+
+
+def _overflow_message(finite_message):
+    """The message for non-finite filtered spectra: bad input, or input so large that they overflow."""
+    return f"{finite_message} (or values so large that its spectrogram overflows)"
 
 
 def delta(x, win_length=5, mode="symmetric", axis=1):
@@ -1096,7 +1134,13 @@ def _checked_against(result, signals, message):
     ``result``: it gates the output, not the input, so nothing waits for it."""
     if message is None:
         return result
-    assertion = tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(signals)), [message])
+    return _asserted(result, tf.reduce_all(tf.math.is_finite(signals)), message)
+
+
+def _asserted(result, condition, message):
+    """``result``, returned only once the boolean ``condition`` is found true (else raising
+    ``tf.errors.InvalidArgumentError`` with ``message``)."""
+    assertion = tf.debugging.Assert(condition, [message])
     with tf.control_dependencies([assertion]):
         return tf.identity(result)
 

@@ -292,6 +292,55 @@ def test_nan_anywhere_in_the_fused_front_end_input_is_an_error(position, graph):
     assert np.isfinite(np.asarray(run(np.ones_like(x)))).all()
 
 
+@pytest.mark.parametrize("front_end", [
+    lambda: kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
+                                                 return_decibel=True, **CL),
+    lambda: kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
+                                                 return_decibel=False, **CL),
+    lambda: kl.composed.get_log_frequency_spectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128,
+                                                            sample_rate=16000, return_decibel=True, **CL),
+    lambda: keras.Sequential([keras.layers.Reshape((20000,)),
+                              kl.MelSpectrogram(fft_length=256, sequence_stride=128, num_mel_bins=32)]),
+])
+def test_nan_or_inf_anywhere_is_an_error_where_the_filtered_output_is_checked(front_end):
+    # traced into a graph, the filterbank front ends check their small filtered output (every bin of a frame
+    # holding NaN or Inf is NaN or Inf, the root keeps them) and the samples no frame reads, not the whole input
+    run = tf.function(front_end())
+    clean = np.random.default_rng(7).uniform(-1, 1, (2, 20000, 1)).astype(np.float32)
+    assert np.isfinite(np.asarray(run(clean))).all()
+    # first sample, a chunk boundary, the last framed sample (frames end at 19968 or 20000), the unframed tail
+    for position in [0, 4100, 19967, 19990, 19999]:
+        for bad in [np.nan, np.inf, -np.inf]:
+            x = clean.copy()
+            x[1, position, 0] = bad
+            with pytest.raises(tf.errors.InvalidArgumentError) as info:
+                np.asarray(run(x))
+            assert_says(info, "NaN or Inf")
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_a_mel_spectrogram_that_overflows_is_an_error(graph):
+    # finite input so large that the spectra overflow float32: an error, not Inf decibels
+    front = kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
+                                                 return_decibel=True, **CL)
+    run = tf.function(front) if graph else front
+    x = np.full((1, 20000, 1), 1e35, np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        np.asarray(run(x))
+    assert_says(info, "NaN or Inf", "so large that its spectrogram overflows")
+
+
+def test_nan_between_frames_is_an_error_in_a_graph():
+    # hop longer than the window: samples between frames are read by no frame, so the whole input is checked
+    front = kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, win_length=128, hop_length=200,
+                                                 n_mels=32, return_decibel=True, **CL)
+    x = np.zeros((1, 20000, 1), np.float32)
+    x[0, 150, 0] = np.nan  # between frame 0 (0-127) and frame 1 (200-327)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        np.asarray(tf.function(front)(x))
+    assert_says(info, "the input waveform contains NaN or Inf")
+
+
 # ----------------------------------------------------------------------------- long inputs
 
 LONG_INPUT_SCRIPT = r"""
