@@ -144,8 +144,11 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
         finite_message (str or None): when given, the result raises
-            ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf.
-            Defaults to None.
+            ``tf.errors.InvalidArgumentError`` with this message if ``signals`` holds NaN or Inf
+            (traced into a graph with a known length and ``hop_length <= win_length``: if a
+            frame's DC bin, which NaN or Inf in any of its samples makes NaN or Inf, or a sample
+            no frame reads is not finite; so an overflowing DC bin is an error too). Defaults
+            to None.
 
     Returns:
         complex Tensor: ``(..., frames, n_fft // 2 + 1)``, ``(batch, channels, frames,
@@ -173,8 +176,18 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     frames = _chunk_frames(signals, tf.constant(0), time, pad_begin, end - time, channels_last, win_length,
                            hop_length, window_fn(win_length, dtype=signals.dtype), n_fft)
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
-    stfts = tf.reshape(tf.signal.rfft(frames), outer + [n_frames, n_fft // 2 + 1])
-    return _checked_against(stfts, signals, finite_message)
+    spectra = tf.signal.rfft(frames)
+    stfts = tf.reshape(spectra, outer + [n_frames, n_fft // 2 + 1])
+    if finite_message is None or hop_length > win_length:  # hop > window: samples between frames are unread
+        return _checked_against(stfts, signals, finite_message)
+    # NaN or Inf in a framed sample makes its frame's DC bin (the windowed sum) NaN or Inf: that column and
+    # the samples no frame reads are checked, not the whole input once more
+    finite = tf.reduce_all(tf.math.is_finite(tf.math.real(spectra[:, 0])))
+    covered = (n_frames - 1) * hop_length + win_length - pad_begin  # samples [0, covered) are framed
+    if covered < time:
+        tail = signals[:, covered:] if channels_last else signals[..., covered:]
+        finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(tail)))
+    return _asserted(stfts, finite, _overflow_message(finite_message))
 
 
 def _time_last_padded(signals, pad_begin, frame_length, hop_length, pad_end, channels_last, finite_message):

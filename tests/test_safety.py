@@ -318,6 +318,29 @@ def test_nan_or_inf_anywhere_is_an_error_where_the_filtered_output_is_checked(fr
             assert_says(info, "NaN or Inf")
 
 
+@pytest.mark.parametrize("pad_begin, pad_end", [(False, False), (True, True)])
+@pytest.mark.parametrize("input_format", ["channels_first", "channels_last"])
+def test_nan_or_inf_anywhere_is_an_error_for_the_stft_layer_in_a_graph(pad_begin, pad_end, input_format):
+    # traced with a known length, the STFT checks its frames' DC bins (the windowed sums, NaN or Inf when a
+    # sample of the frame is) and the samples no frame reads (from 19968 on without end padding)
+    layer = kl.STFT(n_fft=256, hop_length=128, pad_begin=pad_begin, pad_end=pad_end, input_data_format=input_format,
+                    output_data_format="channels_last")
+    run = tf.function(layer)
+
+    def as_input(x):  # x: (batch, time, channels)
+        return np.swapaxes(x, 1, 2) if input_format == "channels_first" else x
+
+    clean = np.random.default_rng(8).uniform(-1, 1, (2, 20000, 2)).astype(np.float32)
+    assert np.isfinite(np.asarray(run(as_input(clean)))).all()
+    for position in [0, 127, 128, 10000, 19967, 19990, 19999]:
+        for bad in [np.nan, np.inf, -np.inf]:
+            x = clean.copy()
+            x[1, position, 1] = bad
+            with pytest.raises(tf.errors.InvalidArgumentError) as info:
+                np.asarray(run(as_input(x)))
+            assert_says(info, "STFT", "the input waveform contains NaN or Inf")
+
+
 @pytest.mark.parametrize("graph", [False, True])
 def test_a_mel_spectrogram_that_overflows_is_an_error(graph):
     # finite input so large that the spectra overflow float32: an error, not Inf decibels
