@@ -183,11 +183,19 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     # NaN or Inf in a framed sample makes its frame's DC bin (the windowed sum) NaN or Inf: that column and
     # the samples no frame reads are checked, not the whole input once more
     finite = tf.reduce_all(tf.math.is_finite(tf.math.real(spectra[:, 0])))
-    covered = (n_frames - 1) * hop_length + win_length - pad_begin  # samples [0, covered) are framed
-    if covered < time:
-        tail = signals[:, covered:] if channels_last else signals[..., covered:]
-        finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(tail)))
+    finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
     return _asserted(stfts, finite, _overflow_message(finite_message))
+
+
+def _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last):
+    """``finite`` and whether the samples of ``signals`` that none of the ``n_frames`` frames reads (the
+    end of a signal that was not padded to whole frames) are finite."""
+    time = signals.shape[1 if channels_last else -1]
+    covered = (n_frames - 1) * hop_length + win_length - pad_begin  # samples [0, covered) are framed
+    if covered >= time:
+        return finite
+    tail = signals[:, covered:] if channels_last else signals[..., covered:]
+    return tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(tail)))
 
 
 def _time_last_padded(signals, pad_begin, frame_length, hop_length, pad_end, channels_last, finite_message):
@@ -1012,10 +1020,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             finite = tf.reduce_all(tf.math.is_finite(result))
     if not check_output:
         return _checked_against(result, signals, finite_message)
-    covered = (n_frames - 1) * hop_length + win_length - pad_begin  # samples [0, covered) are framed
-    if covered < time:
-        tail = signals[:, covered:] if channels_last else signals[..., covered:]
-        finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(tail)))
+    finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
     return _asserted(result, finite, _overflow_message(finite_message))
 
 
