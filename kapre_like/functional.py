@@ -653,13 +653,13 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
-    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)
+    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)[0]
 
 
 def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True, join_axis=-2,
                 finite_flag=False):
-    """:func:`to_decibel`; with ``finite_flag``, ``(decibels, whether every input value is finite)``,
-    both from the same pass."""
+    """:func:`to_decibel` as ``(decibels, finite)``: with ``finite_flag``, ``finite`` says whether every
+    input value is finite, from the same pass (else it is a constant True)."""
     pieces = list(x) if isinstance(x, (list, tuple)) else [x]
     pieces = [list(p) if isinstance(p, (list, tuple)) else [p] for p in pieces]
     input_dtype = pieces[0][0].dtype
@@ -670,7 +670,7 @@ def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
     db, finite = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes,
                           finite_flag)
-    return (tf.cast(db, input_dtype), finite) if finite_flag else tf.cast(db, input_dtype)
+    return tf.cast(db, input_dtype), finite
 
 
 @_fused
@@ -1011,9 +1011,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     check_output = finite_message is not None and blocks is not None and hop_length <= win_length
     finite = None
     if decibel is not None:
-        result = _to_decibel(pieces, **decibel, join_axis=-2, finite_flag=check_output)
-        if check_output:
-            result, finite = result
+        result, finite = _to_decibel(pieces, **decibel, join_axis=-2, finite_flag=check_output)
     else:
         result = tf.concat([tf.concat(bands, axis=-1) for bands in pieces], axis=-2)
         if check_output:
