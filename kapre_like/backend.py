@@ -112,7 +112,8 @@ def magnitude_to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0):
 def filterbank_mel(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=False, norm="slaney"):
     """Mel filterbank ``(n_freq, n_mels)`` as a tensor of Keras's float type.
 
-    Equal to ``librosa.filters.mel(sr=sample_rate, n_fft=(n_freq - 1) * 2, ...).T``.
+    ``librosa.filters.mel(sr=sample_rate, n_fft=(n_freq - 1) * 2, ...).T`` computed by librosa in
+    Keras's float type, exactly what Kapre returns.
 
     Args:
         sample_rate (int): sample rate of the input audio, in Hz.
@@ -127,8 +128,8 @@ def filterbank_mel(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         >>> filterbank_mel(sample_rate=22050, n_freq=1025).shape
         TensorShape([1025, 128])
     """
-    matrix = filters.mel_filterbank(sample_rate, n_freq, n_mels, f_min, f_max, htk, norm)
-    return tf.constant(matrix, dtype=_get_floatx())
+    matrix = filters.mel_filterbank(sample_rate, n_freq, n_mels, f_min, f_max, htk, norm, dtype=_get_floatx())
+    return tf.constant(matrix)
 
 
 def filterbank_log(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=None, spread=0.125):

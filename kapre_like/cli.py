@@ -135,8 +135,9 @@ def _bin_frequencies(kind, sample_rate, n_fft, n_bins):
     if kind == "stft":
         return np.arange(n_fft // 2 + 1) * sample_rate / n_fft
     if kind == "mel":
-        edges = filters.mel_to_hz(np.linspace(filters.hz_to_mel(0.0), filters.hz_to_mel(sample_rate / 2), n_bins + 2))
-        return edges[1:-1]
+        import librosa
+
+        return librosa.mel_frequencies(n_bins + 2, fmin=0.0, fmax=sample_rate / 2)[1:-1]
     return filters.C1_HZ * 2.0 ** (np.arange(n_bins) / 12.0)
 
 

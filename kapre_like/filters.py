@@ -1,85 +1,31 @@
-"""Filterbank matrices, built in NumPy (float64) once, at layer construction.
+"""Filterbank matrices, built in NumPy once, at layer construction.
 
-These follow ``librosa.filters.mel`` (Slaney and HTK mel scales, Slaney or p-norm
-normalisation) and the log-normal constant-Q approximation of librosa 0.4's
-``logfrequency`` that Kapre uses. They are written here rather than wrapped so that
-importing kapre_like does not import librosa; the tests check them against librosa.
+The mel filterbank is librosa's (``librosa.filters.mel``), called as Kapre calls it, so that
+the numbers are librosa's to the last bit. The log-frequency filterbank is the log-normal
+constant-Q approximation of librosa 0.4's ``logfrequency`` that Kapre keeps (librosa dropped it),
+computed with librosa's bin frequencies and normalisation as Kapre does. librosa is imported on
+first use, so ``import kapre_like`` does not import it.
 
 All functions return matrices shaped ``(n_freq, n_filters)``, ready to multiply a
 spectrogram whose last axis is frequency.
 """
 
-import warnings
-
 import numpy as np
 
 from ._checks import FilterbankRangeError, check_int, check_number
-
-_SLANEY_F_SP = 200.0 / 3  # Hz per mel below the break frequency
-_SLANEY_MIN_LOG_HZ = 1000.0  # break frequency between the linear and log parts
-_SLANEY_MIN_LOG_MEL = _SLANEY_MIN_LOG_HZ / _SLANEY_F_SP
-_SLANEY_LOGSTEP = np.log(6.4) / 27.0
 
 #: Lowest frequency of Kapre's log-frequency filterbank by default: C1, in Hz.
 C1_HZ = 32.70319566
 
 
-def hz_to_mel(frequencies, htk=False):
-    """Convert Hz to mels (Slaney's auditory toolbox scale, or HTK's with ``htk=True``).
-
-    Args:
-        frequencies (float or np.ndarray): frequencies in Hz.
-        htk (bool): use ``2595 * log10(1 + f / 700)``. Defaults to False (Slaney).
-
-    Returns:
-        np.ndarray: the same frequencies in mels.
-
-    Example:
-        >>> round(float(hz_to_mel(1000.0)), 9)
-        15.0
-    """
-    f = np.asarray(frequencies, dtype=np.float64)
-    if htk:
-        return 2595.0 * np.log10(1.0 + f / 700.0)
-    linear = f / _SLANEY_F_SP
-    log_part = _SLANEY_MIN_LOG_MEL + np.log(np.maximum(f, _SLANEY_MIN_LOG_HZ) / _SLANEY_MIN_LOG_HZ) / _SLANEY_LOGSTEP
-    return np.where(f >= _SLANEY_MIN_LOG_HZ, log_part, linear)
-
-
-def mel_to_hz(mels, htk=False):
-    """Convert mels to Hz; the inverse of :func:`hz_to_mel`.
-
-    Example:
-        >>> round(float(mel_to_hz(15.0)), 9)
-        1000.0
-    """
-    m = np.asarray(mels, dtype=np.float64)
-    if htk:
-        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
-    linear = _SLANEY_F_SP * m
-    log_part = _SLANEY_MIN_LOG_HZ * np.exp(_SLANEY_LOGSTEP * (np.maximum(m, _SLANEY_MIN_LOG_MEL) - _SLANEY_MIN_LOG_MEL))
-    return np.where(m >= _SLANEY_MIN_LOG_MEL, log_part, linear)
-
-
-def _normalize_rows(weights, norm):
-    """Scale each row to unit p-norm (``np.inf`` for max-abs); all-zero rows stay zero."""
-    if norm == np.inf:
-        lengths = np.max(np.abs(weights), axis=1, keepdims=True)
-    elif norm == -np.inf:
-        lengths = np.min(np.abs(weights), axis=1, keepdims=True)
-    else:
-        lengths = np.sum(np.abs(weights) ** norm, axis=1, keepdims=True) ** (1.0 / norm)
-    lengths[lengths < np.finfo(weights.dtype).tiny] = 1.0
-    return weights / lengths
-
-
-def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=False, norm="slaney"):
-    """Triangular mel filterbank, equal to ``librosa.filters.mel(...).T``.
+def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=False, norm="slaney",
+                   dtype=np.float64):
+    """Triangular mel filterbank: ``librosa.filters.mel(...).T``, computed by librosa.
 
     Args:
         sample_rate (int): sample rate of the audio, in Hz.
         n_freq (int): number of STFT frequency bins (``n_fft // 2 + 1``); bins are spaced
-            evenly from 0 Hz to ``sample_rate / 2``.
+            evenly from 0 Hz to ``sample_rate / 2`` (librosa's ``n_fft = (n_freq - 1) * 2``).
         n_mels (int): number of mel bands. Defaults to 128.
         f_min (float): lowest band edge, in Hz. Defaults to 0.
         f_max (float or None): highest band edge, in Hz. Defaults to ``sample_rate / 2``.
@@ -87,9 +33,13 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         norm (None, 'slaney' or number): 'slaney' divides each triangle by its width in Hz
             (constant energy per band); a number p scales each filter to unit p-norm
             (``np.inf`` for max); None leaves the peaks at 1. Defaults to 'slaney'.
+        dtype (NumPy float type): the precision librosa computes and returns. Defaults to
+            float64; Kapre's ``filterbank_mel`` uses float32, which librosa rounds differently
+            from a float64 matrix cast to float32 (by one unit in the last place, in a few entries).
 
     Returns:
-        np.ndarray: float64 matrix of shape ``(n_freq, n_mels)``.
+        np.ndarray: matrix of shape ``(n_freq, n_mels)``. librosa warns (``UserWarning``)
+        when some bands are empty, i.e. too many mels for ``n_freq``.
 
     Example:
         >>> fb = mel_filterbank(sample_rate=22050, n_freq=1025, n_mels=128)
@@ -107,29 +57,10 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         raise ValueError(f"mel_filterbank: need 0 <= `f_min` < `f_max`; got f_min={f_min}, f_max={f_max}.")
     if not (norm is None or norm == "slaney" or (isinstance(norm, (int, float)) and not isinstance(norm, bool))):
         raise ValueError(f"mel_filterbank: `norm` must be None, 'slaney' or a number (p of a p-norm); got {norm!r}.")
+    import librosa
 
-    fft_freqs = np.linspace(0.0, sample_rate / 2.0, n_freq)
-    band_edges = mel_to_hz(np.linspace(hz_to_mel(f_min, htk), hz_to_mel(f_max, htk), n_mels + 2), htk)
-    widths = np.diff(band_edges)
-    ramps = band_edges[:, None] - fft_freqs[None, :]
-    rising = -ramps[:-2] / widths[:-1, None]
-    falling = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0.0, np.minimum(rising, falling))
-
-    if norm == "slaney":
-        weights *= (2.0 / (band_edges[2:] - band_edges[:-2]))[:, None]
-    elif norm is not None:
-        weights = _normalize_rows(weights, norm)
-
-    # Same condition as librosa: a band whose first edge has no bin after it is empty.
-    if not np.all((band_edges[:-2] == 0) | (weights.max(axis=1) > 0)):
-        warnings.warn(
-            f"mel_filterbank: some of the {n_mels} mel bands are empty (all zeros) with "
-            f"n_freq={n_freq} at sample_rate={sample_rate}; use fewer mels or a larger n_fft.",
-            UserWarning,
-            stacklevel=2,
-        )
-    return weights.T
+    return librosa.filters.mel(sr=sample_rate, n_fft=(n_freq - 1) * 2, n_mels=n_mels, fmin=f_min, fmax=f_max, htk=htk,
+                               norm=norm, dtype=dtype).T
 
 
 def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=None, spread=0.125):
@@ -177,12 +108,16 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
             f"Reduce n_bins or f_min, increase bins_per_octave, or use audio at a higher sample rate."
         )
 
+    import librosa
+
+    # Kapre's (librosa 0.4's) arithmetic, vectorised: the same operations on the same values
     sigma = float(spread) / bins_per_octave
-    log_freqs = np.log2(np.linspace(0.0, sample_rate / 2.0, n_freq)[1:])
-    centres = np.log2(f_min) + np.arange(n_bins)[:, None] / bins_per_octave
+    log_freqs = np.log2(librosa.fft_frequencies(sr=sample_rate, n_fft=(n_freq - 1) * 2)[1:])
+    centres = f_min * 2.0 ** (np.arange(n_bins, dtype=np.float64)[:, None] / bins_per_octave)
     basis = np.zeros((n_bins, n_freq))
-    basis[:, 1:] = np.exp(-0.5 * ((log_freqs[None, :] - centres) / sigma) ** 2 - np.log2(sigma) - log_freqs[None, :])
-    return _normalize_rows(basis, 1).T
+    basis[:, 1:] = np.exp(-0.5 * ((log_freqs[None, :] - np.log2(centres)) / sigma) ** 2 - np.log2(sigma)
+                          - log_freqs[None, :])
+    return librosa.util.normalize(basis, norm=1, axis=1).T
 
 
 def mel_weight_matrix(num_mel_bins, n_freq, sample_rate, lower_edge_hertz, upper_edge_hertz):
