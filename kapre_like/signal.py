@@ -267,7 +267,10 @@ class LogmelToMFCC(AudioLayer):
     Equal to ``tf.signal.mfccs_from_log_mel_spectrograms(...)[..., :n_mfccs]`` (Kapre's
     layer) and to ``librosa.feature.mfcc(S=log_mel, n_mfcc=n_mfccs, norm='ortho')`` except
     coefficient 0, which is ``sqrt(2)`` times librosa's (the HTK scaling TensorFlow uses).
-    Only the ``n_mfccs`` needed rows of the DCT are computed, as one matrix product.
+    Only the ``n_mfccs`` needed rows of the DCT are computed, as one matrix product, with the
+    mean of each frame taken out first and put back into coefficient 0
+    (:func:`kapre_like.functional.mfcc`), so that quiet audio (log-mels far below 0 dB) keeps
+    its float32 precision.
 
     Args:
         n_mfccs (int): coefficients kept, 1 ... number of mel bins. Defaults to 20.
@@ -295,7 +298,6 @@ class LogmelToMFCC(AudioLayer):
         self.data_format = resolve_data_format(data_format)
         self.mel_axis = 3 if self.data_format == CHANNELS_FIRST else 2
         self.input_spec = InputSpec(ndim=4)
-        self._dct = None
 
     def build(self, input_shape):
         n_mels = input_shape[self.mel_axis]
@@ -307,11 +309,10 @@ class LogmelToMFCC(AudioLayer):
                 f"LogmelToMFCC: `n_mfccs` must be <= the number of mel bins ({n_mels}, axis {self.mel_axis} of input "
                 f"shape {tuple(input_shape)}); got n_mfccs={self.n_mfccs}."
             )
-        self._dct = functional.dct_matrix(n_mels, self.n_mfccs)
         self.input_spec = InputSpec(ndim=4, axes={self.mel_axis: n_mels})
 
     def call(self, inputs):
-        return self._output(functional.apply_filterbank(self._real_input(inputs), self._dct, axis=self.mel_axis))
+        return self._output(functional.mfcc(self._real_input(inputs), self.n_mfccs, axis=self.mel_axis))
 
     def compute_output_shape(self, input_shape):
         batch, time, _, channels = _split_spectrogram_shape(input_shape, self.data_format)

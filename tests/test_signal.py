@@ -76,6 +76,20 @@ def test_mu_law_matches_librosa_and_round_trips(channels):
     assert np.array_equal(np.asarray(kl.MuLawEncoding(channels)(decoded)), codes)
 
 
+def _librosa_mfcc(log_mel, n_mfccs):
+    """librosa's MFCCs of ``(..., mel, time)`` in float64, laid out ``(..., time, coefficient)``, with
+    coefficient 0 as TensorFlow (HTK) and Kapre scale it: sqrt(2) times librosa's orthonormal one."""
+    expected = np.swapaxes(librosa.feature.mfcc(S=log_mel.astype(np.float64), n_mfcc=n_mfccs, norm="ortho"), -1, -2)
+    expected[..., 0] *= np.sqrt(2.0)
+    return expected
+
+
+# float32 output against a float64 reference: 1e-4, plus two float32 spacings of the value itself. At
+# -500 dB coefficient 0 is about -4500, where float32 numbers lie 4.9e-4 apart: no float32 result (librosa's
+# own float32 one is 5.9e-4 off) can be within 1e-4 of the exact value there.
+MFCC_TOLERANCE = dict(atol=1e-4, rtol=2.0**-22)
+
+
 @pytest.mark.parametrize("data_format", FORMATS)
 @pytest.mark.parametrize("n_mfccs", [1, 20, 40])
 def test_logmel_to_mfcc_matches_librosa(waveforms, data_format, n_mfccs):
@@ -84,9 +98,18 @@ def test_logmel_to_mfcc_matches_librosa(waveforms, data_format, n_mfccs):
     spectrogram = np.swapaxes(log_mel, -1, -2)  # (batch, ch, time, mel)
     out = from_layout(np.asarray(kl.LogmelToMFCC(n_mfccs, data_format=data_format)(to_layout(spectrogram, data_format))),
                       data_format)
-    expected = np.swapaxes(librosa.feature.mfcc(S=log_mel, n_mfcc=n_mfccs, norm="ortho"), -1, -2)
-    expected[..., 0] *= np.sqrt(2.0)  # coefficient 0 as TensorFlow (HTK) and Kapre scale it
+    expected = _librosa_mfcc(log_mel, n_mfccs)
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out, expected, atol=2e-3, rtol=1e-5)
+    np.testing.assert_allclose(out, expected, **MFCC_TOLERANCE)
     tf_mfcc = tf.signal.mfccs_from_log_mel_spectrograms(spectrogram)[..., :n_mfccs]
     np.testing.assert_allclose(out, tf_mfcc, atol=2e-3, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_mels", [40, 128])
+@pytest.mark.parametrize("n_mfccs", [1, 20, 40])
+def test_logmel_to_mfcc_of_quiet_audio_matches_librosa(n_mels, n_mfccs):
+    # log-mels around -500 dB (power_to_db of near-silence without top_db): large values whose small
+    # differences the higher coefficients measure
+    log_mel = (-500.0 + 10.0 * np.random.default_rng(n_mels).standard_normal((3, 1, n_mels, 60))).astype(np.float32)
+    out = np.asarray(kl.LogmelToMFCC(n_mfccs, data_format="channels_first")(np.swapaxes(log_mel, -1, -2)))
+    np.testing.assert_allclose(out, _librosa_mfcc(log_mel, n_mfccs), **MFCC_TOLERANCE)
