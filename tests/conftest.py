@@ -1,8 +1,18 @@
-"""Shared fixtures: test signals and a guard for Keras's global data format."""
+"""Shared fixtures: test signals and a guard for Keras's global data format; Hypothesis profiles."""
+
+import os
 
 import keras
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# The suite runs the same Hypothesis examples every time, so that it passes or fails on any day and any
+# machine alike. To search new examples, run it with HYPOTHESIS_PROFILE=explore (and keep any failure it
+# finds as an @example).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 from kapre_like.synthetic import speech_like, white_noise
 
