@@ -422,7 +422,9 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
     # frames of zeros at both ends, added while the spectrum is packed for the inverse FFT, let the
     # overlap-add read whole frames only (see _windowed_overlap_add)
     margin = win_length // hop_length - 1 if win_length % hop_length == 0 and n_fft % 2 == 0 else 0
-    frames = irfft(stfts, n_fft, margin)
+    # even n_fft: the half-length inverse FFT's complex output goes to the overlap-add kernel as it is
+    # (interleaved there, in the same pass)
+    frames = tf.signal.irfft(stfts, fft_length=[n_fft]) if n_fft % 2 else _half_length_ifft(stfts, n_fft, margin)
     signals = _windowed_overlap_add(frames, window, win_length, hop_length, margin)
     return tf.reshape(signals, outer + _shape_of(signals, [1]))
 
@@ -432,12 +434,15 @@ def _windowed_overlap_add(frames, window, win_length, hop_length, margin=0):
     """Overlap-add of ``frames[..., :win_length] * window``, frames ``hop_length`` apart; one XLA pass.
 
     ``frames`` is ``(rows, frames, n_fft)`` with ``margin`` frames of zeros at each end, which
-    are not part of the signal. When the hop divides the window, a frame is ``n`` blocks of one
-    hop and output block ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views
+    are not part of the signal; or, complex, ``(rows, frames, n_fft / 2)`` as
+    :func:`_half_length_ifft` returns it, each value two consecutive samples. When the hop
+    divides the window, a frame is ``n`` blocks of one hop and output block ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views
     added in one streaming pass, faster than TensorFlow's reshape-pad-transpose-sum overlap-add.
     With ``n - 1`` frames of zeros at each end the views are plain slices; without them XLA pads
     each view, which checks bounds for every sample (about twice as slow).
     """
+    if frames.dtype.is_complex:
+        frames = _interleave(frames)
     windowed = frames[..., :win_length] * window
     if win_length % hop_length:  # inverse_stft adds a margin only when the hop divides the window
         return tf.signal.overlap_and_add(windowed, hop_length)
@@ -472,55 +477,36 @@ def _pack_half_spectrum(stfts, half_twiddle, half, margin):
 
 def irfft(stfts, n_fft, margin=0):
     """``tf.signal.irfft(stfts, [n_fft])`` of ``stfts`` ``(rows, frames, bins)``; for even ``n_fft``
-    by one complex FFT of half the size, with ``margin`` frames of zeros added at both ends.
-
-    The even and odd output samples are the real and imaginary parts of the inverse FFT of
-    ``(X[k] + conj(X[N/2 - k]) + i e^{2 pi i k / N} (X[k] - conj(X[N/2 - k]))) / 2``, so a
-    bitcast interleaves them with no copy. TensorFlow's own IRFFT kernel is about 1.3x
-    slower on CPU.
+    by one complex FFT of half the size (:func:`_half_length_ifft`), with ``margin`` frames of
+    zeros added at both ends. TensorFlow's own IRFFT kernel is about 1.3x slower on CPU.
     """
     if n_fft % 2:
         if margin:
             raise ValueError(f"`margin` must be 0 for an odd `n_fft`; got {margin} with n_fft={n_fft}.")
         return tf.signal.irfft(stfts, fft_length=[n_fft])
+    return _interleave(_half_length_ifft(stfts, n_fft, margin))
+
+
+def _half_length_ifft(stfts, n_fft, margin=0):
+    """The inverse real FFT of ``stfts`` ``(rows, frames, n_fft // 2 + 1)``, even ``n_fft``, as ``n_fft / 2``
+    complex values per frame: the even output samples are the real parts, the odd ones the imaginary
+    parts (:func:`_interleave` lays them out), with ``margin`` frames of zeros at both ends.
+
+    They are the inverse FFT of ``(X[k] + conj(X[N/2 - k]) + i e^{2 pi i k / N} (X[k] - conj(X[N/2 - k]))) / 2``.
+    """
     half = n_fft // 2
     half_twiddle = 0.5j * np.exp(2j * np.pi * np.arange(half) / n_fft)
-    packed = _pack_half_spectrum(stfts, tf.constant(half_twiddle, dtype=stfts.dtype), half, margin)
-    return _interleave(tf.signal.ifft(packed))
+    return tf.signal.ifft(_pack_half_spectrum(stfts, tf.constant(half_twiddle, dtype=stfts.dtype), half, margin))
 
 
-def _bitcast_to_real(values):
-    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``: the same memory, no copy."""
-    interleaved = tf.reshape(tf.bitcast(values, _real_dtype_of(values.dtype)),
-                             tf.concat([tf.shape(values)[:-1], [-1]], axis=0))
-    if values.shape.rank is not None:
-        last = values.shape[-1]
-        interleaved.set_shape(values.shape[:-1].concatenate([None if last is None else 2 * last]))
-    return interleaved
-
-
-def _bitcast_to_complex(values):
-    """(..., 2n) real -> (..., n) complex ``values[2k] + i values[2k + 1]``: the same memory, no copy."""
-    complex_dtype = tf.complex128 if values.dtype == tf.float64 else tf.complex64
-    pairs = tf.reshape(values, tf.concat([tf.shape(values)[:-1], [-1, 2]], axis=0))
-    if values.shape.rank is not None:
-        last = values.shape[-1]
-        pairs.set_shape(values.shape[:-1].concatenate([None if last is None else last // 2, 2]))
-    return tf.bitcast(pairs, complex_dtype)
-
-
-# TensorFlow has no gradient for Bitcast; each reinterpretation's gradient is the other one
-# (for a real loss, TensorFlow's gradient of a complex tensor is d/dre + i d/dim).
-@tf.custom_gradient
 def _interleave(values):
-    """:func:`_bitcast_to_real`, differentiable."""
-    return _bitcast_to_real(values), _bitcast_to_complex
-
-
-@tf.custom_gradient
-def _pairs_as_complex(values):
-    """:func:`_bitcast_to_complex`, differentiable."""
-    return _bitcast_to_complex(values), _bitcast_to_real
+    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``. Plain ops that XLA and TFLite
+    compile (a bitcast would save the copy, but XLA has no complex bitcast); inside a fused kernel
+    (:func:`_windowed_overlap_add`) it costs nothing."""
+    pairs = tf.stack([tf.math.real(values), tf.math.imag(values)], axis=-1)
+    last = values.shape[-1]
+    return tf.reshape(pairs, tf.concat([tf.shape(values)[:-1], [-1]], axis=0)) if last is None else \
+        tf.reshape(pairs, _shape_of(values, range(values.shape.rank - 1)) + [2 * last])
 
 
 @_fused
@@ -846,23 +832,25 @@ def _frame_parts(pieces, outer, n_frames, per_frame, per_hop, block, zero_blocks
 
 
 def _chunk_frames(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
-                  fft_length):
+                  fft_length, pairs=False):
     """:func:`windowed_frames` of samples ``[begin, begin + length)`` of ``signals``, read in place
     (``begin`` is a tensor, so chunks of one length share one compiled kernel), with ``pad_begin``
     and ``pad_end`` zeros around them; ``(batch, time, channels)`` when ``channels_last``.
 
     Returns the frames as ``(rows * frames, fft_length)``, rows being every waveform of
-    ``signals`` in order.
+    ``signals`` in order; with ``pairs`` (even ``fft_length``), as ``(rows * frames, fft_length / 2)``
+    complex values ``frame[0::2] + 1j * frame[1::2]``, ready for a half-length complex FFT
+    (:func:`_packed_magnitudes`), written in the same pass.
     """
     if not channels_last:  # one rank for the compiled kernel, whatever the batch axes
         signals = tf.reshape(signals, [-1, signals.shape[-1]])
     return _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length,
-                          window, fft_length)
+                          window, fft_length, pairs)
 
 
 @_fused
 def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, frame_length, hop_length, window,
-                   fft_length):
+                   fft_length, pairs):
     # signals: (rows, time), or (batch, time, channels) when channels_last
     time_axis = 1
     starts = [0] * signals.shape.rank
@@ -874,23 +862,16 @@ def _frames_kernel(signals, begin, length, pad_begin, pad_end, channels_last, fr
     # one row per waveform: XLA vectorises a 2-D copy well, a size-1 channel axis not
     piece = tf.reshape(piece, [-1, length])
     frames = windowed_frames(piece, frame_length, hop_length, window, fft_length, pad_begin, pad_end)
-    return tf.reshape(frames, [-1, frames.shape[-1]])
-
-
-def _half_length_fft(frames):
-    """FFT of even-length real ``frames`` ``(..., n)`` packed as ``n / 2`` complex values.
-
-    A real FFT of length ``n`` costs about as much as a complex FFT of ``n / 2`` plus a
-    cheap untangling pass (:func:`_packed_magnitudes`), which the magnitude is fused into.
-    """
-    return tf.signal.fft(_pairs_as_complex(frames))
+    frames = tf.reshape(frames, [-1, frames.shape[-1]])
+    return tf.complex(frames[:, 0::2], frames[:, 1::2]) if pairs else frames
 
 
 @_fused
 def _packed_magnitudes(packed, n_fft, bins, exponent=1.0):
     """``|rfft(frames)|[..., start:stop] ** exponent`` for ``(start, stop) = bins``, from ``packed =
-    fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (:func:`_half_length_fft`) and ``n_fft``
-    the (even) length of ``frames``.
+    fft(frames[..., 0::2] + 1j * frames[..., 1::2])`` (the frames as :func:`_chunk_frames` gives them
+    with ``pairs=True``) and ``n_fft`` the (even) length of ``frames``. A real FFT of length ``n``
+    costs about as much as a complex FFT of ``n / 2`` plus this cheap untangling pass.
 
     With ``Z = packed`` and ``M`` its length, bin ``k`` of the real FFT of length ``2M`` is
     ``(Z[k] + conj(Z[M - k])) / 2 - 1j * exp(-1j * pi * k / M) * (Z[k] - conj(Z[M - k])) / 2``
@@ -996,12 +977,12 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         source_begin, source_end = max(begin, 0), min(end, time)
         frames = _chunk_frames(
             signals, tf.constant(source_begin), source_end - source_begin, source_begin - begin,
-            end - source_end, channels_last, win_length, hop_length, window, n_fft,
+            end - source_end, channels_last, win_length, hop_length, window, n_fft, pairs=n_fft % 2 == 0,
         )
         if n_fft % 2:
             spectra = spectral_power(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
         else:
-            spectra = _packed_magnitudes(_half_length_fft(frames), n_fft, bins, float(exponent))
+            spectra = _packed_magnitudes(tf.signal.fft(frames), n_fft, bins, float(exponent))
         bands = [spectra] if blocks is None else band_products(spectra, blocks)
         # joined (bands along filters, chunks along frames) in the decibels' pass when there is one
         pieces.append([tf.reshape(band, outer + [stop - first, band.shape[-1]]) for band in bands])

@@ -1,0 +1,47 @@
+"""Every layer and factory compiles whole with XLA (``jit_compile=True``) and gives the numbers of its
+plain call, within float32 tolerance."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from test_composed import FACTORIES
+from test_serialization import CASES
+
+
+def _assert_same_numbers(actual, expected):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype
+    if np.issubdtype(expected.dtype, np.integer):
+        np.testing.assert_array_equal(actual, expected)
+    else:
+        np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-4 * max(np.abs(expected).max(), 1.0))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_layer_compiles_with_xla(case):
+    make_layer, make_input, dtype = CASES[case]
+    x = tf.constant(make_input())
+    layer = make_layer()
+    expected = tf.function(layer)(x)
+    _assert_same_numbers(tf.function(layer, jit_compile=True)(x), expected)
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_factory_compiles_with_xla(waveforms, name):
+    model = FACTORIES[name]()
+    x = tf.constant(np.swapaxes(waveforms[:3, :2, :4000], 1, 2))
+    _assert_same_numbers(tf.function(model, jit_compile=True)(x), tf.function(model)(x))
+
+
+def test_model_compiled_with_jit_compile_predicts_and_trains(waveforms):
+    front = FACTORIES["melspectrogram"]()
+    model = keras.Sequential([keras.Input((4000, 2)), front, keras.layers.Flatten(), keras.layers.Dense(2)])
+    x = np.swapaxes(waveforms[:4, :2, :4000], 1, 2)
+    expected = model.predict(x, verbose=0)
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=True)
+    _assert_same_numbers(model.predict(x, verbose=0), expected)
+    history = model.fit(x, np.array([0, 1, 0, 1]), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
