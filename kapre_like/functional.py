@@ -42,19 +42,19 @@ def _real_dtype_of(dtype):
 
 
 def _fused(function):
-    """Compile ``function`` with XLA, fusing its element-wise steps into one pass.
+    """Compile ``function`` with XLA when it is traced into a graph, fusing its element-wise steps into one pass.
 
-    Eager calls share one shape-generic trace (no retracing per shape; XLA compiles each new
-    shape once). Calls while a graph is traced (Keras models, ``tf.function``, export) get a
-    trace for their exact static shapes, so that shapes stay known downstream (the TFLite
-    converter needs them).
+    Calls while a graph is traced (Keras ``fit``/``predict``, ``tf.function``, export) get a trace
+    for their exact static shapes, compiled once with the graph (the TFLite converter needs the
+    shapes). Eager calls run the same steps as plain TensorFlow ops: XLA compiles for every new
+    shape, which a loop over clips of different lengths would pay on every clip. ``__wrapped__``
+    is the plain function.
     """
-    eager = tf.function(function, jit_compile=True, reduce_retracing=True)
     graph = tf.function(function, jit_compile=True)
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        return (eager if tf.executing_eagerly() else graph)(*args, **kwargs)
+        return function(*args, **kwargs) if tf.executing_eagerly() else graph(*args, **kwargs)
 
     return call
 
@@ -424,7 +424,12 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window_fn=tf.signal.hann_
     margin = win_length // hop_length - 1 if win_length % hop_length == 0 and n_fft % 2 == 0 else 0
     # even n_fft: the half-length inverse FFT's complex output goes to the overlap-add kernel as it is
     # (interleaved there, in the same pass)
-    frames = tf.signal.irfft(stfts, fft_length=[n_fft]) if n_fft % 2 else _half_length_ifft(stfts, n_fft, margin)
+    if n_fft % 2:
+        frames = tf.signal.irfft(stfts, fft_length=[n_fft])
+    else:
+        frames = _half_length_ifft(stfts, n_fft, margin)
+        if not _in_xla_context():  # a bitcast, free, is faster than interleaving inside the kernel
+            frames = _bitcast_interleave(frames)
     signals = _windowed_overlap_add(frames, window, win_length, hop_length, margin)
     return tf.reshape(signals, outer + _shape_of(signals, [1]))
 
@@ -484,7 +489,8 @@ def irfft(stfts, n_fft, margin=0):
         if margin:
             raise ValueError(f"`margin` must be 0 for an odd `n_fft`; got {margin} with n_fft={n_fft}.")
         return tf.signal.irfft(stfts, fft_length=[n_fft])
-    return _interleave(_half_length_ifft(stfts, n_fft, margin))
+    frames = _half_length_ifft(stfts, n_fft, margin)
+    return _interleave(frames) if _in_xla_context() else _bitcast_interleave(frames)
 
 
 def _half_length_ifft(stfts, n_fft, margin=0):
@@ -499,14 +505,66 @@ def _half_length_ifft(stfts, n_fft, margin=0):
     return tf.signal.ifft(_pack_half_spectrum(stfts, tf.constant(half_twiddle, dtype=stfts.dtype), half, margin))
 
 
+def _in_xla_context():
+    """Whether the graph being traced is compiled whole with XLA (``tf.function(jit_compile=True)``,
+    ``model.compile(jit_compile=True)``), where a complex bitcast does not compile. TensorFlow asks the
+    same (private) question before it compiles a function; if it cannot be asked, the answer is yes."""
+    if tf.executing_eagerly():
+        return False
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - moved in a future TensorFlow: take the route that compiles
+        return True
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def _bitcast_to_real(values):
+    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``: the same memory, no copy."""
+    interleaved = tf.reshape(tf.bitcast(values, _real_dtype_of(values.dtype)),
+                             tf.concat([tf.shape(values)[:-1], [-1]], axis=0))
+    if values.shape.rank is not None:
+        last = values.shape[-1]
+        interleaved.set_shape(values.shape[:-1].concatenate([None if last is None else 2 * last]))
+    return interleaved
+
+
+def _bitcast_to_complex(values):
+    """(..., 2n) real -> (..., n) complex ``values[2k] + i values[2k + 1]``: the same memory, no copy."""
+    complex_dtype = tf.complex128 if values.dtype == tf.float64 else tf.complex64
+    pairs = tf.reshape(values, tf.concat([tf.shape(values)[:-1], [-1, 2]], axis=0))
+    if values.shape.rank is not None:
+        last = values.shape[-1]
+        pairs.set_shape(values.shape[:-1].concatenate([None if last is None else last // 2, 2]))
+    return tf.bitcast(pairs, complex_dtype)
+
+
+# TensorFlow has no gradient for Bitcast; each reinterpretation's gradient is the other one
+# (for a real loss, TensorFlow's gradient of a complex tensor is d/dre + i d/dim).
+@tf.custom_gradient
+def _bitcast_interleave(values):
+    """:func:`_bitcast_to_real`, differentiable."""
+    return _bitcast_to_real(values), _bitcast_to_complex
+
+
+@tf.custom_gradient
+def _pairs_as_complex(values):
+    """:func:`_bitcast_to_complex`, differentiable."""
+    return _bitcast_to_complex(values), _bitcast_to_real
+
+
 def _interleave(values):
-    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``. Plain ops that XLA and TFLite
-    compile (a bitcast would save the copy, but XLA has no complex bitcast); inside a fused kernel
-    (:func:`_windowed_overlap_add`) it costs nothing."""
+    """(..., n) complex -> (..., 2n) real ``re0, im0, re1, im1, ...``, as plain ops that XLA compiles
+    (XLA has no complex bitcast; inside a fused kernel such as :func:`_windowed_overlap_add` it costs
+    nothing). Elsewhere :func:`_bitcast_interleave` does it without a copy."""
     pairs = tf.stack([tf.math.real(values), tf.math.imag(values)], axis=-1)
     last = values.shape[-1]
     return tf.reshape(pairs, tf.concat([tf.shape(values)[:-1], [-1]], axis=0)) if last is None else \
         tf.reshape(pairs, _shape_of(values, range(values.shape.rank - 1)) + [2 * last])
+
+
+def spectral_power_plain(stfts, exponent=2.0):
+    """:func:`spectral_power` with plain TensorFlow ops: nothing compiled for its shape."""
+    return spectral_power.__wrapped__(stfts, exponent)
 
 
 @_fused
@@ -642,10 +700,16 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
     return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)[0]
 
 
+def to_decibel_plain(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True):
+    """:func:`to_decibel` of one tensor with plain TensorFlow ops: nothing compiled for its shape."""
+    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, fused=False)[0]
+
+
 def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True, join_axis=-2,
-                finite_flag=False):
+                finite_flag=False, fused=True):
     """:func:`to_decibel` as ``(decibels, finite)``: with ``finite_flag``, ``finite`` says whether every
-    input value is finite, from the same pass (else it is a constant True)."""
+    input value is finite, from the same pass (else it is a constant True); ``fused=False`` runs the same
+    computation as plain ops instead of one compiled XLA kernel."""
     pieces = list(x) if isinstance(x, (list, tuple)) else [x]
     pieces = [list(p) if isinstance(p, (list, tuple)) else [p] for p in pieces]
     input_dtype = pieces[0][0].dtype
@@ -654,8 +718,8 @@ def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0
     rank = pieces[0][0].shape.rank
     axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
-    db, finite = _decibel(pieces, join_axis, float(amin), log_ref, float(multiplier), dynamic_range, axes,
-                          finite_flag)
+    db, finite = (_decibel if fused else _decibel.__wrapped__)(pieces, join_axis, float(amin), log_ref,
+                                                                 float(multiplier), dynamic_range, axes, finite_flag)
     return tf.cast(db, input_dtype), finite
 
 
@@ -921,12 +985,12 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         filterbank (array, constant or tensor, or None): ``(n_fft // 2 + 1, n_filters)``;
             None for the magnitude.
         chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
-            signals are cut into ``MAX_CHUNKS`` equal chunks. Defaults to 32. A signal whose
-            length is unknown when traced is processed in one piece with plain TensorFlow
-            ops, and so is an eager call whose spectrogram is at most ``EAGER_WHOLE_BYTES``:
-            the chunk kernels are compiled for each signal length (about 0.3 s), which pays
-            off in a graph called many times (``tf.function``, Keras ``fit``/``predict``, an
-            exported model) but not in one eager call on a short signal.
+            signals get chunks of ``chunk_frames`` times a power of two, so that there are at most
+            ``MAX_CHUNKS``. Defaults to 32. Every chunk of a signal has the same size, its zeros
+            put in per chunk, and the chunks are a loop in the graph: the compiled chunk kernels
+            serve every signal length, and the graph does not grow with the signal. A signal
+            whose length is unknown when traced is processed in one piece with plain TensorFlow
+            ops, and so is an eager call whose spectrogram is at most ``EAGER_WHOLE_BYTES``.
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
         channels_last (bool): ``signals`` is ``(batch, time, channels)``. Defaults to False.
         finite_message (str or None): when given, the result raises
@@ -957,46 +1021,88 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
                         and _spectrogram_bytes(signals, time, n_frames, n_freq) <= EAGER_WHOLE_BYTES):
         waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                                finite_message)
-        spectra = spectral_power(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end), exponent)
+        # plain ops: in a graph whose length is unknown, a compiled kernel would compile per length at run time
+        spectra = spectral_power_plain(stft(waveforms, n_fft, win_length, hop_length, window_fn, pad_end), exponent)
         if filterbank is not None:
             spectra = apply_filterbank(spectra, filterbank)
             if finite_message is not None:  # as the chunked path below: an overflowing spectrogram is an error
                 spectra = check_finite(spectra, _overflow_message(finite_message))
-        return spectra if decibel is None else to_decibel(spectra, **decibel)
+        return spectra if decibel is None else to_decibel_plain(spectra, **decibel)
 
+    def chunked(values):
+        return _chunked_filtered_magnitude(values, n_fft, win_length, hop_length, window_fn, filterbank, chunk_frames,
+                                           pad_begin, channels_last, finite_message, decibel, exponent, n_frames)
+
+    if tf.executing_eagerly():
+        # as a graph, which frees every intermediate as soon as it is used (eager ops would keep the chunks'
+        # outputs, their layout and the decibels' steps alive together); traced per call, while its chunk
+        # kernels, of one shape for every length, are compiled once
+        return tf.function(chunked, autograph=False)(signals)
+    return chunked(signals)
+
+
+def _chunked_filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn, filterbank, chunk_frames, pad_begin,
+                                channels_last, finite_message, decibel, exponent, n_frames):
+    """:func:`filtered_magnitude` of a signal of known length, chunk by chunk."""
+    time = signals.shape[1 if channels_last else signals.shape.rank - 1]
+    n_freq = n_fft // 2 + 1
+    dtype = _real_dtype_of(signals.dtype)
     # the bins and the weight constants once, for every chunk
     bins, blocks = ((0, n_freq), None) if filterbank is None else filterbank_blocks(filterbank, dtype)
+    n_filters = bins[1] - bins[0] if blocks is None else sum(int(weights.shape[1]) for _, _, weights in blocks)
     window = window_fn(win_length, dtype=signals.dtype)
     outer = _shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
-    n_chunks = min(max(1, -(-n_frames // chunk_frames)), MAX_CHUNKS)  # bounded graph size for long signals
-    bounds = [int(bound) for bound in np.linspace(0, n_frames, n_chunks + 1)]
-    pieces = []
-    for first, stop in zip(bounds[:-1], bounds[1:]):
-        # samples [begin, end) of the padded signal hold frames [first, stop)
-        begin, end = first * hop_length - pad_begin, (stop - 1) * hop_length + win_length - pad_begin
-        source_begin, source_end = max(begin, 0), min(end, time)
-        frames = _chunk_frames(
-            signals, tf.constant(source_begin), source_end - source_begin, source_begin - begin,
-            end - source_end, channels_last, win_length, hop_length, window, n_fft, pairs=n_fft % 2 == 0,
-        )
+    # Every chunk has the same size: `chunk` frames, read from `span` samples of the signal with the
+    # zeros around it (before it, and after its last frame) put in per chunk. One compiled kernel serves
+    # every chunk of every signal length with this many rows; chunk sizes grow by powers of two for long
+    # signals, so that there are at most MAX_CHUNKS chunks and a handful of sizes in all.
+    chunk = chunk_frames
+    while -(-n_frames // chunk) > MAX_CHUNKS:
+        chunk *= 2
+    n_chunks = -(-n_frames // chunk)
+    span, step = (chunk - 1) * hop_length + win_length, chunk * hop_length
+    source = signals if channels_last else tf.reshape(signals, [-1, time])
+    in_xla = _in_xla_context()
+
+    def chunk_magnitudes(start):  # `start`: the chunk's first sample in the zero-padded signal
+        first = start - pad_begin  # in the signal (negative in the zeros before it)
+        low, high = tf.clip_by_value(first, 0, time), tf.clip_by_value(first + span, 0, time)
+        before = low - first
+        edges = [[0, 0], [before, span - before - (high - low)]] + ([[0, 0]] if channels_last else [])
+        piece = tf.slice(source, tf.stack([0, low] + ([0] if channels_last else [])),
+                         tf.stack([-1, high - low] + ([-1] if channels_last else [])))
+        piece = tf.reshape(tf.pad(piece, edges), [-1, span] + (_shape_of(source, [2]) if channels_last else []))
+        # even n_fft: frames as complex pairs for a half-length FFT; a bitcast of the real frames (free) is
+        # faster than the kernel writing pairs, but does not compile in a graph compiled whole with XLA
+        frames = _chunk_frames(piece, 0, span, 0, 0, channels_last, win_length, hop_length, window, n_fft,
+                               pairs=n_fft % 2 == 0 and in_xla)
+        if n_fft % 2 == 0 and not in_xla:
+            frames = _pairs_as_complex(frames)
         if n_fft % 2:
-            spectra = spectral_power(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
+            spectra = spectral_power_plain(tf.signal.rfft(frames), exponent)[:, bins[0]:bins[1]]
         else:
             spectra = _packed_magnitudes(tf.signal.fft(frames), n_fft, bins, float(exponent))
         bands = [spectra] if blocks is None else band_products(spectra, blocks)
-        # joined (bands along filters, chunks along frames) in the decibels' pass when there is one
-        pieces.append([tf.reshape(band, outer + [stop - first, band.shape[-1]]) for band in bands])
+        joined = bands[0] if len(bands) == 1 else tf.concat(bands, axis=-1)
+        return tf.reshape(joined, [-1, chunk, n_filters])  # (rows, chunk, filters)
+
+    if n_chunks == 1:
+        result = chunk_magnitudes(tf.constant(0))
+    else:  # a loop, so that the graph does not grow with the signal
+        per_chunk = tf.map_fn(chunk_magnitudes, tf.range(n_chunks) * step,
+                              fn_output_signature=tf.TensorSpec([None, chunk, n_filters], dtype))
+        result = tf.reshape(tf.transpose(per_chunk, (1, 0, 2, 3)), [-1, n_chunks * chunk, n_filters])
+    if n_chunks * chunk > n_frames:
+        result = result[:, :n_frames]
+    result = tf.reshape(result, outer + [n_frames, n_filters])
     # NaN or Inf in a framed sample makes every bin of its frame's FFT, and so every filter's output,
-    # NaN or Inf: the (small) filtered output is checked instead of the whole input, in the decibels'
-    # pass when there is one, and only the samples no frame reads are checked in the input
+    # NaN or Inf: the (small) filtered output is checked instead of the whole input, and only the
+    # samples no frame reads are checked in the input
     check_output = finite_message is not None and blocks is not None and hop_length <= win_length
-    finite = None
-    if decibel is not None:
-        result, finite = _to_decibel(pieces, **decibel, join_axis=-2, finite_flag=check_output)
-    else:
-        result = tf.concat([tf.concat(bands, axis=-1) for bands in pieces], axis=-2)
-        if check_output:
-            finite = tf.reduce_all(tf.math.is_finite(result))
+    if check_output:
+        finite = tf.reduce_all(tf.math.is_finite(result))
+    if decibel is not None:  # plain ops: a compiled kernel over the whole output would compile per length
+        result = to_decibel_plain(result, **decibel)
     if not check_output:
         return _checked_against(result, signals, finite_message)
     finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
