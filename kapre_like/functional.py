@@ -50,7 +50,9 @@ def _fused(function):
     shape, which a loop over clips of different lengths would pay on every clip. ``__wrapped__``
     is the plain function.
     """
-    graph = tf.function(function, jit_compile=True)
+    # no AutoGraph: the kernels have no tensor-dependent Python control flow, and converting them costs
+    # more than compiling them
+    graph = tf.function(function, jit_compile=True, autograph=False)
 
     @functools.wraps(function)
     def call(*args, **kwargs):
@@ -1089,7 +1091,8 @@ def _chunked_filtered_magnitude(signals, n_fft, win_length, hop_length, window_f
     if n_chunks == 1:
         result = chunk_magnitudes(tf.constant(0))
     else:  # a loop, so that the graph does not grow with the signal
-        per_chunk = tf.map_fn(chunk_magnitudes, tf.range(n_chunks) * step,
+        # (not converted by AutoGraph: plain TensorFlow ops, and converting them is most of the trace time)
+        per_chunk = tf.map_fn(tf.autograph.experimental.do_not_convert(chunk_magnitudes), tf.range(n_chunks) * step,
                               fn_output_signature=tf.TensorSpec([None, chunk, n_filters], dtype))
         result = tf.reshape(tf.transpose(per_chunk, (1, 0, 2, 3)), [-1, n_chunks * chunk, n_filters])
     if n_chunks * chunk > n_frames:
