@@ -1037,10 +1037,24 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
 
     if tf.executing_eagerly():
         # as a graph, which frees every intermediate as soon as it is used (eager ops would keep the chunks'
-        # outputs, their layout and the decibels' steps alive together); traced per call, while its chunk
-        # kernels, of one shape for every length, are compiled once
-        return tf.function(chunked, autograph=False)(signals)
+        # outputs, their layout and the decibels' steps alive together); traced once per signal shape and
+        # settings (kept for the next calls), while its chunk kernels, of one shape for every length, are
+        # compiled once
+        key = (tuple(signals.shape), signals.dtype, n_fft, win_length, hop_length, window_fn, id(filterbank),
+               chunk_frames, pad_begin, channels_last, finite_message, tuple(sorted((decibel or {}).items())),
+               float(exponent))
+        graph = _EAGER_CHUNKED_GRAPHS.pop(key, None)
+        if graph is None:
+            graph = (tf.function(chunked, autograph=False), filterbank)  # the filterbank kept: its id is in the key
+        _EAGER_CHUNKED_GRAPHS[key] = graph  # most recently used last
+        while len(_EAGER_CHUNKED_GRAPHS) > 8:
+            _EAGER_CHUNKED_GRAPHS.pop(next(iter(_EAGER_CHUNKED_GRAPHS)))
+        return graph[0](signals)
     return chunked(signals)
+
+
+#: The traced graphs of long eager :func:`filtered_magnitude` calls, for the latest signal shapes and settings.
+_EAGER_CHUNKED_GRAPHS = {}
 
 
 def _chunked_filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn, filterbank, chunk_frames, pad_begin,
