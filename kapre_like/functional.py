@@ -813,6 +813,9 @@ def apply_filterbank(x, filterbank, axis=-1):
 #: Most pieces :func:`filtered_magnitude` cuts a signal into (longer signals get longer chunks).
 MAX_CHUNKS = 64
 
+#: Signals of up to this many chunks have them as separate calls in the graph; longer ones as a loop.
+UNROLLED_CHUNKS = 16
+
 #: Largest complex spectrogram (bytes) that an eager :func:`filtered_magnitude` computes in one
 #: piece; above it, chunks bound the memory and the work outweighs compiling their kernels.
 EAGER_WHOLE_BYTES = 64 * 2**20
@@ -1102,8 +1105,9 @@ def _chunked_filtered_magnitude(signals, n_fft, win_length, hop_length, window_f
         joined = bands[0] if len(bands) == 1 else tf.concat(bands, axis=-1)
         return tf.reshape(joined, [-1, chunk, n_filters])  # (rows, chunk, filters)
 
-    if n_chunks == 1:
-        result = chunk_magnitudes(tf.constant(0))
+    if n_chunks <= UNROLLED_CHUNKS:  # a few calls in the graph: backpropagation through a loop is slower
+        pieces = [chunk_magnitudes(tf.constant(index * step)) for index in range(n_chunks)]
+        result = pieces[0] if n_chunks == 1 else tf.concat(pieces, axis=1)
     else:  # a loop, so that the graph does not grow with the signal
         # (not converted by AutoGraph: plain TensorFlow ops, and converting them is most of the trace time)
         per_chunk = tf.map_fn(tf.autograph.experimental.do_not_convert(chunk_magnitudes), tf.range(n_chunks) * step,
