@@ -1018,8 +1018,6 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
     time_axis = 1 if channels_last else signals.shape.rank - 1
     time = signals.shape[time_axis]
     n_freq = n_fft // 2 + 1
-    dtype = _real_dtype_of(signals.dtype)
-
     n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)
     # one piece with plain ops: see chunk_frames above
     if time is None or (tf.executing_eagerly()
