@@ -252,19 +252,21 @@ def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pa
 
 
 @pytest.mark.parametrize(
-    "n_fft, win_length, hop_length, pad_begin, pad_end",
+    "n_fft, win_length, hop_length, pad_begin, pad_end, chunk_frames",
     [
-        (512, 512, 128, 0, False),  # whole blocks: stacked block views, packed half-length FFT
-        (512, 400, 160, 0, True),  # win < n_fft, 5 blocks of 80 per frame, padded end
-        (1024, 1024, 256, 768, True),  # Kapre's pad_begin, first and last chunks padded
-        (511, 511, 128, 0, False),  # odd n_fft: plain real FFT
-        (512, 509, 101, 0, False),  # hop and frame share no block: gathered frames
+        (512, 512, 128, 0, False, 32),  # whole blocks: stacked block views, packed half-length FFT
+        (512, 400, 160, 0, True, 32),  # win < n_fft, 5 blocks of 80 per frame, padded end
+        (1024, 1024, 256, 768, True, 32),  # Kapre's pad_begin, first and last chunks padded
+        (511, 511, 128, 0, False, 32),  # odd n_fft: plain real FFT
+        (512, 509, 101, 0, False, 32),  # hop and frame share no block: gathered frames
+        (1024, 1024, 256, 768, True, 1),  # 23 chunks of one frame: the chunk loop, zeros at both ends
+        (511, 400, 160, 0, True, 1),  # 32 chunks, odd n_fft, padded end: the loop with the real FFT
     ],
 )
 @pytest.mark.parametrize("channels_last", [False, True])
 @pytest.mark.parametrize("weights", [None, "mel", "mel 1-5 kHz", "dense"])
 def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_length, pad_begin, pad_end,
-                                          channels_last, weights):
+                                          chunk_frames, channels_last, weights):
     signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time); 3 chunks of 32 frames or more
     window = tf.signal.hann_window(win_length, dtype=tf.float64).numpy()  # periodic, but symmetric for odd lengths
     # mel weighs neither DC nor Nyquist, 1-5 kHz only the bins between; dense weighs every bin
@@ -281,7 +283,7 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
     def filtered(x):
         return kapre_like.functional.filtered_magnitude(
             x, n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank, pad_begin=pad_begin,
-            channels_last=channels_last,
+            channels_last=channels_last, chunk_frames=chunk_frames,
         )
 
     # traced into a graph: the chunked XLA path; eager: plain ops on the whole signal
@@ -338,7 +340,8 @@ def test_eager_calls_of_several_ranks_and_lengths(waveforms):
             np.testing.assert_allclose(restored[..., inner], signals[..., inner], atol=1e-5)
 
 
-def test_gradients_match_tf_signal(waveforms):
+@pytest.mark.parametrize("chunk_frames", [32, 2])  # 43 frames: 2 chunks as separate calls; 22 chunks, a loop
+def test_gradients_match_tf_signal(waveforms, chunk_frames):
     # the fused front end (bitcast to complex, half-length FFT, untangling) and the inverse STFT
     # (packing, bitcast back) must have the gradients of the plain tf.signal computation
     signals = tf.constant(waveforms[:2, 0, :6000].astype(np.float64))
@@ -346,7 +349,8 @@ def test_gradients_match_tf_signal(waveforms):
 
     @tf.function  # traced: the chunked XLA path
     def fused(x):
-        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank)
+        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank,
+                                                        chunk_frames=chunk_frames)
 
     def reference(x):
         return tf.tensordot(tf.abs(tf.signal.stft(x, 512, 128)), filterbank, 1)
