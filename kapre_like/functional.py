@@ -42,7 +42,7 @@ def _real_dtype_of(dtype):
 
 
 def _fused(function):
-    """Compile ``function`` with XLA when it is traced into a graph, fusing its element-wise steps into one pass.
+    """Compile ``function`` with XLA when it is traced into a graph, its element-wise steps fused into one pass.
 
     Calls while a graph is traced (Keras ``fit``/``predict``, ``tf.function``, export) get a trace
     for their exact static shapes, compiled once with the graph (the TFLite converter needs the
@@ -443,8 +443,9 @@ def _windowed_overlap_add(frames, window, win_length, hop_length, margin=0):
     ``frames`` is ``(rows, frames, n_fft)`` with ``margin`` frames of zeros at each end, which
     are not part of the signal; or, complex, ``(rows, frames, n_fft / 2)`` as
     :func:`_half_length_ifft` returns it, each value two consecutive samples. When the hop
-    divides the window, a frame is ``n`` blocks of one hop and output block ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted views
-    added in one streaming pass, faster than TensorFlow's reshape-pad-transpose-sum overlap-add.
+    divides the window, a frame is ``n`` blocks of one hop and output block ``j`` is the sum of
+    block ``b`` of frame ``j - b``: ``n`` shifted views added in one streaming pass, faster than
+    TensorFlow's reshape-pad-transpose-sum overlap-add.
     With ``n - 1`` frames of zeros at each end the views are plain slices; without them XLA pads
     each view, which checks bounds for every sample (about twice as slow).
     """
@@ -992,8 +993,9 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         chunk_frames (int): frames per chunk, for signals of up to ``MAX_CHUNKS`` chunks; longer
             signals get chunks of ``chunk_frames`` times a power of two, so that there are at most
             ``MAX_CHUNKS``. Defaults to 32. Every chunk of a signal has the same size, its zeros
-            put in per chunk, and the chunks are a loop in the graph: the compiled chunk kernels
-            serve every signal length, and the graph does not grow with the signal. A signal
+            put in per chunk, so that the compiled chunk kernels serve every signal length; up to
+            ``UNROLLED_CHUNKS`` chunks are separate calls in the graph, more a ``tf.map_fn`` loop,
+            so that the graph does not grow with long signals. A signal
             whose length is unknown when traced is processed in one piece with plain TensorFlow
             ops, and so is an eager call whose spectrogram is at most ``EAGER_WHOLE_BYTES``.
         pad_begin (int): zeros to prepend, in samples. Defaults to 0.
