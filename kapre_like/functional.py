@@ -1180,16 +1180,20 @@ def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, p
     return tf.reduce_sum(tf.square(frames), axis=sample_axis) * tf.constant(scale, dtype=frames.dtype)
 
 
+@functools.lru_cache(maxsize=64)
 def dct_matrix(n_inputs, n_outputs, dtype=np.float64):
     """``(n_inputs, n_outputs)`` DCT-II matrix as ``tf.signal.mfccs_from_log_mel_spectrograms`` scales it.
 
     ``matrix[n, k] = sqrt(2 / N) * cos(pi * k * (2n + 1) / (2N))`` with ``N = n_inputs``:
     the orthonormal DCT-II (``scipy.fft.dct(norm='ortho')``) except that coefficient 0 is
-    ``sqrt(2)`` times larger, as in HTK, TensorFlow and Kapre.
+    ``sqrt(2)`` times larger, as in HTK, TensorFlow and Kapre. Computed once per size and kept,
+    read-only (:func:`mfcc` asks for it on every eager call).
     """
     n = np.arange(n_inputs)[:, None]
     k = np.arange(n_outputs)[None, :]
-    return (np.sqrt(2.0 / n_inputs) * np.cos(np.pi * k * (2 * n + 1) / (2 * n_inputs))).astype(dtype)
+    matrix = (np.sqrt(2.0 / n_inputs) * np.cos(np.pi * k * (2 * n + 1) / (2 * n_inputs))).astype(dtype)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def mfcc(log_mel, n_mfccs, axis=-1):
