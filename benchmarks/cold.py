@@ -21,6 +21,7 @@ and 16; three call modes; about 20 minutes on 2 cores), or narrow it:
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -88,14 +89,8 @@ print(json.dumps(times))
 
 def run_cell(candidate, mode, seconds, batch):
     """Times of one cell, from a fresh interpreter; None when the candidate is not installed."""
-    if candidate == "kapre":
-        try:
-            import importlib.util
-
-            if importlib.util.find_spec("kapre") is None:
-                return None
-        except ImportError:
-            return None
+    if candidate == "kapre" and importlib.util.find_spec("kapre") is None:
+        return None
     result = subprocess.run([sys.executable, "-c", CELL, candidate, mode, str(seconds), str(batch)],
                             capture_output=True, text=True)
     if result.returncode != 0:

@@ -700,19 +700,17 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
-    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)[0]
+    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, join_axis)
 
 
 def to_decibel_plain(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True):
     """:func:`to_decibel` of one tensor with plain TensorFlow ops: nothing compiled for its shape."""
-    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, fused=False)[0]
+    return _to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis, fused=False)
 
 
 def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True, join_axis=-2,
-                finite_flag=False, fused=True):
-    """:func:`to_decibel` as ``(decibels, finite)``: with ``finite_flag``, ``finite`` says whether every
-    input value is finite, from the same pass (else it is a constant True); ``fused=False`` runs the same
-    computation as plain ops instead of one compiled XLA kernel."""
+                fused=True):
+    """:func:`to_decibel`, as one compiled XLA kernel or (``fused=False``) as plain ops."""
     pieces = list(x) if isinstance(x, (list, tuple)) else [x]
     pieces = [list(p) if isinstance(p, (list, tuple)) else [p] for p in pieces]
     input_dtype = pieces[0][0].dtype
@@ -721,18 +719,17 @@ def _to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0
     rank = pieces[0][0].shape.rank
     axes = tuple(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     log_ref = float(multiplier * np.log10(max(ref_value, amin)))
-    db, finite = (_decibel if fused else _decibel.__wrapped__)(pieces, join_axis, float(amin), log_ref,
-                                                                 float(multiplier), dynamic_range, axes, finite_flag)
-    return tf.cast(db, input_dtype), finite
+    db = (_decibel if fused else _decibel.__wrapped__)(pieces, join_axis, float(amin), log_ref, float(multiplier),
+                                                       dynamic_range, axes)
+    return tf.cast(db, input_dtype)
 
 
 @_fused
-def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes, finite_flag):
-    # one fused XLA pass for the join, the log, the offset and the floor (and the finiteness flag)
+def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes):
+    # one fused XLA pass for the join, the log, the offset and the floor
     rows = [piece[0] if len(piece) == 1 else tf.concat(piece, axis=-1) for piece in pieces]
     x = rows[0] if len(rows) == 1 else tf.concat(rows, axis=join_axis)
     dtype = x.dtype
-    finite = tf.reduce_all(tf.math.is_finite(x)) if finite_flag else tf.constant(True)
 
     def decibel(values):
         return multiplier * _log10(tf.maximum(values, tf.constant(amin, dtype=dtype))) - tf.constant(log_ref, dtype)
@@ -743,7 +740,7 @@ def _decibel(pieces, join_axis, amin, log_ref, multiplier, dynamic_range, axes, 
         # a rising scale's loudest decibel is the largest value's: one pass of logs, not two
         peak = decibel(tf.reduce_max(x, axis, keepdims=True)) if multiplier > 0 else tf.reduce_max(db, axis, True)
         db = tf.maximum(db, peak - tf.constant(dynamic_range, dtype=dtype))
-    return db, finite
+    return db
 
 
 def filterbank_constant(filterbank, dtype):
