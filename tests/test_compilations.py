@@ -1,7 +1,10 @@
-"""How many XLA compilations a new signal length costs: a constant for the first ones, none after.
+"""How many XLA compilations a new signal length costs: none, eagerly or in a graph.
 
-Counted from TensorFlow's own log of its XLA compilations, in a fresh interpreter (the compilation
-cache is per process). Nothing here is timed.
+The front ends and the reconstruction pair run as plain TensorFlow ops, so that a first call costs
+its trace only; an XLA compilation (a few hundred ms on CPU, per shape) happens only where the user
+asks for one (``jit_compile=True``). Counted from TensorFlow's own log of its XLA compilations, in a
+fresh interpreter (the compilation cache is per process), with a compiled function as the control
+that the log is read right. Nothing here is timed.
 """
 
 import os
@@ -23,7 +26,7 @@ def phase(name):
     sys.stderr.flush()
 
 rate = 16000
-lengths = [1 * rate, 3 * rate, 7 * rate, 9 * rate]  # 4 and 10 chunks of 32 frames (calls), 22 and 28 (a loop)
+lengths = [1 * rate, 3 * rate, 7 * rate, 9 * rate]
 rng = np.random.default_rng(0)
 for kind in ("mel", "pair"):
     for length in lengths:
@@ -41,6 +44,8 @@ for kind in ("mel", "pair"):
         phase(f"{kind} graph {length}")
         model.predict(x, verbose=0)
         tf.function(model)(tf.constant(x))
+phase("control")  # must be seen compiling
+tf.function(lambda v: tf.sin(v) * 2.0, jit_compile=True)(tf.ones(3))
 phase("end")
 """
 
@@ -59,25 +64,14 @@ def compilations():
         elif re.search(r"Compilation of XLA executable", line) and current is not None:
             counts[current] += 1
     assert "end" in counts, result.stderr[-3000:]
-    # the graphs do compile kernels: none seen means the log line was not recognised, not that none ran
-    assert sum(counts.values()) > 0, "no XLA compilation found in TensorFlow's log: has its wording changed?"
+    # the control compiles: none seen means the log line was not recognised, not that none ran
+    assert counts["control"] >= 1, "no XLA compilation found in TensorFlow's log: has its wording changed?"
     return counts
 
 
 @pytest.mark.parametrize("kind", ["mel", "pair"])
-def test_eager_calls_compile_nothing(compilations, kind):
-    assert all(count == 0 for phase, count in compilations.items() if phase.startswith(f"{kind} eager")), compilations
-
-
-def test_mel_front_end_compiles_its_chunk_kernels_once_for_every_length(compilations):
-    graph = [count for phase, count in compilations.items() if phase.startswith("mel graph")]
-    # the frames kernel and the magnitudes kernel, for batch 2: once for the chunks called one by one,
-    # once for the chunks of a loop (a loop body is a graph of its own), and never again
-    assert graph[0] <= 2 and graph[1] == 0 and graph[2] <= 2 and graph[3] == 0, compilations
-
-
-def test_reconstruction_pair_compiles_a_constant_number_of_kernels_per_length(compilations):
-    # the STFT and inverse STFT kernels run over the whole signal: compiled per length (framing, packing,
-    # overlap-add), a constant number, not one per chunk
-    graph = [count for phase, count in compilations.items() if phase.startswith("pair graph")]
-    assert max(graph) <= 4, compilations
+@pytest.mark.parametrize("route", ["eager", "graph"])
+def test_no_call_compiles_anything(compilations, kind, route):
+    # four lengths, each in a new model: Keras predict and a tf.function of the model trace plain ops
+    assert all(count == 0 for phase, count in compilations.items() if phase.startswith(f"{kind} {route}")), \
+        compilations

@@ -251,23 +251,34 @@ def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pa
     return spectra if filterbank is None else spectra @ filterbank
 
 
+def _chunks(monkeypatch, chunks):
+    """Make :func:`kapre_like.functional.filtered_magnitude` cut signals into one chunk, up to its
+    usual most (16), or one frame per chunk (the long-signal rule), in graphs and eagerly alike."""
+    functional = kapre_like.functional
+    samples = {"one": (2**62, 2**62), "16": (1, 2**62), "per frame": (1, 1)}[chunks]
+    monkeypatch.setattr(functional, "CHUNK_SAMPLES", samples[0])
+    monkeypatch.setattr(functional, "LARGEST_CHUNK_SAMPLES", samples[1])
+    monkeypatch.setattr(functional, "EAGER_WHOLE_BYTES", 2**62 if chunks == "one" else 0)
+
+
 @pytest.mark.parametrize(
-    "n_fft, win_length, hop_length, pad_begin, pad_end, chunk_frames",
+    "n_fft, win_length, hop_length, pad_begin, pad_end, chunks",
     [
-        (512, 512, 128, 0, False, 32),  # whole blocks: stacked block views, packed half-length FFT
-        (512, 400, 160, 0, True, 32),  # win < n_fft, 5 blocks of 80 per frame, padded end
-        (1024, 1024, 256, 768, True, 32),  # Kapre's pad_begin, first and last chunks padded
-        (511, 511, 128, 0, False, 32),  # odd n_fft: plain real FFT
-        (512, 509, 101, 0, False, 32),  # hop and frame share no block: gathered frames
-        (1024, 1024, 256, 768, True, 1),  # 23 chunks of one frame: the chunk loop, zeros at both ends
-        (511, 400, 160, 0, True, 1),  # 32 chunks, odd n_fft, padded end: the loop with the real FFT
+        (512, 512, 128, 0, False, "16"),  # whole blocks gathered
+        (512, 400, 160, 0, True, "16"),  # win < n_fft, 5 blocks of 80 per frame, padded end
+        (1024, 1024, 256, 768, True, "16"),  # Kapre's pad_begin, first and last chunks padded
+        (511, 511, 128, 0, False, "one"),  # odd n_fft, the whole signal at once
+        (512, 509, 101, 0, False, "16"),  # hop and frame share no block but the sample
+        (1024, 1024, 256, 768, True, "per frame"),  # 23 chunks of one frame, zeros at both ends
+        (511, 400, 160, 0, True, "per frame"),  # 32 chunks, odd n_fft, padded end
     ],
 )
 @pytest.mark.parametrize("channels_last", [False, True])
 @pytest.mark.parametrize("weights", [None, "mel", "mel 1-5 kHz", "dense"])
-def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_length, pad_begin, pad_end,
-                                          chunk_frames, channels_last, weights):
-    signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time); 3 chunks of 32 frames or more
+def test_filtered_magnitude_matches_numpy(waveforms, monkeypatch, n_fft, win_length, hop_length, pad_begin, pad_end,
+                                          chunks, channels_last, weights):
+    _chunks(monkeypatch, chunks)
+    signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time)
     window = tf.signal.hann_window(win_length, dtype=tf.float64).numpy()  # periodic, but symmetric for odd lengths
     # mel weighs neither DC nor Nyquist, 1-5 kHz only the bins between; dense weighs every bin
     filterbank = {
@@ -283,10 +294,9 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
     def filtered(x):
         return kapre_like.functional.filtered_magnitude(
             x, n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank, pad_begin=pad_begin,
-            channels_last=channels_last, chunk_frames=chunk_frames,
+            channels_last=channels_last,
         )
 
-    # traced into a graph: the chunked XLA path; eager: plain ops on the whole signal
     for run in (tf.function(filtered), filtered):
         result = run(tf.constant(inputs, tf.float32))
         assert result.shape == expected.shape
@@ -297,32 +307,29 @@ def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_leng
 
 
 @pytest.mark.parametrize(
-    "time, frame_length, hop_length, pad_begin, pad_end",
+    "time, frame_length, hop_length, pad_end",
     [
-        (5000, 512, 128, 0, 0),  # whole blocks, no zeros
-        (5000, 512, 128, 384, 300),  # zeros before (3 blocks) and after, a partial last block
-        (4096, 512, 128, 384, 512),  # zeros after whole blocks only
-        (5000, 400, 160, 240, 333),  # 5 blocks of 80 per frame, 2 per hop: frames start on odd blocks too
-        (5000, 400, 160, 80, 0),  # one block of zeros, hop of two blocks
-        (300, 512, 128, 384, 600),  # signal shorter than a frame: zeros, the partial block, zeros
-        (5000, 509, 101, 0, 77),  # no common block: gathered frames of the padded signal
-        (5000, 512, 128, 100, 50),  # zeros before that are not whole blocks: gathered too
+        (5000, 512, 128, False),  # whole blocks of 128
+        (5000, 400, 160, False),  # 5 blocks of 80 per frame, 2 per hop
+        (5000, 509, 101, False),  # no common block but the sample
+        (5000, 512, 128, True),  # end padding: tf.signal.frame
+        (300, 512, 128, False),  # shorter than a frame: no frame
+        (512, 512, 512, False),  # one frame, hop = frame
+        (2000, 256, 300, False),  # hop longer than the frame: samples skipped
     ],
 )
-def test_windowed_frames_with_zeros_around_match_numpy(time, frame_length, hop_length, pad_begin, pad_end):
+def test_frame_matches_numpy(time, frame_length, hop_length, pad_end):
     signals = np.random.default_rng(3).standard_normal((2, 3, time)).astype(np.float32)
-    window = np.random.default_rng(4).uniform(0.5, 1.5, frame_length).astype(np.float32)
-    padded = np.pad(signals, [(0, 0), (0, 0), (pad_begin, pad_end)])
-    n_frames = 1 + (padded.shape[-1] - frame_length) // hop_length
-    expected = np.stack([padded[..., t * hop_length : t * hop_length + frame_length] * window
-                         for t in range(n_frames)], axis=-2)
-    expected = np.pad(expected, [(0, 0)] * 3 + [(0, 3)])
+    n_frames = -(-time // hop_length) if pad_end else max(0, 1 + (time - frame_length) // hop_length)
+    padded = np.pad(signals, [(0, 0), (0, 0), (0, max(0, (n_frames - 1) * hop_length + frame_length - time))])
+    expected = np.zeros((2, 3, n_frames, frame_length), np.float32)
+    for t in range(n_frames):
+        expected[..., t, :] = padded[..., t * hop_length : t * hop_length + frame_length]
 
     def frames(x):
-        return kapre_like.functional.windowed_frames(x, frame_length, hop_length, tf.constant(window),
-                                                     frame_length + 3, pad_begin, pad_end)
+        return kapre_like.functional.frame(x, frame_length, hop_length, pad_end=pad_end)
 
-    for run in (frames, tf.function(frames, jit_compile=True)):
+    for run in (frames, tf.function(frames), tf.function(frames, jit_compile=True)):
         np.testing.assert_array_equal(np.asarray(run(tf.constant(signals))), expected)
 
 
@@ -340,17 +347,17 @@ def test_eager_calls_of_several_ranks_and_lengths(waveforms):
             np.testing.assert_allclose(restored[..., inner], signals[..., inner], atol=1e-5)
 
 
-@pytest.mark.parametrize("chunk_frames", [32, 2])  # 43 frames: 2 chunks as separate calls; 22 chunks, a loop
-def test_gradients_match_tf_signal(waveforms, chunk_frames):
-    # the fused front end (bitcast to complex, half-length FFT, untangling) and the inverse STFT
-    # (packing, bitcast back) must have the gradients of the plain tf.signal computation
+@pytest.mark.parametrize("chunks", ["one", "16"])
+def test_gradients_match_tf_signal(waveforms, monkeypatch, chunks):
+    # the chunked front end (chunks read from the signal, joined) and the inverse STFT (block-wise
+    # overlap-add) must have the gradients of the plain tf.signal computation
+    _chunks(monkeypatch, chunks)
     signals = tf.constant(waveforms[:2, 0, :6000].astype(np.float64))
     filterbank = librosa.filters.mel(sr=16000, n_fft=512, n_mels=40).T.astype(np.float64)
 
-    @tf.function  # traced: the chunked XLA path
+    @tf.function
     def fused(x):
-        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank,
-                                                        chunk_frames=chunk_frames)
+        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank)
 
     def reference(x):
         return tf.tensordot(tf.abs(tf.signal.stft(x, 512, 128)), filterbank, 1)
