@@ -437,10 +437,17 @@ def overlap_add(frames, hop_length):
 
 
 def spectral_power(stfts, exponent=2.0):
-    """``|stfts| ** exponent`` as a real tensor; for the usual exponent 2, ``re**2 + im**2``
-    without the square root (gradient 0, not NaN, at 0: see :func:`power_to_magnitude_power`)."""
-    power = tf.square(tf.math.real(stfts)) + tf.square(tf.math.imag(stfts))
-    return power_to_magnitude_power(power, float(exponent))
+    """``|stfts| ** exponent`` as a real tensor, gradient 0 (not NaN) at 0.
+
+    One pass of ``tf.abs`` (whose gradient TensorFlow already takes as 0 at 0) and, for the
+    power, its square; other exponents go through :func:`power_to_magnitude_power`.
+    """
+    magnitudes = tf.abs(stfts)
+    if exponent == 1:
+        return magnitudes
+    if exponent == 2:
+        return tf.square(magnitudes)
+    return power_to_magnitude_power(tf.square(magnitudes), float(exponent))
 
 
 def one_sided_weights(n_fft):
@@ -598,34 +605,25 @@ def apply_filterbank(x, filterbank, axis=-1):
     return result if axis == rank - 1 else transpose(result, perm)
 
 
-#: Samples (rows x frames x ``n_fft``) that :func:`filtered_magnitude` transforms at least per chunk:
-#: chunks' intermediates stay in the allocator's reused buffers and mostly in cache, and independent
-#: chunks run side by side on the CPU's cores.
-CHUNK_SAMPLES = 2**16
+#: Largest complex spectrogram (bytes) that :func:`filtered_magnitude` computes in one piece: the ops
+#: Kapre and Keras run, as fast, with as small a graph to trace. Longer signals (minutes of audio)
+#: are cut into chunks, so that the memory a call needs stays bounded.
+WHOLE_SPECTROGRAM_BYTES = 256 * 2**20
 
-#: Most chunks :func:`filtered_magnitude` cuts an ordinary signal into (each adds a few ops to the graph).
-MAX_CHUNKS = 16
+#: Samples (rows x frames x ``n_fft``) that :func:`filtered_magnitude` transforms at most per chunk.
+CHUNK_SAMPLES = 2**21
 
-#: Most samples :func:`filtered_magnitude` transforms per chunk: long signals get more than
-#: ``MAX_CHUNKS`` chunks, so that the memory a call needs beyond its output stays bounded.
-LARGEST_CHUNK_SAMPLES = 2**21
-
-#: Largest complex spectrogram (bytes) that an eager :func:`filtered_magnitude` computes in one
-#: piece (fewer eager ops); above it, chunks bound the memory.
-EAGER_WHOLE_BYTES = 64 * 2**20
-
-#: Batch size assumed when choosing chunks for a graph traced with an unknown batch size.
+#: Batch size assumed when a graph is traced with an unknown batch size.
 ASSUMED_ROWS = 16
 
 
-def chunk_count(n_rows, n_frames, n_fft, eager=False):
+def chunk_count(n_rows, n_frames, n_fft):
     """How many chunks of frames :func:`filtered_magnitude` computes ``n_frames`` frames of
     ``n_rows`` waveforms in (``n_rows`` None: unknown until run time)."""
-    rows = ASSUMED_ROWS if n_rows is None else n_rows
-    samples = rows * n_frames * n_fft
-    if eager and samples // 2 * 8 <= EAGER_WHOLE_BYTES:  # the complex spectrogram's size
+    samples = (ASSUMED_ROWS if n_rows is None else n_rows) * n_frames * n_fft
+    if samples // 2 * 8 <= WHOLE_SPECTROGRAM_BYTES:  # the complex64 spectrogram's size
         return 1
-    return max(1, min(n_frames, max(min(MAX_CHUNKS, samples // CHUNK_SAMPLES), -(-samples // LARGEST_CHUNK_SAMPLES))))
+    return max(1, min(n_frames, -(-samples // CHUNK_SAMPLES)))
 
 
 def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False,
@@ -633,14 +631,14 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
                        exponent=1.0):
     """``|stft(signals)| ** exponent @ filterbank`` (or without the filterbank), in chunks of frames.
 
-    Equal to ``apply_filterbank(spectral_power(stft(...), exponent), filterbank)``, but when the
-    signal length is known the frames are processed a chunk at a time (see :func:`chunk_count`),
-    each chunk read from the signal as it is laid out, with its own zeros around it: neither the
-    frames, nor the complex spectrogram, nor a padded or transposed copy of the whole signal is
-    ever held in memory, and every intermediate stays small enough to be reused from the
-    allocator's cache, which makes a graph about 1.2-1.4x as fast on CPU as the whole-signal
-    ops. Plain TensorFlow ops: nothing is compiled for a shape, so the first call of a graph
-    costs its trace only, and every signal length is as fast as the next.
+    Equal to ``apply_filterbank(spectral_power(stft(...), exponent), filterbank)``, with plain
+    TensorFlow ops: nothing is compiled for a shape, so that the first call of a graph costs its
+    trace only, about what Kapre's does, and every signal length is as fast as the next. A
+    spectrogram larger than ``WHOLE_SPECTROGRAM_BYTES`` (minutes of audio) is computed in chunks
+    of frames (see :func:`chunk_count`), each read from the signal as it is laid out, with its
+    own zeros around it, and in decibels chunk by chunk when eager: neither the frames, nor the
+    complex spectrogram, nor a padded or transposed copy of the whole signal is then held in
+    memory.
 
     Args:
         signals (float Tensor): ``(..., time)``, or ``(batch, time, channels)`` with
@@ -697,18 +695,24 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
         result = magnitudes(waveforms, pad_end)
     else:
         n_rows = int(np.prod(outer)) if all(isinstance(size, int) for size in outer) else None
-        n_chunks = chunk_count(n_rows, n_frames, n_fft, eager=tf.executing_eagerly())
-        size = -(-n_frames // n_chunks)
+        eager = tf.executing_eagerly()
+        size = -(-n_frames // chunk_count(n_rows, n_frames, n_fft))
+        n_chunks = -(-n_frames // size)
+        # every chunk has `size` frames (the last one's extra frames, of zeros, dropped): in a graph they
+        # share one traced function, so that tracing costs one chunk's ops, not every chunk's
+        chunk_magnitudes = magnitudes if eager or n_chunks == 1 else tf.function(magnitudes, autograph=False)
         pieces = []
         for first in range(0, n_frames, size):
             # the chunk's samples of the zero-padded signal, read from the signal with its zeros put in here
             begin = first * hop_length - pad_begin
-            end = begin + (min(size, n_frames - first) - 1) * hop_length + win_length
+            end = begin + (size - 1) * hop_length + win_length
             piece = signals[:, max(begin, 0):min(end, time)] if channels_last else \
                 signals[..., max(begin, 0):min(end, time)]
             if channels_last:
                 piece = transpose(piece, (0, 2, 1))
-            pieces.append(magnitudes(pad_time(piece, max(0, -begin), max(0, end - time))))
+            pieces.append(chunk_magnitudes(pad_time(piece, max(0, -begin), max(0, end - time))))
+        if n_chunks * size > n_frames:
+            pieces[-1] = pieces[-1][:, :n_frames - (n_chunks - 1) * size]
         finite = None
         if finite_message is not None and weights is not None and hop_length <= win_length:
             # NaN or Inf in a framed sample makes every bin of its frame's FFT, and so every filter's output,
@@ -716,14 +720,14 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             # samples no frame reads are checked in the input
             finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(piece)) for piece in pieces])
             finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
-        if (decibel is not None and len(pieces) > 1 and outer
+        if (eager and decibel is not None and n_chunks > 1 and outer
                 and all(isinstance(size, int) for size in outer[1:])):
             # each chunk in decibels, below the loudest value of its batch item: no output-sized
-            # temporaries of the conversion beside the joined output (an eager call would hold them)
+            # temporaries of the conversion beside the joined output, which eager ops would hold at once
             peak = _rows_peak(pieces, outer, decibel)
             pieces = [_decibel(piece, peak, **_decibel_settings(decibel)) for piece in pieces]
             decibel = None
-        result = pieces[0] if len(pieces) == 1 else tf.concat(pieces, axis=1)
+        result = pieces[0] if n_chunks == 1 else tf.concat(pieces, axis=1)
         if finite is not None:
             result = _asserted(result, finite, _overflow_message(finite_message))
         elif finite_message is not None:

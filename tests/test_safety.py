@@ -343,11 +343,11 @@ def test_nan_or_inf_anywhere_is_an_error_for_the_stft_layer_in_a_graph(pad_begin
 
 @pytest.mark.parametrize("graph", [False, True])
 def test_a_mel_spectrogram_that_overflows_is_an_error(graph):
-    # finite input so large that the spectra overflow float32: an error, not Inf decibels
+    # finite input so large that the spectra overflow float32 (a DC bin of 128 * 1e37): an error, not Inf decibels
     front = kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
                                                  return_decibel=True, **CL)
     run = tf.function(front) if graph else front
-    x = np.full((1, 20000, 1), 1e35, np.float32)
+    x = np.full((1, 20000, 1), 1e37, np.float32)
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         np.asarray(run(x))
     assert_says(info, "NaN or Inf", "so large that its spectrogram overflows")

@@ -252,13 +252,12 @@ def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pa
 
 
 def _chunks(monkeypatch, chunks):
-    """Make :func:`kapre_like.functional.filtered_magnitude` cut signals into one chunk, up to its
-    usual most (16), or one frame per chunk (the long-signal rule), in graphs and eagerly alike."""
+    """Make :func:`kapre_like.functional.filtered_magnitude` cut signals into one chunk, chunks of
+    16 frames for one waveform, or one frame per chunk, in graphs and eagerly alike."""
     functional = kapre_like.functional
-    samples = {"one": (2**62, 2**62), "16": (1, 2**62), "per frame": (1, 1)}[chunks]
-    monkeypatch.setattr(functional, "CHUNK_SAMPLES", samples[0])
-    monkeypatch.setattr(functional, "LARGEST_CHUNK_SAMPLES", samples[1])
-    monkeypatch.setattr(functional, "EAGER_WHOLE_BYTES", 2**62 if chunks == "one" else 0)
+    whole, samples = {"one": (2**62, 2**62), "16": (0, 16 * 512), "per frame": (0, 1)}[chunks]
+    monkeypatch.setattr(functional, "WHOLE_SPECTROGRAM_BYTES", whole)
+    monkeypatch.setattr(functional, "CHUNK_SAMPLES", samples)
 
 
 @pytest.mark.parametrize(

@@ -116,3 +116,39 @@ def test_approximate_phase_is_close_to_the_exact_angle():
         np.testing.assert_allclose(approx, np.angle(z), atol=tolerance, rtol=0)
         pairs = np.stack([z.real, z.imag], axis=-1)
         np.testing.assert_array_equal(np.asarray(kl.PhaseTflite(approx_atan_accuracy=terms)(pairs)), approx)
+
+
+# The ordinary layers and front ends convert too (frames gathered, RFFT2D, REAL/IMAG, BATCH_MATMUL...),
+# as Keras's own preprocessing layers do: a fixed input shape, built-in ops only.
+CONVERTED = {
+    "MelSpectrogram": (lambda: kl.MelSpectrogram(fft_length=512, sequence_stride=160, num_mel_bins=40),
+                       lambda: keras.layers.MelSpectrogram(fft_length=512, sequence_stride=160, num_mel_bins=40),
+                       (8000,)),
+    "STFTSpectrogram": (lambda: kl.STFTSpectrogram(mode="log", frame_length=400, frame_step=160, fft_length=512),
+                        lambda: keras.layers.STFTSpectrogram(mode="log", frame_length=400, frame_step=160,
+                                                             fft_length=512),
+                        (8000, 1)),
+    "mel factory": (lambda: kl.composed.get_melspectrogram_layer(
+                        n_fft=512, hop_length=160, n_mels=40, return_decibel=True, input_data_format="channels_last",
+                        output_data_format="channels_last"),
+                    None, (8000, 1)),
+    "STFT magnitude factory": (lambda: kl.composed.get_stft_magnitude_layer(
+                                   n_fft=512, hop_length=128, input_data_format="channels_last",
+                                   output_data_format="channels_last"),
+                               None, (8000, 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(CONVERTED))
+def test_layers_and_front_ends_convert_with_builtin_ops(waveforms, name):
+    ours, theirs, shape = CONVERTED[name]
+    inputs = keras.Input(shape, batch_size=2)
+    model = keras.Model(inputs, ours()(inputs))
+    x = waveforms[:2, 0].reshape((2,) + shape).astype(np.float32)
+    interpreter = make_interpreter(convert_builtins_only(model))
+    assert not {op for op in op_names(interpreter) if op.startswith("Flex") or op == "CUSTOM"}
+    (got,) = run_tflite(interpreter, x)
+    expected = np.asarray(model(x))
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3 * np.abs(expected).max())
+    if theirs is not None:  # and Keras's layer gives the same numbers (the log of the faintest bins to 0.5%)
+        np.testing.assert_allclose(got, np.asarray(theirs()(x)), rtol=1e-3, atol=5e-3 * np.abs(expected).max())
