@@ -1,7 +1,7 @@
 """Cold speed: the first call of a front end in a fresh process, beside the second call, across sizes.
 
 A user who calls ``predict`` once, or runs a loop over files of different lengths, pays the first
-call: tracing, and for kapre_like's fused kernels XLA compilation. This script measures it as such
+call: tracing, and whatever a library compiles (kapre_like compiled XLA kernels before issue 25). This script measures it as such
 a user meets it, one fresh Python process per cell (TensorFlow imported, the layer built, then
 timed), for kapre_like and the peers a user would pick instead, and prints the ratios to Kapre and
 to Keras.
