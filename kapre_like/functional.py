@@ -696,7 +696,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
                                                finite_message)
         result = magnitudes(waveforms, pad_end)
     else:
-        n_rows = int(np.prod(outer)) if all(isinstance(size, int) for size in outer) else None
+        n_rows = int(np.prod(outer)) if all(isinstance(dim, int) for dim in outer) else None
         eager = tf.executing_eagerly()
         size = -(-n_frames // chunk_count(n_rows, n_frames, n_fft, signals.dtype.size))
         n_chunks = -(-n_frames // size)
@@ -723,7 +723,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(piece)) for piece in pieces])
             finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
         if (eager and decibel is not None and n_chunks > 1 and outer
-                and all(isinstance(size, int) for size in outer[1:])):
+                and all(isinstance(dim, int) for dim in outer[1:])):
             # each chunk in decibels, below the loudest value of its batch item: no output-sized
             # temporaries of the conversion beside the joined output, which eager ops would hold at once
             peak = _rows_peak(pieces, outer, decibel)
