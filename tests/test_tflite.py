@@ -118,8 +118,9 @@ def test_approximate_phase_is_close_to_the_exact_angle():
         np.testing.assert_array_equal(np.asarray(kl.PhaseTflite(approx_atan_accuracy=terms)(pairs)), approx)
 
 
-# The ordinary layers and front ends convert too (frames gathered, RFFT2D, REAL/IMAG, BATCH_MATMUL...),
-# as Keras's own preprocessing layers do: a fixed input shape, built-in ops only.
+# The ordinary layers and front ends convert too (frames gathered, RFFT2D, COMPLEX_ABS, FULLY_CONNECTED...),
+# as Keras's own preprocessing layers do: a fixed input shape, built-in ops only. (The inverse STFT does
+# not: TFLite has no built-in inverse real FFT.)
 CONVERTED = {
     "MelSpectrogram": (lambda: kl.MelSpectrogram(fft_length=512, sequence_stride=160, num_mel_bins=40),
                        lambda: keras.layers.MelSpectrogram(fft_length=512, sequence_stride=160, num_mel_bins=40),
@@ -136,6 +137,22 @@ CONVERTED = {
                                    n_fft=512, hop_length=128, input_data_format="channels_last",
                                    output_data_format="channels_last"),
                                None, (8000, 1)),
+    "log-frequency factory": (lambda: kl.composed.get_log_frequency_spectrogram_layer(
+                                  n_fft=512, hop_length=128, sample_rate=16000, log_n_bins=48, return_decibel=True,
+                                  input_data_format="channels_last", output_data_format="channels_last"),
+                              None, (8000, 1)),
+    "STFT, Magnitude, MagnitudeToDecibel": (lambda: keras.Sequential([
+                                                kl.STFT(n_fft=512, hop_length=128, input_data_format="channels_last",
+                                                        output_data_format="channels_last"),
+                                                kl.Magnitude(), kl.MagnitudeToDecibel()]),
+                                            None, (8000, 1)),
+    "mel factory, LogmelToMFCC, Delta": (lambda: keras.Sequential([
+                                             kl.composed.get_melspectrogram_layer(
+                                                 n_fft=512, hop_length=128, n_mels=40, return_decibel=True,
+                                                 input_data_format="channels_last",
+                                                 output_data_format="channels_last"),
+                                             kl.LogmelToMFCC(n_mfccs=13), kl.Delta()]),
+                                         None, (8000, 1)),
 }
 
 
