@@ -45,3 +45,16 @@ def test_model_compiled_with_jit_compile_predicts_and_trains(waveforms):
     _assert_same_numbers(model.predict(x, verbose=0), expected)
     history = model.fit(x, np.array([0, 1, 0, 1]), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("name", ["melspectrogram", "stft_magnitude"])
+def test_bad_input_under_xla_comes_out_as_nan_not_numbers(waveforms, name):
+    # XLA drops TensorFlow's run-time assertions (docs/export.rst): NaN in the input cannot raise there,
+    # but it must not vanish either (no silent zeros or finite numbers where a frame read it)
+    model = FACTORIES[name]()
+    x = np.swapaxes(waveforms[:1, :2, :4000], 1, 2).copy()
+    x[0, 1000, 0] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN or Inf"):
+        np.asarray(tf.function(model)(tf.constant(x)))
+    result = np.asarray(tf.function(model, jit_compile=True)(tf.constant(x)))
+    assert np.isnan(result).any()
