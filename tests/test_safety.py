@@ -279,7 +279,7 @@ def test_nan_in_mel_spectrogram_input_is_an_error():
 # 155 frames of 256 in 5 chunks; the last frame ends at 19968, so 32 samples are read by no frame
 @pytest.mark.parametrize("position", [0, 4100, 8190, 19990, 19999])
 @pytest.mark.parametrize("graph", [False, True])
-def test_nan_anywhere_in_the_fused_front_end_input_is_an_error(position, graph):
+def test_nan_anywhere_in_the_front_end_input_is_an_error(position, graph):
     # the fused log-mel checks the whole input (unframed tail included) beside the chunks, gating the output
     front = kl.composed.get_melspectrogram_layer(input_shape=(20000, 1), n_fft=256, hop_length=128, n_mels=32,
                                                  return_decibel=True, **CL)
