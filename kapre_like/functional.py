@@ -112,13 +112,15 @@ def frame(signals, frame_length, hop_length, pad_end=False):
     When the length is known and no end padding is asked for, the signal is cut into blocks of
     ``gcd(frame_length, hop_length)`` samples and every frame gathered as a run of whole blocks:
     the same single copy ``tf.signal.frame`` makes, with a few ops instead of its dozens, so that
-    tracing a graph over many chunks of a signal stays cheap.
+    the graph traces faster. Inside a graph compiled with XLA (``jit_compile=True``), where XLA's
+    gather is slower than its lowering of ``tf.signal.frame`` (33 against 41 ms for the reference
+    front end), ``tf.signal.frame`` itself.
 
     Returns:
         Tensor: ``(..., frames, frame_length)``, the dtype of ``signals``.
     """
     time = signals.shape[-1]
-    if time is None or pad_end:
+    if time is None or pad_end or _in_xla_context():
         return tf.signal.frame(signals, frame_length, hop_length, pad_end=pad_end)
     n_frames = frame_count(time, frame_length, hop_length)
     block = math.gcd(frame_length, hop_length)
@@ -128,6 +130,19 @@ def frame(signals, frame_length, hop_length, pad_end=False):
     blocks = tf.reshape(signals[..., :n_blocks * block], outer + [n_blocks, block])
     selector = np.arange(n_frames, dtype=np.int32)[:, None] * per_hop + np.arange(per_frame, dtype=np.int32)
     return tf.reshape(tf.gather(blocks, selector, axis=-2), outer + [n_frames, frame_length])
+
+
+def _in_xla_context():
+    """Whether the graph being traced is compiled whole with XLA (``tf.function(jit_compile=True)``,
+    ``model.compile(jit_compile=True)``). TensorFlow asks the same (private) question before it
+    compiles a function; if it cannot be asked, the answer is no (the plain route, which compiles too)."""
+    if tf.executing_eagerly():
+        return False
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - moved in a future TensorFlow
+        return False
+    return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
 
 
 def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window, pad_end=False, pad_begin=0,
