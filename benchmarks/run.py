@@ -301,8 +301,8 @@ def first_and_steady_peaks(run, x):
 def peak_memory_mib(workload, name):
     """``(first, code, steady)`` memory growth of one candidate, in a fresh interpreter.
 
-    The first call's growth includes tracing (and, for kapre_like, XLA compilation of its small
-    fused kernels); the steady call's is its working memory (:func:`first_and_steady_peaks`).
+    The first call's growth includes tracing (and any compilation); the steady call's is its working
+    memory (:func:`first_and_steady_peaks`).
     """
     code = (
         "import json, sys; sys.path.insert(0, {here!r}); import run as bench; "

@@ -413,7 +413,7 @@ class MelSpectrogram(keras.layers.Layer):
         if self.power_to_db:
             decibel = dict(ref_value=abs(self.ref_power), amin=self.min_power, dynamic_range=self.top_db,
                            batch_axis=False)
-        # frames, power, mel and decibels chunk by chunk (see kapre_like.functional.filtered_magnitude)
+        # frames, power, mel and decibels as one computation (see kapre_like.functional.filtered_magnitude)
         mel = functional.filtered_magnitude(
             signals, self.fft_length, self.fft_length, self.sequence_stride, window_fn, filterbank=self._mel_matrix,
             exponent=self.mag_exp, decibel=decibel, finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
