@@ -1,4 +1,4 @@
-"""Warm speed and working memory of the mel front end across configurations, beside Kapre and Keras.
+"""Warm speed and working memory across configurations, beside Kapre and Keras: mel front end or round trip.
 
 The reference workload (``run.py``) is one cell; a user meets many. For every combination of
 n_fft (256 to 4096, hop n_fft / 4, and 512 with a hop of 160 that does not divide it), mono or
@@ -11,6 +11,9 @@ reports, in one process, interleaved after a warm-up:
   faster);
 - the working memory of a call: the growth of the peak bytes in use in TensorFlow's CPU
   allocator during a later call, as in ``run.py`` ("MiB call").
+
+With ``--workload pair`` the candidates are the perfectly reconstructing STFT -> inverse STFT pairs
+(kapre_like's and Kapre's) instead.
 
 A peer that cannot run a cell (Keras's layer has no channel axis; Kapre's layers follow Keras's
 float32 policy) shows ``n/a``. Run ``python benchmarks/matrix.py`` (about 5 minutes on 2 cores) or
@@ -33,7 +36,7 @@ def _n_mels(n_fft):
     return min(128, n_fft // 4)  # no empty mel filters for small FFTs
 
 
-def build(candidate, n_fft, hop, channels, batch, dtype):
+def build(candidate, n_fft, hop, channels, batch, dtype, workload="mel"):
     """``(function, input)`` for one candidate and cell, or None when the candidate cannot run it."""
     import numpy as np
     import tensorflow as tf
@@ -58,6 +61,15 @@ def build(candidate, n_fft, hop, channels, batch, dtype):
             return None
     else:
         import kapre_like as lib
+    if workload == "pair":
+        if candidate == "kapre":
+            stft, istft = lib.composed.get_perfectly_reconstructing_stft_istft(n_fft, hop, "channels_last",
+                                                                               "channels_last")
+        else:
+            stft, istft = lib.composed.get_perfectly_reconstructing_stft_istft(
+                stft_input_shape=(length, channels), n_fft=n_fft, hop_length=hop,
+                waveform_data_format="channels_last", stft_data_format="channels_last")
+        return tf.function(lambda x: istft(stft(x))), tf.constant(waveforms)
     layer = lib.composed.get_melspectrogram_layer(
         input_shape=(length, channels), n_fft=n_fft, hop_length=hop, sample_rate=SAMPLE_RATE,
         n_mels=_n_mels(n_fft), return_decibel=True, input_data_format="channels_last",
@@ -76,11 +88,11 @@ def working_memory_mib(function, x):
     return (tf.config.experimental.get_memory_info("CPU:0")["peak"] - held) / 2**20
 
 
-def measure_cell(cell, rounds):
+def measure_cell(cell, rounds, workload="mel"):
     """``{candidate: (steady seconds, MiB per call)}`` for one cell, the candidates interleaved."""
     built = {}
-    for candidate in ("kapre_like", "kapre", "keras"):
-        made = build(candidate, *cell)
+    for candidate in ("kapre_like", "kapre") + (("keras",) if workload == "mel" else ()):
+        made = build(candidate, *cell, workload=workload)
         if made is not None:
             function, x = made
             function(x)  # trace
@@ -107,6 +119,7 @@ def main(argv=None):
     parser.add_argument("--channels", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--workload", choices=["mel", "pair"], default="mel")
     args = parser.parse_args(argv)
     random.seed(0)
 
@@ -115,7 +128,8 @@ def main(argv=None):
     hops = [(n_fft, n_fft // 4) for n_fft in args.n_ffts]
     if 512 in args.n_ffts:
         hops.append((512, 160))  # a hop that does not divide the FFT size
-    print(f"mel front end, 10 s clips at {SAMPLE_RATE} Hz, decibels; TensorFlow {tf.__version__}, "
+    what = "mel front end, decibels" if args.workload == "mel" else "STFT -> inverse STFT pair"
+    print(f"{what}, 10 s clips at {SAMPLE_RATE} Hz; TensorFlow {tf.__version__}, "
           f"{os.cpu_count()} CPUs; ratios: peer's time / kapre_like's (above 1: kapre_like faster)")
     header = (f"{'n_fft':>5} {'hop':>4} {'ch':>2} {'batch':>5} {'dtype':>7} | {'ours ms':>8} {'kapre':>8} "
               f"{'keras':>8} | {'vs kapre':>8} {'vs keras':>8} | {'MiB ours':>8} {'kapre':>6} {'keras':>6}")
@@ -129,7 +143,7 @@ def main(argv=None):
         for channels in args.channels:
             for batch in args.batches:
                 for dtype in args.dtypes:
-                    result = measure_cell((n_fft, hop, channels, batch, dtype), args.rounds)
+                    result = measure_cell((n_fft, hop, channels, batch, dtype), args.rounds, args.workload)
                     ours = result["kapre_like"]
                     peers = {name: result.get(name) for name in ("kapre", "keras")}
                     ms = {name: None if value is None else 1e3 * value[0] for name, value in peers.items()}

@@ -446,8 +446,13 @@ def overlap_add(frames, hop_length):
     outer = _shape_of(frames, range(rank - 1))
     blocks = tf.reshape(frames, outer + [n_blocks, hop_length])
     no_padding = [[0, 0]] * (rank - 2)
-    shifted = [tf.pad(blocks[..., b, :], no_padding + [[b, n_blocks - 1 - b], [0, 0]]) for b in range(n_blocks)]
-    total = shifted[0] if n_blocks == 1 else tf.add_n(shifted)
+    total = None
+    for b in range(n_blocks):
+        # one shifted copy at a time, each made once the previous one is added: a graph would
+        # otherwise make all of them first, each the size of the output
+        with tf.control_dependencies([] if total is None or tf.executing_eagerly() else [total]):
+            shifted = tf.pad(blocks[..., b, :], no_padding + [[b, n_blocks - 1 - b], [0, 0]])
+        total = shifted if total is None else total + shifted
     return tf.reshape(total, outer[:-1] + [-1])
 
 
