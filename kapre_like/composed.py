@@ -68,23 +68,23 @@ def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_en
 
 @_register
 class SpectrogramSequential(keras.Sequential):
-    """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run chunk by chunk.
+    """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run as one computation.
 
     What the magnitude factories return. Its layers are the ordinary ones (inspect,
     reuse or save them as usual), but when the model holds exactly that chain it computes
-    it over chunks of frames (:func:`kapre_like.functional.filtered_magnitude`): the full
-    complex spectrogram and its magnitude are never materialised, which makes the log-mel
-    front end about 1.2-1.4x as fast as Kapre's on CPU in a graph, with plain TensorFlow ops
-    that compile nothing (a first ``predict`` costs about what Kapre's does, whatever the
-    signal length). The numbers are those of the layers run one after the other (within
-    float32 rounding). After ``add``/``pop`` of other layers it runs as a plain ``Sequential``.
+    it with :func:`kapre_like.functional.filtered_magnitude`: plain TensorFlow ops, as fast
+    as Kapre's chain, that compile nothing (a first ``predict`` costs about what Kapre's
+    does, whatever the signal length) and, for minutes of audio, run in chunks of frames, so
+    that the complex spectrogram is never held whole. The numbers are those of the layers run
+    one after the other (within float32 rounding). After ``add``/``pop`` of other layers it
+    runs as a plain ``Sequential``.
     """
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(layers=layers, trainable=trainable, name=name)
         self.autocast = False  # float64 waveforms stay float64, as for the layers themselves
 
-    def _chunked_chain(self):
+    def _filtered_chain(self):
         layers = list(self.layers)
         if len(layers) < 2 or type(layers[0]) is not STFT or type(layers[1]) is not Magnitude:
             return None
@@ -96,7 +96,7 @@ class SpectrogramSequential(keras.Sequential):
         return stft, filterbank, decibel
 
     def call(self, inputs, training=None, mask=None):
-        chain = self._chunked_chain()
+        chain = self._filtered_chain()
         if chain is None:
             return super().call(inputs, training=training, mask=mask)
         stft, filterbank, decibel = chain

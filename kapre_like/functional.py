@@ -10,6 +10,7 @@ Lengths are in samples.
 """
 
 import functools
+import inspect
 import math
 
 import keras
@@ -185,8 +186,8 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     check_dc = finite_message is not None and time is not None and hop_length <= win_length
     waveforms, pad_end = _time_last_padded(signals, pad_begin, win_length, hop_length, pad_end, channels_last,
                                            None if check_dc else finite_message)
-    frames = frame(waveforms, win_length, hop_length, pad_end=pad_end) * window_fn(win_length, dtype=signals.dtype)
-    stfts = tf.signal.rfft(frames, fft_length=[n_fft])
+    stfts = _windowed_rfft(waveforms, n_fft, win_length, hop_length, window_fn(win_length, dtype=signals.dtype),
+                           pad_end)
     if not check_dc:
         return stfts
     # NaN or Inf in a framed sample makes its frame's DC bin (the windowed sum) NaN or Inf: that column and
@@ -195,6 +196,13 @@ def stft(signals, n_fft, win_length, hop_length, window_fn=tf.signal.hann_window
     n_frames = stfts.shape[-2]
     finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
     return _asserted(stfts, finite, _overflow_message(finite_message))
+
+
+def _windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=False):
+    """``rfft(frame(waveforms) * window, n_fft)``: the spectra of ``waveforms`` ``(..., time)`` (time-last,
+    padded but for ``pad_end``), ``(..., frames, n_fft // 2 + 1)``."""
+    frames = frame(waveforms, win_length, hop_length, pad_end=pad_end) * window
+    return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
 def _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last):
@@ -435,8 +443,9 @@ def overlap_add(frames, hop_length):
     ``hop_length`` samples apart into ``(..., (frames - 1) * hop_length + length)``.
 
     When the hop divides the frame length, a frame is ``n`` blocks of one hop and output block
-    ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted copies added in one pass,
-    faster on CPU than ``tf.signal.overlap_and_add``'s pad, reshape, transpose and sum.
+    ``j`` is the sum of block ``b`` of frame ``j - b``: ``n`` shifted copies added one after the
+    other, faster on CPU than ``tf.signal.overlap_and_add``'s pad, reshape, transpose and sum, with
+    the same working memory.
     """
     length = frames.shape[-1]
     if length is None or length % hop_length or frames.shape.rank < 2:
@@ -575,10 +584,14 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
     """
     rank = x.shape.rank
     axes = list(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
-    # the loudest decibel is that of the largest value on a rising scale, of the smallest on a falling one
-    extreme = tf.reduce_max if multiplier > 0 else tf.reduce_min
-    peak = None if dynamic_range is None else extreme(x, axes, keepdims=True)
+    peak = None if dynamic_range is None else _loudest(multiplier)(x, axes, keepdims=True)
     return _decibel(x, peak, ref_value, amin, dynamic_range, multiplier)
+
+
+def _loudest(multiplier):
+    """The reduction that finds the value of the loudest decibel: the largest value on a rising
+    scale (``multiplier > 0``), the smallest on a falling one."""
+    return tf.reduce_max if multiplier > 0 else tf.reduce_min
 
 
 def _decibel(x, peak, ref_value, amin, dynamic_range, multiplier):
@@ -702,8 +715,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
 
     def magnitudes(waveforms, pad_end=False):  # (..., samples) -> (rows, frames, outputs)
         rows = tf.reshape(waveforms, [-1, _shape_of(waveforms, [-1])[0]])
-        frames = frame(rows, win_length, hop_length, pad_end=pad_end) * window
-        spectra = spectral_power(tf.signal.rfft(frames, fft_length=[n_fft]), exponent)
+        spectra = spectral_power(_windowed_rfft(rows, n_fft, win_length, hop_length, window, pad_end), exponent)
         if weights is None:
             return spectra
         n_rows, n_frames = _shape_of(spectra, (0, 1))
@@ -742,12 +754,13 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
             # samples no frame reads are checked in the input
             finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(piece)) for piece in pieces])
             finite = _and_unframed_finite(finite, signals, n_frames, win_length, hop_length, pad_begin, channels_last)
-        if (eager and decibel is not None and n_chunks > 1 and outer
-                and all(isinstance(dim, int) for dim in outer[1:])):
+        if eager and decibel is not None and n_chunks > 1 and outer:  # (eager shapes are all known)
             # each chunk in decibels, below the loudest value of its batch item: no output-sized
             # temporaries of the conversion beside the joined output, which eager ops would hold at once
             peak = _rows_peak(pieces, outer, decibel)
-            pieces = [_decibel(piece, peak, **_decibel_settings(decibel)) for piece in pieces]
+            settings = _decibel_settings(decibel)
+            settings.pop("batch_axis")  # taken into the peak
+            pieces = [_decibel(piece, peak, **settings) for piece in pieces]
             decibel = None
         result = pieces[0] if n_chunks == 1 else tf.concat(pieces, axis=1)
         if finite is not None:
@@ -759,22 +772,22 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=tf.sign
 
 
 def _decibel_settings(decibel):
-    """The settings of :func:`_decibel` among :func:`to_decibel`'s keyword arguments ``decibel``."""
-    settings = dict(ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0)
-    settings.update({key: value for key, value in decibel.items() if key != "batch_axis"})
-    return settings
+    """:func:`to_decibel`'s keyword arguments ``decibel`` with its defaults filled in."""
+    defaults = {name: parameter.default for name, parameter in inspect.signature(to_decibel).parameters.items()
+                if parameter.default is not parameter.empty}
+    return {**defaults, **decibel}
 
 
 def _rows_peak(pieces, outer, decibel):
     """The loudest value for each row (waveform) of the chunks ``pieces`` ``(rows, frames, filters)``
-    of signals whose leading axes are ``outer`` (static but the first): the loudest of its batch item,
+    of signals whose leading axes are ``outer`` (all known): the loudest of its batch item,
     as :func:`to_decibel` takes it, or of everything without ``batch_axis``; ``(rows, 1, 1)``."""
     settings = _decibel_settings(decibel)
     if settings["dynamic_range"] is None:
         return None
-    extreme = tf.reduce_max if settings["multiplier"] > 0 else tf.reduce_min
+    extreme = _loudest(settings["multiplier"])
     per_row = extreme(tf.stack([extreme(piece, axis=[1, 2]) for piece in pieces]), axis=0)
-    if decibel.get("batch_axis", True):
+    if settings["batch_axis"]:
         by_item = tf.reshape(per_row, [-1, int(np.prod(outer[1:]))])
         peak = tf.broadcast_to(extreme(by_item, axis=1, keepdims=True), tf.shape(by_item))
     else:
