@@ -131,3 +131,37 @@ def resolve_data_format(value):
 
         return keras.config.image_data_format()
     return value
+
+
+#: The real floating-point dtypes a layer computes with (half precisions in float32).
+REAL_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def check_float_input(inputs, owner, what="a real floating-point tensor", allowed=REAL_FLOATS):
+    """Raise ``TypeError`` unless ``inputs`` has a real floating-point dtype in ``allowed``; return
+    the dtype's name. The message says what came (dtype, shape) and how to mend it."""
+    import keras
+
+    dtype = keras.backend.standardize_dtype(inputs.dtype)
+    if dtype not in allowed:
+        hint = (" (apply Magnitude or Phase first)" if dtype.startswith("complex")
+                else " (convert integer PCM to float, e.g. x / 32768)")
+        raise TypeError(
+            f"{owner} expects {what} ({', '.join(allowed[:-1])} or {allowed[-1]}); got {dtype} input of shape "
+            f"{tuple(inputs.shape)}{hint}."
+        )
+    return dtype
+
+
+def check_signal_length(time, min_length, owner, where, requirement, remedy="Pass a longer signal"):
+    """Raise ``ValueError`` for a known time length ``time`` below ``min_length`` samples.
+
+    ``where`` locates the time axis in the input (e.g. ``"input shape (2, 1, 4000)"``),
+    ``requirement`` says what needs ``min_length`` samples (e.g. ``"one frame (win_length=512)"``).
+    """
+    if time is None or time >= min_length:
+        return
+    raise ValueError(
+        f"{owner}: the input has {time} samples along its time axis ({where}), fewer than {requirement}. "
+        f"{remedy}, or check the data format: the channels may be on the time axis."
+    )

@@ -11,7 +11,8 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._checks import CHANNELS_FIRST, _prefix, check_data_format, check_int, check_number, resolve_data_format
+from ._checks import _prefix, check_int, check_number
+from ._layout import DataFormat
 from .time_frequency import _register
 
 __all__ = ["SpecAugment", "ChannelSwap"]
@@ -82,16 +83,15 @@ class SpecAugment(keras.layers.Layer):
         check_int(n_freq_masks, "n_freq_masks", "SpecAugment", minimum=0)
         check_int(n_time_masks, "n_time_masks", "SpecAugment", minimum=0)
         check_number(mask_value, "mask_value", "SpecAugment", positive=False)
-        check_data_format(data_format, "data_format", "SpecAugment")
+        self.layout = DataFormat(data_format, "data_format", "SpecAugment")
         check_int(seed, "seed", "SpecAugment", minimum=0, allow_none=True)
         self.freq_mask_param = freq_mask_param
         self.time_mask_param = time_mask_param
         self.n_freq_masks = n_freq_masks
         self.n_time_masks = n_time_masks
         self.mask_value = mask_value
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
-        self.time_axis, self.freq_axis = (2, 3) if self.data_format == CHANNELS_FIRST else (1, 2)
+        self.data_format = self.layout.name
+        self.time_axis, self.freq_axis = self.layout.time_axis, self.layout.freq_axis
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.input_spec = InputSpec(ndim=4)
@@ -137,7 +137,7 @@ class SpecAugment(keras.layers.Layer):
                 "n_freq_masks": self.n_freq_masks,
                 "n_time_masks": self.n_time_masks,
                 "mask_value": self.mask_value,
-                "data_format": self.data_format_original,
+                "data_format": self.layout.original,
                 "seed": self.seed,
             }
         )
@@ -170,21 +170,17 @@ class ChannelSwap(keras.layers.Layer):
 
     def __init__(self, data_format="default", seed=None, **kwargs):
         super().__init__(**kwargs)
-        check_data_format(data_format, "data_format", "ChannelSwap")
+        self.layout = DataFormat(data_format, "data_format", "ChannelSwap")
         check_int(seed, "seed", "ChannelSwap", minimum=0, allow_none=True)
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
+        self.data_format = self.layout.name
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.input_spec = InputSpec(min_ndim=3, max_ndim=4)
 
-    def _channel_axis(self, rank):
-        return 1 if self.data_format == CHANNELS_FIRST else rank - 1
-
     def call(self, inputs, training=None):
         if not training:
             return inputs
-        axis = self._channel_axis(inputs.shape.rank)
+        axis = self.layout.channel_axis(inputs.shape.rank)
         n_channels = inputs.shape[axis]
         if n_channels == 1:
             return inputs
@@ -199,5 +195,5 @@ class ChannelSwap(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"data_format": self.data_format_original, "seed": self.seed})
+        config.update({"data_format": self.layout.original, "seed": self.seed})
         return config

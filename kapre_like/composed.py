@@ -19,17 +19,13 @@ import warnings
 import keras
 
 from ._checks import (
-    CHANNELS_FIRST,
-    CHANNELS_LAST,
     NotInvertibleError,
     check_data_format,
     check_data_formats,
     check_int,
-    resolve_data_format,
     resolve_stft_lengths,
 )
 from . import functional
-from .functional import overlapped_window_power, window_function
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -39,7 +35,6 @@ from .time_frequency import (
     MagnitudeToDecibel,
     Phase,
     _register,
-    _spectrogram_from_channels_first,
 )
 
 __all__ = [
@@ -72,12 +67,16 @@ class SpectrogramSequential(keras.Sequential):
 
     What the magnitude factories return. Its layers are the ordinary ones (inspect,
     reuse or save them as usual), but when the model holds exactly that chain it computes
-    it with :func:`kapre_like.functional.filtered_magnitude`: plain TensorFlow ops, as fast
-    as Kapre's chain, that compile nothing (a first ``predict`` costs about what Kapre's
-    does, whatever the signal length) and, for minutes of audio, run in chunks of frames, so
-    that the complex spectrogram is never held whole. The numbers are those of the layers run
-    one after the other (within float32 rounding). After ``add``/``pop`` of other layers it
-    runs as a plain ``Sequential``.
+    it with :func:`kapre_like.functional.filtered_spectrogram`, built from the layers' public
+    contract: :meth:`STFT.checked_waveforms` and :attr:`STFT.spectrogram_arguments`,
+    :attr:`ApplyFilterbank.filterbank`, :attr:`MagnitudeToDecibel.decibel_arguments` and the last
+    layer's :meth:`~kapre_like.time_frequency.AudioLayer.cast_output`. Its plain route runs the
+    ops of the layers' own ``call`` (magnitude, one matrix product, decibels), as fast as Kapre's
+    chain, compiling nothing (a first ``predict`` costs about what Kapre's does, whatever the
+    signal length); for minutes of audio it runs in chunks of frames, so that the complex
+    spectrogram is never held whole. The numbers are those of the layers run one after the
+    other (within float32 rounding). After ``add``/``pop`` of other layers it runs as a plain
+    ``Sequential``.
     """
 
     def __init__(self, layers=None, trainable=True, name=None):
@@ -100,13 +99,12 @@ class SpectrogramSequential(keras.Sequential):
         if chain is None:
             return super().call(inputs, training=training, mask=mask)
         stft, filterbank, decibel = chain
-        spectra = functional.filtered_magnitude(
-            stft._checked(inputs), stft.n_fft, stft.win_length, stft.hop_length, stft.window_fn,
-            stft.pad_end, filterbank=None if filterbank is None else filterbank.filterbank,
-            pad_begin=stft._pad_begin_length, channels_last=stft.input_data_format == CHANNELS_LAST,
-            finite_message=stft._finite_message, decibel=None if decibel is None else decibel._arguments,
+        spectra = functional.filtered_spectrogram(
+            stft.checked_waveforms(inputs), **stft.spectrogram_arguments,
+            filterbank=None if filterbank is None else filterbank.filterbank,
+            decibel=None if decibel is None else decibel.decibel_arguments,
         )
-        return self.layers[-1]._output(_spectrogram_from_channels_first(spectra, stft.output_data_format))
+        return self.layers[-1].cast_output(stft.output_format.from_channels_first(spectra))
 
 
 def _magnitude_sequential(input_shape, stft, tail_layers, name):
@@ -386,7 +384,7 @@ def get_perfectly_reconstructing_stft_istft(
     owner = "get_perfectly_reconstructing_stft_istft"
     check_data_formats(owner, waveform_data_format=waveform_data_format, stft_data_format=stft_data_format)
     win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
-    coverage = overlapped_window_power(win_length, hop_length, window_function(forward_window_name))
+    coverage = functional.overlapped_window_power(win_length, hop_length, forward_window_name)
     if coverage.min() < 1e-8 * coverage.max():
         raise NotInvertibleError(
             f"{owner}: with `forward_window_name`={forward_window_name!r}, win_length={win_length} and "
@@ -475,8 +473,7 @@ def get_stft_mag_phase(
     for layer in _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
         magnitudes = layer(magnitudes)
     phases = Phase()(stfts)
-    channel_axis = 1 if resolve_data_format(output_data_format) == CHANNELS_FIRST else 3
-    outputs = keras.layers.Concatenate(axis=channel_axis)([magnitudes, phases])
+    outputs = keras.layers.Concatenate(axis=stft.output_format.channel_axis(4))([magnitudes, phases])
     return keras.Model(inputs=waveforms, outputs=outputs, name=name)
 
 

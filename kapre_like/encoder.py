@@ -459,7 +459,7 @@ class AudioSpectrogram(AudioLayer):
             tf.fill([batch, 1], float(low))
 
     def call(self, inputs, training=None):
-        x = self._real_input(inputs, "a real floating-point waveform batch")
+        x = self._float_input(inputs, "a real floating-point waveform batch")
         if self.normalization:
             x = functional.normalize_waveform(x, *self.normalization)
         if training and self.augmentation:
@@ -477,7 +477,7 @@ class AudioSpectrogram(AudioLayer):
             if "noise" in self.augmentation:
                 amplitude = tf.cast(self._uniform(batch, self.augmentation["noise"]), x.dtype)
                 x = x + amplitude * keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
-        return self._output(functional.partition_spectrogram(x, self.window_size, self.offset, self.window))
+        return self.cast_output(functional.partition_spectrogram(x, self.window_size, self.offset, self.window))
 
     def compute_output_shape(self, input_shape):
         samples = input_shape[1]

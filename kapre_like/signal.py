@@ -10,20 +10,11 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._checks import (
-    CHANNELS_FIRST,
-    check_data_format,
-    check_int,
-    check_number,
-    resolve_data_format,
-)
-from .time_frequency import AudioLayer, _join_spectrogram_shape, _register, _split_spectrogram_shape
+from ._checks import check_int, check_number
+from ._layout import DataFormat
+from .time_frequency import AudioLayer, _register
 
 __all__ = ["Frame", "Energy", "MuLawEncoding", "MuLawDecoding", "LogmelToMFCC"]
-
-
-def _time_axis(data_format):
-    return 2 if data_format == CHANNELS_FIRST else 1
 
 
 def _check_pad_value(value, owner):
@@ -39,18 +30,20 @@ class _Framing(AudioLayer):
         check_int(frame_length, "frame_length", owner)
         check_int(hop_length, "hop_length", owner)
         _check_pad_value(pad_value, owner)
-        check_data_format(data_format, "data_format", owner)
+        self.layout = DataFormat(data_format, "data_format", owner)
         self.frame_length = frame_length
         self.hop_length = hop_length
         self.pad_end = bool(pad_end)
         self.pad_value = pad_value
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
-        self.time_axis = _time_axis(self.data_format)
+        self.data_format = self.layout.name
+        self.time_axis = self.layout.time_axis
         self.input_spec = InputSpec(ndim=3)
 
-    def _frames_of(self, input_shape):
-        return functional.frame_count(input_shape[self.time_axis], self.frame_length, self.hop_length, self.pad_end)
+    def _output_shape(self, input_shape, *per_frame):
+        """``(batch, channels, frames, *per_frame)`` of ``input_shape``, in the layer's data format."""
+        batch, channels, time = self.layout.split_shape(input_shape)
+        frames = functional.frame_count(time, self.frame_length, self.hop_length, self.pad_end)
+        return self.layout.join_shape(batch, channels, frames, *per_frame)
 
     def get_config(self):
         config = super().get_config()
@@ -60,7 +53,7 @@ class _Framing(AudioLayer):
                 "hop_length": self.hop_length,
                 "pad_end": self.pad_end,
                 "pad_value": self.pad_value,
-                "data_format": self.data_format_original,
+                "data_format": self.layout.original,
             }
         )
         return config
@@ -110,10 +103,7 @@ class Frame(_Framing):
         )
 
     def compute_output_shape(self, input_shape):
-        frames = self._frames_of(input_shape)
-        if self.data_format == CHANNELS_FIRST:
-            return (input_shape[0], input_shape[1], frames, self.frame_length)
-        return (input_shape[0], frames, self.frame_length, input_shape[2])
+        return self._output_shape(input_shape, self.frame_length)
 
     def compute_output_spec(self, inputs):  # frames of any dtype, integer codes included
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
@@ -164,8 +154,8 @@ class Energy(_Framing):
         self.ref_duration = ref_duration
 
     def call(self, inputs):
-        return self._output(functional.frame_energy(
-            self._real_input(inputs),
+        return self.cast_output(functional.frame_energy(
+            self._float_input(inputs),
             self.frame_length,
             self.hop_length,
             self.sample_rate,
@@ -176,10 +166,7 @@ class Energy(_Framing):
         ))
 
     def compute_output_shape(self, input_shape):
-        frames = self._frames_of(input_shape)
-        if self.data_format == CHANNELS_FIRST:
-            return (input_shape[0], input_shape[1], frames)
-        return (input_shape[0], frames, input_shape[2])
+        return self._output_shape(input_shape)
 
     def get_config(self):
         config = super().get_config()
@@ -292,11 +279,10 @@ class LogmelToMFCC(AudioLayer):
     def __init__(self, n_mfccs=20, data_format="default", **kwargs):
         super().__init__(**kwargs)
         check_int(n_mfccs, "n_mfccs", "LogmelToMFCC")
-        check_data_format(data_format, "data_format", "LogmelToMFCC")
+        self.layout = DataFormat(data_format, "data_format", "LogmelToMFCC")
         self.n_mfccs = n_mfccs
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
-        self.mel_axis = 3 if self.data_format == CHANNELS_FIRST else 2
+        self.data_format = self.layout.name
+        self.mel_axis = self.layout.freq_axis
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
@@ -312,13 +298,13 @@ class LogmelToMFCC(AudioLayer):
         self.input_spec = InputSpec(ndim=4, axes={self.mel_axis: n_mels})
 
     def call(self, inputs):
-        return self._output(functional.mfcc(self._real_input(inputs), self.n_mfccs, axis=self.mel_axis))
+        return self.cast_output(functional.mfcc(self._float_input(inputs), self.n_mfccs, axis=self.mel_axis))
 
     def compute_output_shape(self, input_shape):
-        batch, time, _, channels = _split_spectrogram_shape(input_shape, self.data_format)
-        return _join_spectrogram_shape(batch, time, self.n_mfccs, channels, self.data_format)
+        batch, channels, time, _ = self.layout.split_shape(input_shape)
+        return self.layout.join_shape(batch, channels, time, self.n_mfccs)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"n_mfccs": self.n_mfccs, "data_format": self.data_format_original})
+        config.update({"n_mfccs": self.n_mfccs, "data_format": self.layout.original})
         return config

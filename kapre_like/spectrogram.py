@@ -11,7 +11,16 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
-from ._checks import CHANNELS_FIRST, CHANNELS_LAST, check_choice, check_int, check_number
+from ._checks import (
+    CHANNELS_FIRST,
+    CHANNELS_LAST,
+    check_choice,
+    check_float_input,
+    check_int,
+    check_number,
+    check_signal_length,
+)
+from ._layout import DataFormat
 from .time_frequency import _FINITE_MESSAGE, _register
 
 __all__ = ["STFTSpectrogram", "MelSpectrogram"]
@@ -26,12 +35,7 @@ def _window_config(window):
 
 
 def _check_float_input(inputs, owner):
-    dtype = keras.backend.standardize_dtype(inputs.dtype)
-    if dtype not in _FLOAT_DTYPES:
-        raise TypeError(
-            f"{owner}: invalid input type. Expected `float16`, `float32` or `float64`. Received: input type={dtype} "
-            f"(cast integer PCM to float, e.g. divide int16 samples by 32768)."
-        )
+    check_float_input(inputs, owner, "a floating-point waveform", allowed=_FLOAT_DTYPES)
 
 
 def _check_signal(signals, min_length, owner, shape, requirement):
@@ -40,19 +44,9 @@ def _check_signal(signals, min_length, owner, shape, requirement):
     ``signals`` is time-last. The returned tensor must be used: its check raises
     ``InvalidArgumentError`` naming ``owner`` when the values are computed.
     """
-    _check_length(signals, min_length, owner, shape, requirement)
+    check_signal_length(signals.shape[-1], min_length, owner, f"input shape {tuple(shape)}",
+                        f"{requirement} = {min_length}")
     return functional.check_finite(signals, _FINITE_MESSAGE.format(owner=owner))
-
-
-def _check_length(signals, min_length, owner, shape, requirement):
-    """Raise for a known time length (last axis of ``signals``) below ``min_length``."""
-    time = signals.shape[-1]
-    if time is not None and time < min_length:
-        raise ValueError(
-            f"{owner}: the input has {time} samples along its time axis (input shape {tuple(shape)}), fewer than "
-            f"{requirement} = {min_length}. Pass a longer signal, or check the data format: the channels may be "
-            f"on the time axis."
-        )
 
 
 def _next_power_of_two(n):
@@ -153,8 +147,7 @@ class STFTSpectrogram(keras.layers.Layer):
         if scaling is not None:
             check_choice(scaling, "scaling", ("density", "spectrum"), owner + " (or None)")
         check_choice(padding, "padding", ("valid", "same"), owner)
-        if data_format is not None:
-            check_choice(data_format, "data_format", (CHANNELS_LAST, CHANNELS_FIRST), owner + " (or None)")
+        layout = DataFormat(data_format, "data_format", owner, allowed=(CHANNELS_LAST, CHANNELS_FIRST), allow_none=True)
         self._window_values = functional.window_array(window, frame_length, periodic)
         super().__init__(**kwargs)
         self.mode = mode
@@ -168,7 +161,8 @@ class STFTSpectrogram(keras.layers.Layer):
         self.scaling = scaling
         self.padding = padding
         self.expand_dims = bool(expand_dims)
-        self.data_format = data_format or keras.config.image_data_format()
+        self.layout = layout
+        self.data_format = layout.name
         self.input_spec = InputSpec(ndim=3)
 
     def _initial_kernel(self, part):
@@ -196,8 +190,7 @@ class STFTSpectrogram(keras.layers.Layer):
 
     def call(self, inputs):
         _check_float_input(inputs, "STFTSpectrogram")
-        waveforms = inputs if self.data_format == CHANNELS_FIRST else functional.transpose(inputs, (0, 2, 1))
-        waveforms = _check_signal(waveforms, self.frame_length if self.padding == "valid" else 1,
+        waveforms = _check_signal(self.layout.to_channels_first(inputs), self.frame_length if self.padding == "valid" else 1,
                                   "STFTSpectrogram", inputs.shape, "frame_length")
         if waveforms.dtype in (tf.float16, tf.bfloat16):  # the DSP runs in float32 (mixed precision)
             waveforms = tf.cast(waveforms, tf.float32)
@@ -226,21 +219,18 @@ class STFTSpectrogram(keras.layers.Layer):
     def _arrange(self, spectra):
         """(batch, channels, frames, freq) -> the output layout of data_format and expand_dims."""
         if self.expand_dims:
-            return spectra if self.data_format == CHANNELS_FIRST else functional.transpose(spectra, (0, 2, 3, 1))
+            return self.layout.from_channels_first(spectra)
         shape = tf.shape(spectra)
         frames, freq = shape[2], spectra.shape[3]
         channels = spectra.shape[1] if spectra.shape[1] is not None else shape[1]
-        if self.data_format == CHANNELS_FIRST:
-            stacked = functional.transpose(spectra, (0, 1, 3, 2))
-            return tf.reshape(stacked, [-1, channels * freq, frames])
-        stacked = functional.transpose(spectra, (0, 2, 1, 3))
-        return tf.reshape(stacked, [-1, frames, channels * freq])
+        if self.layout.channels_last:
+            stacked = functional.transpose(spectra, (0, 2, 1, 3))
+            return tf.reshape(stacked, [-1, frames, channels * freq])
+        stacked = functional.transpose(spectra, (0, 1, 3, 2))
+        return tf.reshape(stacked, [-1, channels * freq, frames])
 
     def compute_output_shape(self, input_shape):
-        if self.data_format == CHANNELS_LAST:
-            batch, time, channels = input_shape
-        else:
-            batch, channels, time = input_shape
+        batch, channels, time = self.layout.split_shape(input_shape)
         freq = (self._fft_length // 2 + 1) * (2 if self.mode == "stft" else 1)
         if time is None:
             frames = None
@@ -249,11 +239,9 @@ class STFTSpectrogram(keras.layers.Layer):
         else:
             frames = functional.frame_count(time, self.frame_length, self._frame_step)
         if self.expand_dims:
-            if self.data_format == CHANNELS_LAST:
-                return (batch, frames, freq, channels)
-            return (batch, channels, frames, freq)
+            return self.layout.join_shape(batch, channels, frames, freq)
         stacked = None if channels is None else channels * freq
-        return (batch, frames, stacked) if self.data_format == CHANNELS_LAST else (batch, stacked, frames)
+        return (batch, frames, stacked) if self.layout.channels_last else (batch, stacked, frames)
 
     def compute_output_spec(self, inputs):
         _check_float_input(inputs, "STFTSpectrogram")
@@ -402,21 +390,17 @@ class MelSpectrogram(keras.layers.Layer):
         signals = tf.cast(inputs, dtype)
         half = self.fft_length // 2
         # reflection padding needs more samples than it pads
-        _check_length(signals, half + 1, "MelSpectrogram", inputs.shape, "fft_length // 2 + 1")
+        check_signal_length(signals.shape[-1], half + 1, "MelSpectrogram", f"input shape {tuple(inputs.shape)}",
+                            f"fft_length // 2 + 1 = {half + 1}")
         signals = tf.pad(signals, [[0, 0]] * (signals.shape.rank - 1) + [[half, half]], mode="REFLECT")
-        frame_window = self._frame_window
-
-        def window_fn(length, dtype):
-            return tf.constant(frame_window, dtype=dtype)
-
         decibel = None
         if self.power_to_db:
             decibel = dict(ref_value=abs(self.ref_power), amin=self.min_power, dynamic_range=self.top_db,
                            batch_axis=False)
-        # frames, power, mel and decibels as one computation (see kapre_like.functional.filtered_magnitude)
-        mel = functional.filtered_magnitude(
-            signals, self.fft_length, self.fft_length, self.sequence_stride, window_fn, filterbank=self._mel_matrix,
-            exponent=self.mag_exp, decibel=decibel, finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
+        # frames, power, mel and decibels as one computation (see kapre_like.functional.filtered_spectrogram)
+        mel = functional.filtered_spectrogram(
+            signals, self.fft_length, self.fft_length, self.sequence_stride, self._frame_window,
+            filterbank=self._mel_matrix, power=self.mag_exp, decibel=decibel, finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
         )
         return tf.cast(tf.linalg.matrix_transpose(mel), self.compute_dtype)
 

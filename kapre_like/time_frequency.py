@@ -15,16 +15,14 @@ from keras import InputSpec
 
 from . import filters, functional
 from ._checks import (
-    CHANNELS_FIRST,
-    CHANNELS_LAST,
     check_choice,
-    check_data_format,
-    check_data_formats,
+    check_float_input,
     check_int,
     check_number,
-    resolve_data_format,
+    check_signal_length,
     resolve_stft_lengths,
 )
+from ._layout import DataFormat
 
 __all__ = [
     "STFT",
@@ -52,7 +50,6 @@ def _real_of(dtype):
 
 
 _HALF_FLOATS = ("float16", "bfloat16")
-_REAL_FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
 class AudioLayer(keras.layers.Layer):
@@ -60,31 +57,20 @@ class AudioLayer(keras.layers.Layer):
 
     float64 input is computed in float64 (complex128 spectra); float16 and bfloat16 input,
     and every layer under a ``mixed_float16``/``mixed_bfloat16`` policy, are computed in
-    float32 and real outputs are returned in the policy's compute dtype.
+    float32 and real outputs are returned in the policy's compute dtype (:meth:`cast_output`).
     """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
 
-    def _check_real(self, inputs, what="a real floating-point tensor"):
-        dtype = keras.backend.standardize_dtype(inputs.dtype)
-        if dtype not in _REAL_FLOATS:
-            hint = (" (apply Magnitude or Phase first)" if dtype.startswith("complex")
-                    else " (convert integer PCM to float, e.g. x / 32768)")
-            raise TypeError(
-                f"{type(self).__name__} expects {what} (float16, bfloat16, float32 or float64); got {dtype} input "
-                f"of shape {tuple(inputs.shape)}{hint}."
-            )
-        return dtype
-
-    def _real_input(self, inputs, what="a real floating-point tensor"):
+    def _float_input(self, inputs, what="a real floating-point tensor"):
         """Check that ``inputs`` is real floating point; return it in its DSP precision."""
-        dtype = self._check_real(inputs, what)
+        dtype = check_float_input(inputs, type(self).__name__, what)
         return tf.cast(inputs, tf.float32) if dtype in _HALF_FLOATS else inputs
 
     def compute_output_spec(self, inputs):
-        self._check_real(inputs)
+        check_float_input(inputs, type(self).__name__)
         return keras.KerasTensor(self.compute_output_shape(inputs.shape),
                                  dtype=self._output_dtype(_dsp_dtype(inputs.dtype)))
 
@@ -97,8 +83,9 @@ class AudioLayer(keras.layers.Layer):
             )
         return inputs
 
-    def _output(self, outputs):
-        """Real outputs in the compute dtype of a half-precision policy, else as computed."""
+    def cast_output(self, outputs):
+        """Real ``outputs`` in the compute dtype of a half-precision policy, else as computed (what
+        every layer returns; a chain computed as one, such as the composed front ends, ends with it)."""
         if self.compute_dtype in _HALF_FLOATS and not outputs.dtype.is_complex:
             return tf.cast(outputs, self.compute_dtype)
         return outputs
@@ -116,45 +103,23 @@ def _dsp_dtype(dtype):
 _FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
-def _swap_waveform_layout(waveforms, data_format):
-    """(batch, time, ch) <-> (batch, ch, time) when ``data_format`` is channels_last.
+class _InputOutputFormats:
+    """Kapre's ``input_data_format``/``output_data_format`` attributes, read from the layer's
+    :class:`~kapre_like._layout.DataFormat` helpers ``input_format`` and ``output_format``."""
 
-    The swap is its own inverse, so it converts to and from channels_first alike.
-    """
-    return waveforms if data_format == CHANNELS_FIRST else functional.transpose(waveforms, (0, 2, 1))
+    @property
+    def input_data_format(self):
+        """``'channels_first'`` or ``'channels_last'`` (``'default'`` resolved), as Kapre's attribute."""
+        return self.input_format.name
 
-
-def _spectrogram_to_channels_first(spectrograms, data_format):
-    return spectrograms if data_format == CHANNELS_FIRST else functional.transpose(spectrograms, (0, 3, 1, 2))
-
-
-def _spectrogram_from_channels_first(spectrograms, data_format):
-    return spectrograms if data_format == CHANNELS_FIRST else functional.transpose(spectrograms, (0, 2, 3, 1))
-
-
-def _split_waveform_shape(shape, data_format):
-    """(batch, time, channels) of a waveform batch shape in ``data_format``."""
-    batch, a, b = shape
-    return (batch, b, a) if data_format == CHANNELS_FIRST else (batch, a, b)
-
-
-def _join_spectrogram_shape(batch, time, freq, channels, data_format):
-    if data_format == CHANNELS_FIRST:
-        return (batch, channels, time, freq)
-    return (batch, time, freq, channels)
-
-
-def _split_spectrogram_shape(shape, data_format):
-    """(batch, time, freq, channels) of a spectrogram batch shape in ``data_format``."""
-    if data_format == CHANNELS_FIRST:
-        batch, channels, time, freq = shape
-    else:
-        batch, time, freq, channels = shape
-    return batch, time, freq, channels
+    @property
+    def output_data_format(self):
+        """``'channels_first'`` or ``'channels_last'`` (``'default'`` resolved), as Kapre's attribute."""
+        return self.output_format.name
 
 
 @_register
-class STFT(AudioLayer):
+class STFT(_InputOutputFormats, AudioLayer):
     """Short-time Fourier transform of a batch of waveforms; complex output.
 
     Frames of ``win_length`` samples, every ``hop_length`` samples, windowed, zero-padded
@@ -223,9 +188,11 @@ class STFT(AudioLayer):
     ):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        check_data_formats(owner, input_data_format=input_data_format, output_data_format=output_data_format)
+        self.input_format = DataFormat(input_data_format, "input_data_format", owner)
+        self.output_format = DataFormat(output_data_format, "output_data_format", owner)
         win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
         self.window_fn = functional.window_function(window_name)
+        self.window = functional.window_values(self.window_fn, win_length)  # resolved once: the DSP takes arrays
 
         self.n_fft = n_fft
         self.win_length = win_length
@@ -233,40 +200,50 @@ class STFT(AudioLayer):
         self.window_name = window_name
         self.pad_begin = bool(pad_begin)
         self.pad_end = bool(pad_end)
-        self.input_data_format_original = input_data_format
-        self.output_data_format_original = output_data_format
-        self.input_data_format = resolve_data_format(input_data_format)
-        self.output_data_format = resolve_data_format(output_data_format)
         self.input_spec = InputSpec(ndim=3)
 
     @property
-    def _pad_begin_length(self):
+    def pad_begin_length(self):
+        """Zeros prepended to the waveform, in samples (``win_length - hop_length`` with ``pad_begin``)."""
         return self.win_length - self.hop_length if self.pad_begin else 0
 
+    @property
+    def finite_message(self):
+        """The message of the error a NaN or Inf in the input waveform raises."""
+        return _FINITE_MESSAGE.format(owner=type(self).__name__)
+
+    @property
+    def spectrogram_arguments(self):
+        """The keyword arguments that :func:`kapre_like.functional.stft` and
+        :func:`kapre_like.functional.filtered_spectrogram` take from this layer (all but the signals)."""
+        return dict(n_fft=self.n_fft, win_length=self.win_length, hop_length=self.hop_length, window=self.window,
+                    pad_end=self.pad_end, pad_begin=self.pad_begin_length,
+                    channels_last=self.input_format.channels_last, finite_message=self.finite_message)
+
     def build(self, input_shape):
-        _, time, _ = _split_waveform_shape(input_shape, self.input_data_format)
-        self._check_length(time, input_shape)
+        self._check_length(self.input_format.split_shape(input_shape)[2], input_shape)
 
     def _check_length(self, time, shape):
-        if time is None or self.pad_end or time + self._pad_begin_length >= self.win_length:
+        if self.pad_end:
             return
-        time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
-        raise ValueError(
-            f"{type(self).__name__}: the input has {time} samples along its time axis (axis {time_axis} of shape "
-            f"{tuple(shape)} for input_data_format={self.input_data_format!r}), fewer than one frame "
-            f"(win_length={self.win_length}). Pass a longer signal, use pad_end=True to get a zero-padded frame, "
-            f"or check the data format: the channels may be on the time axis."
+        check_signal_length(
+            time, self.win_length - self.pad_begin_length, type(self).__name__,
+            f"axis {self.input_format.time_axis} of shape {tuple(shape)} for input_data_format="
+            f"{self.input_data_format!r}", f"one frame (win_length={self.win_length})",
+            "Pass a longer signal, use pad_end=True to get a zero-padded frame",
         )
 
-    def _checked(self, inputs):
-        """``inputs`` checked (dtype, length), in DSP precision, layout unchanged. The values are
-        checked for NaN/Inf by :func:`kapre_like.functional.stft` with :attr:`_finite_message`."""
-        waveforms = self._real_input(inputs, "a real floating-point waveform")
-        time_axis = 1 if self.input_data_format == CHANNELS_LAST else 2
+    def checked_waveforms(self, inputs):
+        """``inputs`` checked (dtype, length), in DSP precision, layout unchanged: what :meth:`call` transforms.
+
+        The values are checked for NaN/Inf by the DSP functions with :attr:`finite_message`.
+        """
+        waveforms = self._float_input(inputs, "a real floating-point waveform")
+        time_axis = self.input_format.time_axis
         if waveforms.shape[time_axis] is None:
             if not self.pad_end:
                 tf.debugging.assert_greater_equal(
-                    tf.shape(waveforms)[time_axis] + self._pad_begin_length, self.win_length,
+                    tf.shape(waveforms)[time_axis] + self.pad_begin_length, self.win_length,
                     message=f"{type(self).__name__}: the input is shorter than one frame (win_length="
                             f"{self.win_length} samples); pass a longer signal or use pad_end=True",
                 )
@@ -274,27 +251,19 @@ class STFT(AudioLayer):
             self._check_length(waveforms.shape[time_axis], inputs.shape)
         return waveforms
 
-    @property
-    def _finite_message(self):
-        return _FINITE_MESSAGE.format(owner=type(self).__name__)
-
     def call(self, inputs):
-        stfts = functional.stft(
-            self._checked(inputs), self.n_fft, self.win_length, self.hop_length, self.window_fn, self.pad_end,
-            pad_begin=self._pad_begin_length, channels_last=self.input_data_format == CHANNELS_LAST,
-            finite_message=self._finite_message,
-        )
-        return _spectrogram_from_channels_first(stfts, self.output_data_format)
+        stfts = functional.stft(self.checked_waveforms(inputs), **self.spectrogram_arguments)
+        return self.output_format.from_channels_first(stfts)
 
     def compute_output_shape(self, input_shape):
-        batch, time, channels = _split_waveform_shape(input_shape, self.input_data_format)
+        batch, channels, time = self.input_format.split_shape(input_shape)
         if time is not None:
-            time += self._pad_begin_length
+            time += self.pad_begin_length
         frames = functional.frame_count(time, self.win_length, self.hop_length, self.pad_end)
-        return _join_spectrogram_shape(batch, frames, self.n_fft // 2 + 1, channels, self.output_data_format)
+        return self.output_format.join_shape(batch, channels, frames, self.n_fft // 2 + 1)
 
     def compute_output_spec(self, inputs):
-        self._check_real(inputs, "a real floating-point waveform")
+        check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_complex_of(inputs.dtype))
 
     def get_config(self):
@@ -307,15 +276,15 @@ class STFT(AudioLayer):
                 "window_name": self.window_name,
                 "pad_begin": self.pad_begin,
                 "pad_end": self.pad_end,
-                "input_data_format": self.input_data_format_original,
-                "output_data_format": self.output_data_format_original,
+                "input_data_format": self.input_format.original,
+                "output_data_format": self.output_format.original,
             }
         )
         return config
 
 
 @_register
-class InverseSTFT(AudioLayer):
+class InverseSTFT(_InputOutputFormats, AudioLayer):
     """Inverse STFT of a batch of complex spectrograms, by windowed overlap-add.
 
     Inverts :class:`STFT` with the same ``n_fft``, ``win_length``, ``hop_length`` and
@@ -364,33 +333,27 @@ class InverseSTFT(AudioLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_data_formats(
-            "InverseSTFT", input_data_format=input_data_format, output_data_format=output_data_format
-        )
+        self.input_format = DataFormat(input_data_format, "input_data_format", "InverseSTFT")
+        self.output_format = DataFormat(output_data_format, "output_data_format", "InverseSTFT")
         win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
         self.window_fn = functional.window_function(forward_window_name)
+        self.window = functional.window_values(self.window_fn, win_length)
 
         self.n_fft = n_fft
         self.win_length = win_length
         self.hop_length = hop_length
         self.forward_window_name = forward_window_name
-        self.input_data_format_original = input_data_format
-        self.output_data_format_original = output_data_format
-        self.input_data_format = resolve_data_format(input_data_format)
-        self.output_data_format = resolve_data_format(output_data_format)
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
-        stfts = _spectrogram_to_channels_first(self._complex_input(inputs), self.input_data_format)
-        waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window_fn)
-        return self._output(_swap_waveform_layout(waveforms, self.output_data_format))
+        stfts = self.input_format.to_channels_first(self._complex_input(inputs))
+        waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window)
+        return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):
-        batch, frames, _, channels = _split_spectrogram_shape(input_shape, self.input_data_format)
+        batch, channels, frames, _ = self.input_format.split_shape(input_shape)
         time = None if frames is None else max(0, (frames - 1) * self.hop_length + self.win_length)
-        if self.output_data_format == CHANNELS_FIRST:
-            return (batch, channels, time)
-        return (batch, time, channels)
+        return self.output_format.join_shape(batch, channels, time)
 
     def compute_output_spec(self, inputs):
         self._complex_input(inputs)
@@ -404,8 +367,8 @@ class InverseSTFT(AudioLayer):
                 "win_length": self.win_length,
                 "hop_length": self.hop_length,
                 "forward_window_name": self.forward_window_name,
-                "input_data_format": self.input_data_format_original,
-                "output_data_format": self.output_data_format_original,
+                "input_data_format": self.input_format.original,
+                "output_data_format": self.output_format.original,
             }
         )
         return config
@@ -436,7 +399,7 @@ class Magnitude(_ComplexToReal):
     """
 
     def call(self, inputs):
-        return self._output(functional.magnitude(self._complex_input(inputs)))
+        return self.cast_output(functional.magnitude(self._complex_input(inputs)))
 
 
 @_register
@@ -473,7 +436,7 @@ class Phase(_ComplexToReal):
         self.approx_atan_accuracy = approx_atan_accuracy
 
     def call(self, inputs):
-        return self._output(functional.phase(self._complex_input(inputs), self.approx_atan_accuracy))
+        return self.cast_output(functional.phase(self._complex_input(inputs), self.approx_atan_accuracy))
 
     def get_config(self):
         config = super().get_config()
@@ -524,10 +487,10 @@ class MagnitudeToDecibel(AudioLayer):
         self.stype = stype
 
     def call(self, inputs):
-        return self._output(functional.to_decibel(self._real_input(inputs), **self._arguments))
+        return self.cast_output(functional.to_decibel(self._float_input(inputs), **self.decibel_arguments))
 
     @property
-    def _arguments(self):
+    def decibel_arguments(self):
         """Keyword arguments of :func:`kapre_like.functional.to_decibel` for this layer."""
         return dict(ref_value=self.ref_value, amin=self.amin, dynamic_range=self.dynamic_range,
                     multiplier=_DECIBEL_MULTIPLIERS[self.stype])
@@ -580,7 +543,7 @@ class ApplyFilterbank(AudioLayer):
 
     def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
         super().__init__(**kwargs)
-        check_data_format(data_format, "data_format", "ApplyFilterbank")
+        self.layout = DataFormat(data_format, "data_format", "ApplyFilterbank")
         check_choice(type, "type", tuple(_FILTERBANK_BUILDERS), "ApplyFilterbank")
         if not isinstance(filterbank_kwargs, dict):
             raise TypeError(
@@ -597,13 +560,12 @@ class ApplyFilterbank(AudioLayer):
         self.filterbank_kwargs = dict(filterbank_kwargs)
         # float64 weights; functional.apply_filterbank casts them to the input's precision
         self.filterbank = tf.constant(matrix, dtype="float64")
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
-        self.freq_axis = 3 if self.data_format == CHANNELS_FIRST else 2
+        self.data_format = self.layout.name
+        self.freq_axis = self.layout.freq_axis
         self.input_spec = InputSpec(ndim=4, axes={self.freq_axis: int(matrix.shape[0])})
 
     def call(self, inputs):
-        return self._output(functional.apply_filterbank(self._real_input(inputs), self.filterbank, axis=self.freq_axis))
+        return self.cast_output(functional.apply_filterbank(self._float_input(inputs), self.filterbank, axis=self.freq_axis))
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)
@@ -616,7 +578,7 @@ class ApplyFilterbank(AudioLayer):
             {
                 "type": self.type,
                 "filterbank_kwargs": self.filterbank_kwargs,
-                "data_format": self.data_format_original,
+                "data_format": self.layout.original,
             }
         )
         return config
@@ -653,7 +615,7 @@ class Delta(AudioLayer):
 
     def __init__(self, win_length=5, mode="symmetric", data_format="default", **kwargs):
         super().__init__(**kwargs)
-        check_data_format(data_format, "data_format", "Delta")
+        self.layout = DataFormat(data_format, "data_format", "Delta")
         check_int(win_length, "win_length", "Delta", minimum=3)
         if win_length % 2 != 1:
             raise ValueError(f"Delta: `win_length` must be an odd integer >= 3; got {win_length}.")
@@ -661,20 +623,19 @@ class Delta(AudioLayer):
         self.win_length = win_length
         self.mode = mode
         self.n = (win_length - 1) // 2
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
+        self.data_format = self.layout.name
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
-        time_axis = 2 if self.data_format == CHANNELS_FIRST else 1
-        return self._output(functional.delta(self._real_input(inputs), self.win_length, self.mode, axis=time_axis))
+        return self.cast_output(functional.delta(self._float_input(inputs), self.win_length, self.mode,
+                                                 axis=self.layout.time_axis))
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         config = super().get_config()
-        config.update({"win_length": self.win_length, "mode": self.mode, "data_format": self.data_format_original})
+        config.update({"win_length": self.win_length, "mode": self.mode, "data_format": self.layout.original})
         return config
 
 
@@ -700,31 +661,28 @@ class ConcatenateFrequencyMap(AudioLayer):
 
     def __init__(self, data_format="default", **kwargs):
         super().__init__(**kwargs)
-        check_data_format(data_format, "data_format", "ConcatenateFrequencyMap")
-        self.data_format_original = data_format
-        self.data_format = resolve_data_format(data_format)
+        self.layout = DataFormat(data_format, "data_format", "ConcatenateFrequencyMap")
+        self.data_format = self.layout.name
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
+        freq_axis, channel_axis = self.layout.freq_axis, self.layout.channel_axis(4)
         shape = tf.shape(inputs)
-        if self.data_format == CHANNELS_LAST:
-            n_freq = inputs.shape[2] or shape[2]
-            freq_map = tf.reshape(functional.frequency_map(n_freq, inputs.dtype), (1, 1, -1, 1))
-            freq_map = tf.broadcast_to(freq_map, tf.concat([shape[:3], [1]], axis=0))
-            return tf.concat([inputs, freq_map], axis=3)
-        n_freq = inputs.shape[3] or shape[3]
-        freq_map = tf.reshape(functional.frequency_map(n_freq, inputs.dtype), (1, 1, 1, -1))
-        freq_map = tf.broadcast_to(freq_map, tf.concat([shape[:1], [1], shape[2:]], axis=0))
-        return tf.concat([inputs, freq_map], axis=1)
+        n_freq = inputs.shape[freq_axis] or shape[freq_axis]
+        along_freq = [1, 1, 1, 1]
+        along_freq[freq_axis] = -1
+        freq_map = tf.reshape(functional.frequency_map(n_freq, inputs.dtype), along_freq)
+        one_channel = tf.concat([shape[:channel_axis], [1], shape[channel_axis + 1:]], axis=0)
+        return tf.concat([inputs, tf.broadcast_to(freq_map, one_channel)], axis=channel_axis)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)
-        channel_axis = 1 if self.data_format == CHANNELS_FIRST else 3
+        channel_axis = self.layout.channel_axis(4)
         if output_shape[channel_axis] is not None:
             output_shape[channel_axis] += 1
         return tuple(output_shape)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"data_format": self.data_format_original})
+        config.update({"data_format": self.layout.original})
         return config

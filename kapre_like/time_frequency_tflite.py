@@ -2,7 +2,7 @@
 
 TensorFlow Lite has no complex dtype and no built-in FFT, so these layers hold complex
 numbers as a trailing axis of size 2 (real, imaginary) and compute the STFT as one strided
-convolution with a windowed DFT kernel (:func:`kapre_like.functional.stft_real`). A model
+convolution with a windowed DFT kernel (:func:`kapre_like.functional.stft_pairs`). A model
 made of them converts with ``tf.lite.TFLiteConverter`` using **built-in ops only** (no
 Select TF ops, no Flex delegate) and runs in ``tf.lite.Interpreter`` for **any batch size**
 and, when the input's time axis is ``None``, any signal length (resize the interpreter's
@@ -31,14 +31,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from .time_frequency import (
-    STFT,
-    Magnitude,
-    Phase,
-    _register,
-    _swap_waveform_layout,
-)
-from ._checks import CHANNELS_LAST
+from .time_frequency import STFT, Magnitude, Phase, _register
 
 __all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
 
@@ -61,12 +54,11 @@ class STFTTflite(STFT):
     """
 
     def call(self, inputs):
-        waveforms = _swap_waveform_layout(inputs, self.input_data_format)
-        waveforms = functional.pad_time(waveforms, begin=self._pad_begin_length)
-        stfts = functional.stft_real(
-            waveforms, self.n_fft, self.win_length, self.hop_length, self.window_fn, self.pad_end
+        waveforms = functional.pad_time(self.input_format.to_channels_first(inputs), begin=self.pad_begin_length)
+        stfts = functional.stft_pairs(
+            waveforms, self.n_fft, self.win_length, self.hop_length, self.window, self.pad_end
         )  # (batch, ch, time, freq, 2)
-        if self.output_data_format == CHANNELS_LAST:
+        if self.output_format.channels_last:
             stfts = tf.transpose(stfts, (0, 2, 3, 1, 4))
         return stfts
 
@@ -93,7 +85,7 @@ class MagnitudeTflite(Magnitude):
         self.input_spec = _PAIR_AXIS_SPEC
 
     def call(self, inputs):
-        return functional.magnitude_real(inputs)
+        return functional.magnitude_of_pairs(inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1])
@@ -123,7 +115,7 @@ class PhaseTflite(Phase):
         self.input_spec = _PAIR_AXIS_SPEC
 
     def call(self, inputs):
-        return functional.phase_real(inputs, self.approx_atan_accuracy)
+        return functional.phase_of_pairs(inputs, self.approx_atan_accuracy)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1])

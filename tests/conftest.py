@@ -64,3 +64,8 @@ def assert_says(error_info, *parts):
     message = str(error_info.value)
     missing = [part for part in parts if part not in message]
     assert not missing, f"message {message!r} lacks {missing}"
+
+
+def resolved_format(data_format):
+    """``data_format`` with 'default' read from Keras's current setting, as a layer built now reads it."""
+    return keras.config.image_data_format() if data_format == "default" else data_format

@@ -16,13 +16,9 @@ from kapre_like.composed import (
     get_stft_magnitude_layer,
 )
 
-from conftest import SAMPLE_RATE, assert_says, from_layout, to_layout
+from conftest import SAMPLE_RATE, assert_says, from_layout, resolved_format, to_layout
 
 FORMATS = ["channels_first", "channels_last", "default"]
-
-
-def _resolve(data_format):
-    return keras.config.image_data_format() if data_format == "default" else data_format
 
 
 @pytest.mark.parametrize("output_format", FORMATS)
@@ -36,7 +32,7 @@ def test_melspectrogram_matches_librosa(waveforms, input_format, output_format, 
         input_data_format=input_format, output_data_format=output_format,
     )
     run = tf.function(layer) if graph else layer  # traced and eager alike
-    got = from_layout(np.asarray(run(to_layout(signal, _resolve(input_format)))), _resolve(output_format))
+    got = from_layout(np.asarray(run(to_layout(signal, resolved_format(input_format)))), resolved_format(output_format))
     expected = librosa.feature.melspectrogram(
         y=signal, sr=SAMPLE_RATE, n_fft=512, hop_length=hop_length, power=1.0, center=False, n_mels=64
     )  # (b, ch, mels, t)
@@ -71,7 +67,7 @@ def test_log_frequency_builds_and_runs(waveforms, input_format, output_format, r
         n_fft=1024, hop_length=256, sample_rate=SAMPLE_RATE, log_n_bins=72, return_decibel=return_decibel,
         input_data_format=input_format, output_data_format=output_format,
     )
-    got = from_layout(np.asarray(layer(to_layout(signal, _resolve(input_format)))), _resolve(output_format))
+    got = from_layout(np.asarray(layer(to_layout(signal, resolved_format(input_format)))), resolved_format(output_format))
     magnitudes = np.abs(librosa.stft(signal, n_fft=1024, hop_length=256, center=False))  # (b, ch, f, t)
     kapre = pytest.importorskip("kapre") if return_decibel is False else None
     assert got.shape == (2, 2, magnitudes.shape[-1], 72)
@@ -127,7 +123,7 @@ def test_perfect_reconstruction(waveforms, image_data_format, waveform_format, s
     hop_length = n_fft // hop_divisor
     signal = waveforms[:2, :2]  # (b, ch, time)
     length = signal.shape[-1]
-    wave_layout = _resolve(waveform_format)
+    wave_layout = resolved_format(waveform_format)
     stft, istft = get_perfectly_reconstructing_stft_istft(
         stft_input_shape=to_layout(signal, wave_layout).shape[1:], n_fft=n_fft, hop_length=hop_length,
         waveform_data_format=waveform_format, stft_data_format=stft_format,
@@ -139,7 +135,7 @@ def test_perfect_reconstruction(waveforms, image_data_format, waveform_format, s
 
     # ISTFT -> STFT gives back a librosa STFT once the frames touching the padding are trimmed
     spectra = np.swapaxes(librosa.stft(signal, n_fft=n_fft, hop_length=hop_length, center=False), -1, -2)
-    spec_layout = _resolve(stft_format)
+    spec_layout = resolved_format(stft_format)
     again = from_layout(np.asarray(stft(istft(to_layout(spectra.astype(np.complex64), spec_layout)))), spec_layout)
     edge = hop_divisor - 1  # frames that overlap the first/last win_length - hop_length samples
     expected = spectra[:, :, edge : spectra.shape[2] - edge]

@@ -9,17 +9,10 @@ import tensorflow as tf
 import kapre_like
 from kapre_like import STFT, InverseSTFT, Magnitude, Phase
 
-from conftest import from_layout, to_layout
+from conftest import from_layout, resolved_format, to_layout
+from reference import numpy_filtered_spectrogram, numpy_frames, numpy_stft, periodic_hann
 
 LIBROSA_WINDOW = {None: "hann", "hann_window": "hann", "hamming_window": "hamming"}
-
-
-def _resolve(data_format):
-    """'default' is tested with Keras set to channels_first (not Keras's own default)."""
-    if data_format == "default":
-        keras.config.set_image_data_format("channels_first")
-        return "channels_first"
-    return data_format
 
 
 @pytest.mark.parametrize("window_name", [None, "hann_window", "hamming_window"])
@@ -29,7 +22,9 @@ def _resolve(data_format):
 @pytest.mark.parametrize("hop_length", [None, 256])
 @pytest.mark.parametrize("n_fft", [512, 1000])
 def test_stft_matches_librosa(waveforms, image_data_format, n_fft, hop_length, n_ch, data_format, batch, window_name):
-    resolved = _resolve(data_format)
+    if data_format == "default":
+        keras.config.set_image_data_format("channels_first")  # 'default' tested with another than Keras's own
+    resolved = resolved_format(data_format)
     signal = waveforms[:batch, :n_ch]  # (batch, ch, time)
     layer = STFT(
         n_fft=n_fft,
@@ -113,9 +108,7 @@ def test_stft_win_length_shorter_than_n_fft_is_zero_padded_frame(waveforms):
     n_fft, win, hop = 1000, 512, 200
     got = np.asarray(STFT(n_fft=n_fft, win_length=win, hop_length=hop, input_data_format="channels_first",
                           output_data_format="channels_first")(signal[None, None]))[0, 0]
-    frames = librosa.util.frame(signal, frame_length=win, hop_length=hop, axis=0)
-    window = librosa.filters.get_window("hann", win, fftbins=True)
-    expected = np.fft.rfft(frames * window, n=n_fft, axis=-1)
+    expected = numpy_stft(signal, n_fft, win, hop)
     np.testing.assert_allclose(got, expected, atol=1e-3)
 
 
@@ -239,44 +232,31 @@ def test_top_level_reexports():
         assert getattr(kapre_like, name) is getattr(kapre_like.time_frequency, name)
 
 
-def _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end, filterbank):
-    """Independent reference: explicit frames, window, zero-pad to n_fft, numpy rfft, |.|, @ filterbank."""
-    padded = np.pad(signals, [(0, 0)] * (signals.ndim - 1) + [(pad_begin, 0)])
-    length = padded.shape[-1]
-    n_frames = -(-length // hop_length) if pad_end else 1 + (length - win_length) // hop_length
-    needed = (n_frames - 1) * hop_length + win_length
-    padded = np.pad(padded, [(0, 0)] * (signals.ndim - 1) + [(0, max(0, needed - length))])
-    frames = np.stack([padded[..., t * hop_length: t * hop_length + win_length] for t in range(n_frames)], axis=-2)
-    spectra = np.abs(np.fft.rfft(frames * window, n=n_fft, axis=-1))
-    return spectra if filterbank is None else spectra @ filterbank
-
-
-def _chunks(monkeypatch, chunks):
-    """Make :func:`kapre_like.functional.filtered_magnitude` cut signals into one chunk, chunks of
-    16 frames for one waveform, or one frame per chunk, in graphs and eagerly alike."""
-    functional = kapre_like.functional
-    whole, samples = {"one": (2**62, 2**62), "16": (0, 16 * 512), "per frame": (0, 1)}[chunks]
-    monkeypatch.setattr(functional, "WHOLE_SPECTROGRAM_BYTES", whole)
-    monkeypatch.setattr(functional, "CHUNK_SAMPLES", samples)
+#: Routes of the spectrogram functions, as the tests force them: all frames at once, chunks of
+#: 3 frames (first and last chunks padded), one frame per chunk.
+STRATEGIES = {
+    "one": "plain",
+    "chunks of 3": kapre_like.functional.Strategy("chunked", frames_per_chunk=3),
+    "per frame": kapre_like.functional.Strategy("chunked", frames_per_chunk=1),
+}
 
 
 @pytest.mark.parametrize(
     "n_fft, win_length, hop_length, pad_begin, pad_end, chunks",
     [
-        (512, 512, 128, 0, False, "16"),  # whole blocks gathered
-        (512, 400, 160, 0, True, "16"),  # win < n_fft, 5 blocks of 80 per frame, padded end
-        (1024, 1024, 256, 768, True, "16"),  # Kapre's pad_begin, first and last chunks padded
+        (512, 512, 128, 0, False, "chunks of 3"),  # whole blocks gathered
+        (512, 400, 160, 0, True, "chunks of 3"),  # win < n_fft, 5 blocks of 80 per frame, padded end
+        (1024, 1024, 256, 768, True, "chunks of 3"),  # Kapre's pad_begin, first and last chunks padded
         (511, 511, 128, 0, False, "one"),  # odd n_fft, the whole signal at once
-        (512, 509, 101, 0, False, "16"),  # hop and frame share no block but the sample
+        (512, 509, 101, 0, False, "chunks of 3"),  # hop and frame share no block but the sample
         (1024, 1024, 256, 768, True, "per frame"),  # 23 chunks of one frame, zeros at both ends
         (511, 400, 160, 0, True, "per frame"),  # 32 chunks, odd n_fft, padded end
     ],
 )
 @pytest.mark.parametrize("channels_last", [False, True])
 @pytest.mark.parametrize("weights", [None, "mel", "mel 1-5 kHz", "dense"])
-def test_filtered_magnitude_matches_numpy(waveforms, monkeypatch, n_fft, win_length, hop_length, pad_begin, pad_end,
+def test_filtered_magnitude_matches_numpy(waveforms, n_fft, win_length, hop_length, pad_begin, pad_end,
                                           chunks, channels_last, weights):
-    _chunks(monkeypatch, chunks)
     signals = waveforms[:3, :2, :5000].astype(np.float64)  # (batch, ch, time)
     window = tf.signal.hann_window(win_length, dtype=tf.float64).numpy()  # periodic, but symmetric for odd lengths
     # mel weighs neither DC nor Nyquist, 1-5 kHz only the bins between; dense weighs every bin
@@ -286,14 +266,14 @@ def test_filtered_magnitude_matches_numpy(waveforms, monkeypatch, n_fft, win_len
         "mel 1-5 kHz": librosa.filters.mel(sr=16000, n_fft=n_fft, n_mels=20, fmin=1000, fmax=5000).T,
         "dense": np.random.default_rng(1).uniform(size=(n_fft // 2 + 1, 7)),
     }[weights]
-    expected = _numpy_filtered_magnitude(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end,
-                                         filterbank)
+    expected = numpy_filtered_spectrogram(signals, n_fft, win_length, hop_length, window, pad_begin, pad_end,
+                                          filterbank)
     inputs = np.transpose(signals, (0, 2, 1)) if channels_last else signals
 
     def filtered(x):
-        return kapre_like.functional.filtered_magnitude(
+        return kapre_like.functional.filtered_spectrogram(
             x, n_fft, win_length, hop_length, pad_end=pad_end, filterbank=filterbank, pad_begin=pad_begin,
-            channels_last=channels_last,
+            channels_last=channels_last, strategy=STRATEGIES[chunks],
         )
 
     for run in (tf.function(filtered), filtered):
@@ -319,11 +299,7 @@ def test_filtered_magnitude_matches_numpy(waveforms, monkeypatch, n_fft, win_len
 )
 def test_frame_matches_numpy(time, frame_length, hop_length, pad_end):
     signals = np.random.default_rng(3).standard_normal((2, 3, time)).astype(np.float32)
-    n_frames = -(-time // hop_length) if pad_end else max(0, 1 + (time - frame_length) // hop_length)
-    padded = np.pad(signals, [(0, 0), (0, 0), (0, max(0, (n_frames - 1) * hop_length + frame_length - time))])
-    expected = np.zeros((2, 3, n_frames, frame_length), np.float32)
-    for t in range(n_frames):
-        expected[..., t, :] = padded[..., t * hop_length : t * hop_length + frame_length]
+    expected = numpy_frames(signals, frame_length, hop_length, pad_end=pad_end)
 
     def frames(x):
         return kapre_like.functional.frame(x, frame_length, hop_length, pad_end=pad_end)
@@ -346,17 +322,17 @@ def test_eager_calls_of_several_ranks_and_lengths(waveforms):
             np.testing.assert_allclose(restored[..., inner], signals[..., inner], atol=1e-5)
 
 
-@pytest.mark.parametrize("chunks", ["one", "16"])
-def test_gradients_match_tf_signal(waveforms, monkeypatch, chunks):
+@pytest.mark.parametrize("chunks", ["one", "chunks of 3"])
+def test_gradients_match_tf_signal(waveforms, chunks):
     # the chunked front end (chunks read from the signal, joined) and the inverse STFT (block-wise
     # overlap-add) must have the gradients of the plain tf.signal computation
-    _chunks(monkeypatch, chunks)
     signals = tf.constant(waveforms[:2, 0, :6000].astype(np.float64))
     filterbank = librosa.filters.mel(sr=16000, n_fft=512, n_mels=40).T.astype(np.float64)
 
     @tf.function
     def fused(x):
-        return kapre_like.functional.filtered_magnitude(x, 512, 512, 128, filterbank=filterbank)
+        return kapre_like.functional.filtered_spectrogram(x, 512, 512, 128, filterbank=filterbank,
+                                                          strategy=STRATEGIES[chunks])
 
     def reference(x):
         return tf.tensordot(tf.abs(tf.signal.stft(x, 512, 128)), filterbank, 1)
@@ -388,13 +364,8 @@ def test_stft_in_a_graph_equals_librosa(waveforms, input_format, win_length, pad
     layer = STFT(n_fft=512, win_length=win_length, hop_length=128, pad_begin=pad_begin, pad_end=pad_end,
                  input_data_format=input_format, output_data_format="channels_first")
     stfts = np.asarray(tf.function(layer)(to_layout(signal, input_format)))
-    padded = np.pad(signal, [(0, 0), (0, 0), (win_length - 128 if pad_begin else 0, 0)])
-    if pad_end:
-        n_frames = -(-padded.shape[-1] // 128)
-        padded = np.pad(padded, [(0, 0), (0, 0), (0, (n_frames - 1) * 128 + win_length - padded.shape[-1])])
-    window = np.pad(np.hanning(win_length + 1)[:-1], (0, 512 - win_length))  # periodic, zero-padded at the end
-    frames = np.swapaxes(librosa.util.frame(padded, frame_length=win_length, hop_length=128), -1, -2)
-    expected = np.fft.rfft(np.pad(frames, [(0, 0)] * 3 + [(0, 512 - win_length)]) * window, axis=-1)
+    expected = numpy_stft(signal, 512, win_length, 128, periodic_hann(win_length),
+                          pad_begin=win_length - 128 if pad_begin else 0, pad_end=pad_end)
     assert stfts.shape == expected.shape
     np.testing.assert_allclose(stfts, expected, atol=1e-3)
     bad = to_layout(signal, input_format).copy()

@@ -1,0 +1,90 @@
+"""The STFT as one strided convolution with a windowed DFT kernel: the route for TensorFlow Lite
+(built-in ops only, no complex dtype) and the trainable kernels of ``STFTSpectrogram``."""
+
+import numpy as np
+import tensorflow as tf
+
+from .framing import frame_count
+from .tensors import pad_time
+from .windows import window_values
+
+
+def dft_kernel(n_fft, window):
+    """Windowed real-DFT basis as a ``(len(window), n_fft // 2 + 1, 2)`` float64 array.
+
+    ``kernel[n, k] = window[n] * (cos(2 pi k n / n_fft), -sin(2 pi k n / n_fft))``: the
+    real and imaginary parts of bin ``k`` of ``rfft(window * frame, n_fft)`` are a frame's
+    dot products with ``kernel[:, k, 0]`` and ``kernel[:, k, 1]``. A frame shorter than
+    ``n_fft`` is zero-padded at the end, so only its ``len(window)`` samples need a row.
+    """
+    window = np.asarray(window, dtype=np.float64)
+    # exact integer phase (k * n mod n_fft) keeps the angles small, so cos/sin stay exact for long FFTs
+    phase = np.outer(np.arange(len(window)), np.arange(n_fft // 2 + 1)) % n_fft
+    angles = 2.0 * np.pi * phase / n_fft
+    return np.stack([np.cos(angles), -np.sin(angles)], axis=-1) * window[:, None, None]
+
+
+def framed_dot(signals, kernel, hop_length, padding="VALID"):
+    """Dot product of every frame of ``signals`` with every column of ``kernel``: a strided 1-D conv.
+
+    Frames of ``kernel.shape[0]`` samples every ``hop_length`` samples, never materialised.
+
+    Args:
+        signals (float Tensor): ``(..., time)``; the leading axes may be unknown.
+        kernel (float Tensor or array): ``(frame_length, outputs)``.
+        hop_length (int): samples between frame starts.
+        padding (str): 'VALID' (frames inside the signal) or 'SAME' (``ceil(time / hop)``
+            frames, zero padding split as ``tf.nn.conv1d`` splits it, the extra sample at the end).
+
+    Returns:
+        float Tensor: ``(..., frames, outputs)``.
+    """
+    kernel = tf.convert_to_tensor(kernel, dtype=signals.dtype)
+    outer_shape = tf.shape(signals)[:-1]
+    time = signals.shape[-1]
+    flat = tf.reshape(signals, [-1, time if time is not None else tf.shape(signals)[-1]])
+    # the unit channel axis is added last so that it stays static: TFLite's CONV_2D needs it known
+    products = tf.nn.conv1d(tf.expand_dims(flat, -1), kernel[:, tf.newaxis, :], stride=hop_length, padding=padding)
+    return tf.reshape(products, tf.concat([outer_shape, tf.shape(products)[1:]], axis=0))
+
+
+def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=False):
+    """:func:`~kapre_like.functional.stft` as (real, imaginary) pairs on a trailing axis of size 2,
+    no complex dtype.
+
+    The frames and the DFT are one strided 1-D convolution with :func:`dft_kernel` (see
+    :func:`framed_dot`), so the graph uses only ops that TensorFlow Lite has built in
+    (CONV_2D, PAD, RESHAPE, ...), for any batch size and signal length. The DFT costs
+    ``O(win_length * n_fft)`` per frame instead of the FFT's ``O(n_fft log n_fft)``; use
+    :func:`~kapre_like.functional.stft` where TFLite is not the target.
+
+    Args:
+        signals (float Tensor): ``(..., time)``; the leading axes may be unknown.
+        n_fft, win_length, hop_length, window, pad_end: as in :func:`~kapre_like.functional.stft`.
+
+    Returns:
+        float Tensor: ``(..., frames, n_fft // 2 + 1, 2)`` holding (real, imaginary).
+
+    Example:
+        >>> from kapre_like.functional import stft
+        >>> x = tf.random.normal((2, 4000))
+        >>> z = stft_pairs(x, n_fft=512, win_length=400, hop_length=160)
+        >>> z.shape
+        TensorShape([2, 23, 257, 2])
+        >>> reference = stft(x, n_fft=512, win_length=400, hop_length=160)
+        >>> bool(tf.reduce_max(tf.abs(tf.complex(z[..., 0], z[..., 1]) - reference)) < 1e-3)
+        True
+    """
+    n_freq = n_fft // 2 + 1
+    kernel = dft_kernel(n_fft, window_values(window, win_length)).reshape(win_length, 2 * n_freq)
+    if pad_end:
+        time = signals.shape[-1]
+        if time is None:
+            length = tf.shape(signals)[-1]
+            frames = (length + hop_length - 1) // hop_length
+            padding = tf.maximum((frames - 1) * hop_length + win_length - length, 0)
+        else:
+            padding = max(0, (frame_count(time, win_length, hop_length, True) - 1) * hop_length + win_length - time)
+        signals = pad_time(signals, end=padding)
+    pairs = framed_dot(signals, kernel, hop_length)
+    return tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-1], [n_freq, 2]], axis=0))
