@@ -226,28 +226,12 @@ def get_melspectrogram_layer(
         >>> melgram.output_shape
         (None, 5, 96, 2)
     """
-    check_data_formats(
-        "get_melspectrogram_layer", input_data_format=input_data_format, output_data_format=output_data_format
+    mel_kwargs = {"n_mels": n_mels, "f_min": mel_f_min, "f_max": mel_f_max, "htk": mel_htk, "norm": mel_norm}
+    return _filterbank_front_end(
+        "get_melspectrogram_layer", "mel", mel_kwargs, sample_rate, input_shape, n_fft, win_length, hop_length,
+        window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range, input_data_format,
+        output_data_format, name,
     )
-    check_int(n_fft, "n_fft", "get_melspectrogram_layer")
-    stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
-    )
-    mel = ApplyFilterbank(
-        type="mel",
-        filterbank_kwargs={
-            "sample_rate": sample_rate,
-            "n_freq": n_fft // 2 + 1,
-            "n_mels": n_mels,
-            "f_min": mel_f_min,
-            "f_max": mel_f_max,
-            "htk": mel_htk,
-            "norm": mel_norm,
-        },
-        data_format=output_data_format,
-    )
-    tail = [mel] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
-    return _magnitude_sequential(input_shape, stft, tail, name)
 
 
 def get_log_frequency_spectrogram_layer(
@@ -299,26 +283,30 @@ def get_log_frequency_spectrogram_layer(
         >>> loggram.output_shape
         (None, 5, 84, 2)
     """
-    check_data_formats(
-        "get_log_frequency_spectrogram_layer", input_data_format=input_data_format, output_data_format=output_data_format
+    log_kwargs = {"n_bins": log_n_bins, "bins_per_octave": log_bins_per_octave, "f_min": log_f_min,
+                  "spread": log_spread}
+    return _filterbank_front_end(
+        "get_log_frequency_spectrogram_layer", "log", log_kwargs, sample_rate, input_shape, n_fft, win_length,
+        hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range,
+        input_data_format, output_data_format, name,
     )
-    check_int(n_fft, "n_fft", "get_log_frequency_spectrogram_layer")
+
+
+def _filterbank_front_end(owner, filterbank_type, filterbank_kwargs, sample_rate, input_shape, n_fft, win_length,
+                          hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value,
+                          db_dynamic_range, input_data_format, output_data_format, name):
+    """``SpectrogramSequential`` of STFT, Magnitude, ApplyFilterbank(``filterbank_type``)[, MagnitudeToDecibel]."""
+    check_data_formats(owner, input_data_format=input_data_format, output_data_format=output_data_format)
+    check_int(n_fft, "n_fft", owner)
     stft = _analysis_stft(
         n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
     )
-    log_filterbank = ApplyFilterbank(
-        type="log",
-        filterbank_kwargs={
-            "sample_rate": sample_rate,
-            "n_freq": n_fft // 2 + 1,
-            "n_bins": log_n_bins,
-            "bins_per_octave": log_bins_per_octave,
-            "f_min": log_f_min,
-            "spread": log_spread,
-        },
+    filterbank = ApplyFilterbank(
+        type=filterbank_type,
+        filterbank_kwargs={"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **filterbank_kwargs},
         data_format=output_data_format,
     )
-    tail = [log_filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
+    tail = [filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
     return _magnitude_sequential(input_shape, stft, tail, name)
 
 

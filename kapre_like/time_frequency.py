@@ -103,9 +103,19 @@ def _dsp_dtype(dtype):
 _FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
-class _InputOutputFormats:
-    """Kapre's ``input_data_format``/``output_data_format`` attributes, read from the layer's
+class _FramedTransform:
+    """What :class:`STFT` and :class:`InverseSTFT` share: their checked sizes, window and data formats,
+    and Kapre's ``input_data_format``/``output_data_format`` attributes read from the
     :class:`~kapre_like._layout.DataFormat` helpers ``input_format`` and ``output_format``."""
+
+    def _configure(self, n_fft, win_length, hop_length, window_name, input_data_format, output_data_format):
+        owner = type(self).__name__
+        self.input_format = DataFormat(input_data_format, "input_data_format", owner)
+        self.output_format = DataFormat(output_data_format, "output_data_format", owner)
+        self.n_fft = n_fft
+        self.win_length, self.hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
+        self.window_fn = functional.window_function(window_name)
+        self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
 
     @property
     def input_data_format(self):
@@ -119,7 +129,7 @@ class _InputOutputFormats:
 
 
 @_register
-class STFT(_InputOutputFormats, AudioLayer):
+class STFT(_FramedTransform, AudioLayer):
     """Short-time Fourier transform of a batch of waveforms; complex output.
 
     Frames of ``win_length`` samples, every ``hop_length`` samples, windowed, zero-padded
@@ -187,16 +197,7 @@ class STFT(_InputOutputFormats, AudioLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        owner = type(self).__name__
-        self.input_format = DataFormat(input_data_format, "input_data_format", owner)
-        self.output_format = DataFormat(output_data_format, "output_data_format", owner)
-        win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
-        self.window_fn = functional.window_function(window_name)
-        self.window = functional.window_values(self.window_fn, win_length)  # resolved once: the DSP takes arrays
-
-        self.n_fft = n_fft
-        self.win_length = win_length
-        self.hop_length = hop_length
+        self._configure(n_fft, win_length, hop_length, window_name, input_data_format, output_data_format)
         self.window_name = window_name
         self.pad_begin = bool(pad_begin)
         self.pad_end = bool(pad_end)
@@ -284,7 +285,7 @@ class STFT(_InputOutputFormats, AudioLayer):
 
 
 @_register
-class InverseSTFT(_InputOutputFormats, AudioLayer):
+class InverseSTFT(_FramedTransform, AudioLayer):
     """Inverse STFT of a batch of complex spectrograms, by windowed overlap-add.
 
     Inverts :class:`STFT` with the same ``n_fft``, ``win_length``, ``hop_length`` and
@@ -333,15 +334,7 @@ class InverseSTFT(_InputOutputFormats, AudioLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.input_format = DataFormat(input_data_format, "input_data_format", "InverseSTFT")
-        self.output_format = DataFormat(output_data_format, "output_data_format", "InverseSTFT")
-        win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, "InverseSTFT")
-        self.window_fn = functional.window_function(forward_window_name)
-        self.window = functional.window_values(self.window_fn, win_length)
-
-        self.n_fft = n_fft
-        self.win_length = win_length
-        self.hop_length = hop_length
+        self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format)
         self.forward_window_name = forward_window_name
         self.input_spec = InputSpec(ndim=4)
 
