@@ -4,7 +4,8 @@ Workloads (design §5):
 
 - ``logmel``: log-mel spectrogram of 16 mono clips of 10 s at 22 050 Hz, n_fft 2048, hop 512,
   128 mels, decibels, float32: kapre_like's ``get_melspectrogram_layer(return_decibel=True)`` and
-  ``MelSpectrogram``, Kapre 0.4.1's factory, ``keras.layers.MelSpectrogram``, a hand-written
+  ``MelSpectrogram``, the factory with centred frames (``center=True, pad_mode='reflect'``, librosa's
+  framing), Kapre 0.4.1's factory, ``keras.layers.MelSpectrogram``, a hand-written
   ``tf.signal`` pipeline, and librosa.
 - ``roundtrip``: STFT -> inverse STFT of the same clips (n_fft 2048, hop 512) with the perfectly
   reconstructing pair, kapre_like's and Kapre's.
@@ -73,12 +74,13 @@ def _kapre():
 # Each builder returns (function taking the prepared input, input array).
 
 
-def _mel_factory(lib):
+def _mel_factory(lib, **centring):
     import tensorflow as tf
 
     layer = lib.composed.get_melspectrogram_layer(
         input_shape=(int(SAMPLE_RATE * CLIP_SECONDS), 1), n_fft=N_FFT, hop_length=HOP, sample_rate=SAMPLE_RATE,
-        n_mels=N_MELS, return_decibel=True, input_data_format="channels_last", output_data_format="channels_last")
+        n_mels=N_MELS, return_decibel=True, input_data_format="channels_last", output_data_format="channels_last",
+        **centring)
     return tf.function(lambda x: layer(x, training=False)), clips()[..., np.newaxis]
 
 
@@ -172,6 +174,7 @@ def candidates(workload):
     table = {
         "logmel": {
             "kapre_like get_melspectrogram_layer": lambda: _mel_factory(kapre_like),
+            "kapre_like ... center=True, reflect": lambda: _mel_factory(kapre_like, center=True, pad_mode="reflect"),
             "kapre_like MelSpectrogram": lambda: _keras_mel_layer(kapre_like.MelSpectrogram),
             "kapre 0.4.1 get_melspectrogram_layer": kapre and (lambda: _mel_factory(kapre)),
             "keras.layers.MelSpectrogram": lambda: _keras_mel_layer(keras.layers.MelSpectrogram),

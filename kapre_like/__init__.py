@@ -21,6 +21,7 @@ from .composed import (
     get_frequency_aware_conv2d,
     get_log_frequency_spectrogram_layer,
     get_melspectrogram_layer,
+    get_mfcc_layer,
     get_perfectly_reconstructing_stft_istft,
     get_stft_mag_phase,
     get_stft_magnitude_layer,
@@ -85,4 +86,5 @@ __all__ = [
     "get_perfectly_reconstructing_stft_istft",
     "get_stft_mag_phase",
     "get_frequency_aware_conv2d",
+    "get_mfcc_layer",
 ]

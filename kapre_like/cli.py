@@ -102,11 +102,12 @@ def _writable_folder(path):
 # ----------------------------------------------------------------------------- front ends
 
 
-def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False):
+def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False):
     """A log-spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)`` in dB.
 
     ``kind``: 'mel', 'stft' (magnitude) or 'log' (log-frequency). With ``tflite`` the STFT and
-    magnitude are the TFLite layers (same numbers, TFLite built-in ops only).
+    magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with ``center``,
+    frames centred on ``t * hop_length`` (librosa's default).
     """
     import keras
 
@@ -115,7 +116,7 @@ def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tfli
 
     layout = dict(input_data_format="channels_last", output_data_format="channels_last")
     stft_class, magnitude_class = (STFTTflite, MagnitudeTflite) if tflite else (STFT, Magnitude)
-    layers = [keras.Input((n_samples, 1)), stft_class(n_fft=n_fft, hop_length=hop_length, **layout),
+    layers = [keras.Input((n_samples, 1)), stft_class(n_fft=n_fft, hop_length=hop_length, center=center, **layout),
               magnitude_class()]
     n_freq = n_fft // 2 + 1
     if kind == "mel":
@@ -144,7 +145,7 @@ def _bin_frequencies(kind, sample_rate, n_fft, n_bins):
 # ----------------------------------------------------------------------------- jobs
 
 
-def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path):
+def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False):
     """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled PNG. Returns it."""
     import matplotlib
 
@@ -152,12 +153,13 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     import matplotlib.pyplot as plt
 
     try:
-        frontend = build_frontend(kind, len(samples), sample_rate, n_fft, hop_length, n_bins)
+        frontend = build_frontend(kind, len(samples), sample_rate, n_fft, hop_length, n_bins, center=center)
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     spectrogram = np.asarray(frontend(samples[None, :, None]))[0, :, :, 0]
     frequencies = _bin_frequencies(kind, sample_rate, n_fft, spectrogram.shape[1])
-    seconds = (np.arange(spectrogram.shape[0]) * hop_length + n_fft / 2) / sample_rate
+    # a frame's time is its centre: t * hop_length when centred, half a frame later otherwise
+    seconds = (np.arange(spectrogram.shape[0]) * hop_length + (0 if center else n_fft / 2)) / sample_rate
 
     figure, axis = plt.subplots(figsize=(10, 4.5))
     image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
@@ -175,23 +177,25 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     return spectrogram
 
 
-def round_trip(samples, n_fft, hop_length):
-    """(max abs error, SNR in dB) of samples -> STFT -> inverse STFT with the perfect pair."""
+def round_trip(samples, n_fft, hop_length, center=False):
+    """(max abs error, SNR in dB) of samples -> STFT -> inverse STFT with the perfect pair (centred
+    frames with ``center``: the pair then gives the samples back with no trimming)."""
     from .composed import get_perfectly_reconstructing_stft_istft
 
     try:
         stft, istft = get_perfectly_reconstructing_stft_istft(
-            n_fft=n_fft, hop_length=hop_length, waveform_data_format="channels_last", stft_data_format="channels_last")
+            stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
+            waveform_data_format="channels_last", stft_data_format="channels_last")
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
-    trim = n_fft - hop_length
+    trim = 0 if center else n_fft - hop_length
     error = y[trim:trim + len(samples)].astype(np.float64) - samples
     snr = 10 * np.log10(np.sum(samples.astype(np.float64) ** 2) / max(np.sum(error**2), 1e-300))
     return float(np.max(np.abs(error))), float(snr)
 
 
-def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal):
+def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False):
     """Write the front end as .keras, SavedModel and TFLite into ``folder``; check each reloads.
 
     Returns ``{format: (path, max abs difference from the Keras model on check_signal)}``.
@@ -199,7 +203,7 @@ def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, fol
     import keras
     import tensorflow as tf
 
-    model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins)
+    model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, center=center)
     x = check_signal[None, :, None].astype(np.float32)
     expected = np.asarray(model(x))
     results = {}
@@ -213,7 +217,7 @@ def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, fol
     served = tf.saved_model.load(saved_path).serve(tf.constant(x))
     results["savedmodel"] = (saved_path, float(np.max(np.abs(np.asarray(served) - expected))))
 
-    tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True)
+    tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True, center=center)
     converter = tf.lite.TFLiteConverter.from_keras_model(tflite_model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     tflite_path = os.path.join(folder, f"{kind}_frontend.tflite")
@@ -239,7 +243,8 @@ def _cmd_spectrogram(args):
     path = args.out or os.path.join(DEFAULT_OUT, f"{args.kind}_spectrogram.png")
     _writable_file(path)
     print(f"input: {title}, {len(samples)} samples at {sample_rate} Hz ({len(samples) / sample_rate:.2f} s)")
-    spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, path)
+    spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, path,
+                                   center=args.center)
     print(f"{args.kind} spectrogram: {spectrogram.shape[0]} frames x {spectrogram.shape[1]} bins, "
           f"{spectrogram.min():.1f} to {spectrogram.max():.1f} dB -> {path}")
     return 0
@@ -247,9 +252,11 @@ def _cmd_spectrogram(args):
 
 def _cmd_roundtrip(args):
     samples, sample_rate, title = _signal(args)
-    max_error, snr = round_trip(samples, args.n_fft, args.hop)
+    max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
     ok = snr > 100.0
-    print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}): max abs error {max_error:.2e}, "
+    frames = ", centred frames" if args.center else ""
+    print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}{frames}): max abs error "
+          f"{max_error:.2e}, "
           f"SNR {snr:.1f} dB [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
     return 0 if ok else 1
 
@@ -263,7 +270,7 @@ def _cmd_export(args):
     check = demo_signal(args.seconds, args.sample_rate)[:n_samples]
     try:
         results = export_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, args.bins, folder,
-                                  check)
+                                  check, center=args.center)
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     print(f"{args.frontend} front end: ({n_samples} samples at {args.sample_rate} Hz, 1 channel) -> dB spectrogram")
@@ -291,6 +298,8 @@ def _parser():
                         help="length of the built-in signal in seconds (default: %(default)s)")
     parser.add_argument("--n-fft", type=_positive_int, default=1024, help="FFT size in samples (default: %(default)s)")
     parser.add_argument("--hop", type=_positive_int, default=256, help="hop in samples (default: %(default)s)")
+    parser.add_argument("--center", action="store_true",
+                        help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
     commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
 
     def common(sub, audio=True):
@@ -300,6 +309,8 @@ def _parser():
                              help="length of the built-in signal in seconds (default: %(default)s)")
         sub.add_argument("--n-fft", type=_positive_int, default=1024, help="FFT size in samples (default: %(default)s)")
         sub.add_argument("--hop", type=_positive_int, default=256, help="hop in samples (default: %(default)s)")
+        sub.add_argument("--center", action="store_true",
+                         help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
 
     spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",
                                       description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "

@@ -26,6 +26,7 @@ from ._checks import (
     resolve_stft_lengths,
 )
 from . import functional
+from .signal import LogmelToMFCC
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -44,11 +45,12 @@ __all__ = [
     "get_perfectly_reconstructing_stft_istft",
     "get_stft_mag_phase",
     "get_frequency_aware_conv2d",
+    "get_mfcc_layer",
 ]
 
 
 def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format,
-                   output_data_format):
+                   output_data_format, center=False, pad_mode="constant"):
     return STFT(
         n_fft=n_fft,
         win_length=win_length,
@@ -58,6 +60,8 @@ def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_en
         pad_end=pad_end,
         input_data_format=input_data_format,
         output_data_format=output_data_format,
+        center=center,
+        pad_mode=pad_mode,
     )
 
 
@@ -84,33 +88,40 @@ class SpectrogramSequential(keras.Sequential):
         self.autocast = False  # float64 waveforms stay float64, as for the layers themselves
 
     def _filtered_chain(self):
+        """``(stft, magnitude, filterbank, decibel, rest)`` when the model starts with STFT, Magnitude
+        (then ApplyFilterbank in the STFT's output format, then MagnitudeToDecibel, if present);
+        ``rest`` are the layers after them. None for any other model."""
         layers = list(self.layers)
         if len(layers) < 2 or type(layers[0]) is not STFT or type(layers[1]) is not Magnitude:
             return None
-        stft, rest = layers[0], layers[2:]
-        filterbank = rest.pop(0) if rest and type(rest[0]) is ApplyFilterbank else None
+        stft, magnitude, rest = layers[0], layers[1], layers[2:]
+        filterbank = None
+        if rest and type(rest[0]) is ApplyFilterbank and rest[0].data_format == stft.output_data_format:
+            filterbank = rest.pop(0)
         decibel = rest.pop(0) if rest and type(rest[0]) is MagnitudeToDecibel else None
-        if rest or (filterbank is not None and filterbank.data_format != stft.output_data_format):
-            return None
-        return stft, filterbank, decibel
+        return stft, magnitude, filterbank, decibel, rest
 
     def call(self, inputs, training=None, mask=None):
         chain = self._filtered_chain()
         if chain is None:
             return super().call(inputs, training=training, mask=mask)
-        stft, filterbank, decibel = chain
+        stft, magnitude, filterbank, decibel, rest = chain
         spectra = functional.filtered_spectrogram(
-            stft.checked_waveforms(inputs), **stft.spectrogram_arguments,
+            stft.checked_waveforms(inputs), **stft.spectrogram_arguments, power=magnitude.power,
             filterbank=None if filterbank is None else filterbank.filterbank,
             decibel=None if decibel is None else decibel.decibel_arguments,
         )
-        return self.layers[-1].cast_output(stft.output_format.from_channels_first(spectra))
+        last = decibel or filterbank or magnitude
+        outputs = last.cast_output(stft.output_format.from_channels_first(spectra))
+        for layer in rest:  # e.g. LogmelToMFCC, or layers added after the front end
+            outputs = layer(outputs, training=training)
+        return outputs
 
 
-def _magnitude_sequential(input_shape, stft, tail_layers, name):
-    """``SpectrogramSequential([Input?, stft, Magnitude, *tail_layers])``."""
+def _magnitude_sequential(input_shape, stft, tail_layers, name, power=1.0):
+    """``SpectrogramSequential([Input?, stft, Magnitude(power), *tail_layers])``."""
     head = [] if input_shape is None else [keras.Input(shape=tuple(input_shape))]
-    return SpectrogramSequential(head + [stft, Magnitude()] + tail_layers, name=name)
+    return SpectrogramSequential(head + [stft, Magnitude(power=power)] + tail_layers, name=name)
 
 
 def _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
@@ -134,6 +145,8 @@ def get_stft_magnitude_layer(
     input_data_format="default",
     output_data_format="default",
     name="stft_magnitude",
+    center=False,
+    pad_mode="constant",
 ):
     """STFT magnitude (optionally in decibels): ``Sequential`` of STFT, Magnitude[, MagnitudeToDecibel].
 
@@ -157,6 +170,10 @@ def get_stft_magnitude_layer(
         output_data_format (str): ``'channels_last'`` (``(batch, time, freq, ch)``),
             ``'channels_first'`` (``(batch, ch, time, freq)``) or ``'default'``.
         name (str): name of the returned model. Defaults to ``'stft_magnitude'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
+            at both ends), as librosa and torch do by default; see
+            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
+        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
 
     Returns:
         keras.Sequential: float output with ``n_fft // 2 + 1`` frequency bins.
@@ -171,7 +188,8 @@ def get_stft_magnitude_layer(
         "get_stft_magnitude_layer", input_data_format=input_data_format, output_data_format=output_data_format
     )
     stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
+        center, pad_mode,
     )
     tail = _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
     return _magnitude_sequential(input_shape, stft, tail, name)
@@ -198,10 +216,14 @@ def get_melspectrogram_layer(
     input_data_format="default",
     output_data_format="default",
     name="melspectrogram",
+    center=False,
+    pad_mode="constant",
+    power=1.0,
 ):
     """Mel spectrogram: ``Sequential`` of STFT, Magnitude, ApplyFilterbank('mel')[, MagnitudeToDecibel].
 
-    The mel filterbank is applied to magnitudes (``librosa.feature.melspectrogram(power=1.0)``).
+    The mel filterbank is applied to magnitudes (``librosa.feature.melspectrogram(power=1.0)``), or to
+    the power with ``power=2.0``; ``center=True`` frames as librosa does by default.
 
     Args:
         input_shape, n_fft, win_length, hop_length, window_name, pad_begin, pad_end:
@@ -216,6 +238,12 @@ def get_melspectrogram_layer(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'melspectrogram'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
+            at both ends), as librosa and torch do by default; see
+            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
+        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
+        power (float): exponent of the magnitude before the filterbank: 1.0 (Kapre's magnitude, the
+            default) or 2.0 (the power spectrogram of librosa and torchaudio).
 
     Returns:
         keras.Sequential: output ``(batch, time, n_mels, ch)`` or ``(batch, ch, time, n_mels)``.
@@ -230,7 +258,7 @@ def get_melspectrogram_layer(
     return _filterbank_front_end(
         "get_melspectrogram_layer", "mel", mel_kwargs, sample_rate, input_shape, n_fft, win_length, hop_length,
         window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range, input_data_format,
-        output_data_format, name,
+        output_data_format, name, center, pad_mode, power,
     )
 
 
@@ -254,6 +282,9 @@ def get_log_frequency_spectrogram_layer(
     input_data_format="default",
     output_data_format="default",
     name="log_frequency_spectrogram",
+    center=False,
+    pad_mode="constant",
+    power=1.0,
 ):
     """Log-frequency spectrogram: STFT, Magnitude, ApplyFilterbank('log')[, MagnitudeToDecibel].
 
@@ -269,6 +300,12 @@ def get_log_frequency_spectrogram_layer(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'log_frequency_spectrogram'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
+            at both ends), as librosa and torch do by default; see
+            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
+        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
+        power (float): exponent of the magnitude before the filterbank: 1.0 (Kapre's magnitude, the
+            default) or 2.0 (the power spectrogram of librosa and torchaudio).
 
     Returns:
         keras.Sequential: output ``(batch, time, log_n_bins, ch)`` or ``(batch, ch, time, log_n_bins)``.
@@ -288,26 +325,104 @@ def get_log_frequency_spectrogram_layer(
     return _filterbank_front_end(
         "get_log_frequency_spectrogram_layer", "log", log_kwargs, sample_rate, input_shape, n_fft, win_length,
         hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range,
-        input_data_format, output_data_format, name,
+        input_data_format, output_data_format, name, center, pad_mode, power,
+    )
+
+
+def get_mfcc_layer(
+    input_shape=None,
+    n_mfcc=20,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    sample_rate=22050,
+    n_mels=128,
+    mel_f_min=0.0,
+    mel_f_max=None,
+    mel_htk=False,
+    mel_norm="slaney",
+    center=True,
+    pad_mode="constant",
+    db_amin=1e-10,
+    db_ref_value=1.0,
+    db_dynamic_range=80.0,
+    dct_norm="ortho",
+    input_data_format="default",
+    output_data_format="default",
+    name="mfcc",
+):
+    """MFCCs as ``librosa.feature.mfcc`` computes them, inside a model.
+
+    A :class:`SpectrogramSequential` of STFT (centred frames), Magnitude (``power=2``: the power
+    spectrogram), ApplyFilterbank('mel'), MagnitudeToDecibel (``10 * log10``, ``amin=1e-10``, 80 dB
+    below each item's loudest value: ``librosa.power_to_db``) and LogmelToMFCC (orthonormal DCT-II):
+    the front end runs as one computation, then the DCT. With the defaults, equal to
+    ``librosa.feature.mfcc(y=x, sr=sample_rate, n_mfcc=n_mfcc, n_fft=n_fft, hop_length=hop_length)``
+    for each waveform (librosa takes the 80 dB floor below the loudest value of everything it is
+    given at once, so compare one waveform, or one batch item, at a time).
+
+    Args:
+        input_shape (tuple or None): shape of one waveform, as in :func:`get_stft_magnitude_layer`.
+        n_mfcc (int): coefficients kept, 1 ... ``n_mels``. Defaults to 20.
+        n_fft, win_length, hop_length, window_name: as in :func:`get_stft_magnitude_layer`
+            (``n_fft`` 2048, ``hop_length`` ``win_length // 4``: librosa's defaults).
+        sample_rate, n_mels, mel_f_min, mel_f_max, mel_htk, mel_norm: as in
+            :func:`get_melspectrogram_layer` (librosa's defaults).
+        center (bool): centred frames. Defaults to True (librosa's default).
+        pad_mode (str): ``'constant'`` (librosa's default since 0.10) or ``'reflect'``.
+        db_amin, db_ref_value, db_dynamic_range: of the decibels (``librosa.power_to_db``'s ``amin``,
+            ``ref`` and ``top_db``). Default to 1e-10, 1.0 and 80.
+        dct_norm (str or None): ``'ortho'`` (librosa's, the default) or None (TensorFlow's and Kapre's
+            scaling, coefficient 0 ``sqrt(2)`` times larger).
+        input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
+        name (str): name of the returned model. Defaults to ``'mfcc'``.
+
+    Returns:
+        keras.Sequential: output ``(batch, time, n_mfcc, ch)`` or ``(batch, ch, time, n_mfcc)``.
+
+    Raises:
+        ValueError: ``n_mfcc`` is not an integer between 1 and ``n_mels``; the errors of the layers.
+
+    Example:
+        >>> mfcc = get_mfcc_layer(input_shape=(22050, 1), n_mfcc=13, input_data_format='channels_last',
+        ...     output_data_format='channels_last')
+        >>> mfcc.output_shape
+        (None, 44, 13, 1)
+    """
+    owner = "get_mfcc_layer"
+    check_int(n_mfcc, "n_mfcc", owner)
+    check_int(n_mels, "n_mels", owner)
+    if n_mfcc > n_mels:
+        raise ValueError(f"{owner}: `n_mfcc` must be <= `n_mels` ({n_mels}); got n_mfcc={n_mfcc}.")
+    mel_kwargs = {"n_mels": n_mels, "f_min": mel_f_min, "f_max": mel_f_max, "htk": mel_htk, "norm": mel_norm}
+    dct = LogmelToMFCC(n_mfccs=n_mfcc, data_format=output_data_format, norm=dct_norm)
+    return _filterbank_front_end(
+        owner, "mel", mel_kwargs, sample_rate, input_shape, n_fft, win_length, hop_length, window_name, False, False,
+        True, db_amin, db_ref_value, db_dynamic_range, input_data_format, output_data_format, name, center, pad_mode,
+        2.0, tail=[dct],
     )
 
 
 def _filterbank_front_end(owner, filterbank_type, filterbank_kwargs, sample_rate, input_shape, n_fft, win_length,
                           hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value,
-                          db_dynamic_range, input_data_format, output_data_format, name):
-    """``SpectrogramSequential`` of STFT, Magnitude, ApplyFilterbank(``filterbank_type``)[, MagnitudeToDecibel]."""
+                          db_dynamic_range, input_data_format, output_data_format, name, center=False,
+                          pad_mode="constant", power=1.0, tail=()):
+    """``SpectrogramSequential`` of STFT, Magnitude, ApplyFilterbank(``filterbank_type``)[, MagnitudeToDecibel],
+    then the layers ``tail``."""
     check_data_formats(owner, input_data_format=input_data_format, output_data_format=output_data_format)
     check_int(n_fft, "n_fft", owner)
     stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
+        center, pad_mode,
     )
     filterbank = ApplyFilterbank(
         type=filterbank_type,
         filterbank_kwargs={"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **filterbank_kwargs},
         data_format=output_data_format,
     )
-    tail = [filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
-    return _magnitude_sequential(input_shape, stft, tail, name)
+    layers = [filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range) + list(tail)
+    return _magnitude_sequential(input_shape, stft, layers, name, power)
 
 
 def _layer_with_input_shape(layer_class, input_shape, **kwargs):
@@ -330,6 +445,8 @@ def get_perfectly_reconstructing_stft_istft(
     stft_data_format="default",
     stft_name="stft",
     istft_name="istft",
+    center=False,
+    pad_mode="constant",
 ):
     """An STFT layer and an InverseSTFT layer that invert each other exactly.
 
@@ -337,6 +454,12 @@ def get_perfectly_reconstructing_stft_istft(
     input sample is covered by the same number of frames. For ``x -> STFT -> InverseSTFT -> y``,
     ``y`` is longer than ``x``; ``y[trim : trim + len(x)]`` with ``trim = win_length - hop_length``
     (along the time axis) equals ``x`` to float32 precision.
+
+    With ``center=True`` the pair frames and inverts as ``librosa.stft``/``librosa.istft`` with
+    ``center=True``, and ``y`` *is* ``x``: exactly ``len(x)`` samples when ``stft_input_shape`` gives
+    the time length (the inverse is built with that ``length``), else ``hop_length * (len(x) //
+    hop_length)`` samples (``len(x)`` rounded down to whole hops), in both cases equal to ``x`` to
+    float32 precision with no trimming.
 
     Args:
         stft_input_shape (tuple or None): shape of one waveform; set it when the STFT layer is
@@ -353,6 +476,10 @@ def get_perfectly_reconstructing_stft_istft(
             ``'channels_first'`` (``(batch, ch, time, freq)``) or ``'default'``.
         stft_name (str): name of the STFT layer. Defaults to ``'stft'``.
         istft_name (str): name of the inverse STFT layer. Defaults to ``'istft'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
+            at both ends), as librosa and torch do by default; see
+            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
+        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
 
     Returns:
         tuple: ``(STFT, InverseSTFT)`` layers.
@@ -368,6 +495,10 @@ def get_perfectly_reconstructing_stft_istft(
         >>> model = keras.Sequential([stft, istft])   # put a U-Net between them
         >>> model.output_shape
         (None, 2816, 2)
+        >>> stft, istft = get_perfectly_reconstructing_stft_istft(stft_input_shape=(2000, 2), n_fft=512, center=True,
+        ...     waveform_data_format='channels_last', stft_data_format='channels_last')
+        >>> keras.Sequential([stft, istft]).output_shape
+        (None, 2000, 2)
     """
     owner = "get_perfectly_reconstructing_stft_istft"
     check_data_formats(owner, waveform_data_format=waveform_data_format, stft_data_format=stft_data_format)
@@ -387,12 +518,17 @@ def get_perfectly_reconstructing_stft_istft(
         win_length=win_length,
         hop_length=hop_length,
         window_name=forward_window_name,
-        pad_begin=True,
-        pad_end=True,
+        pad_begin=not center,
+        pad_end=not center,
         input_data_format=waveform_data_format,
         output_data_format=stft_data_format,
+        center=center,
+        pad_mode=pad_mode,
         name=stft_name,
     )
+    time = None
+    if center and stft_input_shape is not None:
+        time = stft.input_format.split_shape((None,) + tuple(stft_input_shape))[2]
     istft = _layer_with_input_shape(
         InverseSTFT,
         istft_input_shape,
@@ -402,6 +538,8 @@ def get_perfectly_reconstructing_stft_istft(
         forward_window_name=forward_window_name,
         input_data_format=stft_data_format,
         output_data_format=waveform_data_format,
+        center=center,
+        length=time,
         name=istft_name,
     )
     return stft, istft
@@ -422,6 +560,8 @@ def get_stft_mag_phase(
     input_data_format="default",
     output_data_format="default",
     name="stft_mag_phase",
+    center=False,
+    pad_mode="constant",
 ):
     """Magnitude and phase of the STFT stacked on the channel axis: a functional ``keras.Model``.
 
@@ -437,6 +577,10 @@ def get_stft_mag_phase(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'stft_mag_phase'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
+            at both ends), as librosa and torch do by default; see
+            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
+        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
 
     Returns:
         keras.Model: float output ``(batch, time, freq, 2 * ch)`` or ``(batch, 2 * ch, time, freq)``.
@@ -453,7 +597,8 @@ def get_stft_mag_phase(
     if input_shape is None:
         raise ValueError("get_stft_mag_phase: `input_shape` is required (the model is functional); got None.")
     stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format
+        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
+        center, pad_mode,
     )
     waveforms = keras.Input(shape=tuple(input_shape))
     stfts = stft(waveforms)

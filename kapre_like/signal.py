@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._checks import check_int, check_number
+from ._checks import check_choice, check_int, check_number
 from ._layout import DataFormat
 from .time_frequency import AudioLayer, _register
 
@@ -253,7 +253,8 @@ class LogmelToMFCC(AudioLayer):
 
     Equal to ``tf.signal.mfccs_from_log_mel_spectrograms(...)[..., :n_mfccs]`` (Kapre's
     layer) and to ``librosa.feature.mfcc(S=log_mel, n_mfcc=n_mfccs, norm='ortho')`` except
-    coefficient 0, which is ``sqrt(2)`` times librosa's (the HTK scaling TensorFlow uses).
+    coefficient 0, which is ``sqrt(2)`` times librosa's (the HTK scaling TensorFlow uses);
+    with ``norm='ortho'``, equal to librosa's in every coefficient.
     Only the ``n_mfccs`` needed rows of the DCT are computed, as one matrix product, with the
     mean of each frame taken out first and put back into coefficient 0
     (:func:`kapre_like.functional.mfcc`), so that quiet audio (log-mels far below 0 dB) keeps
@@ -263,6 +264,8 @@ class LogmelToMFCC(AudioLayer):
         n_mfccs (int): coefficients kept, 1 ... number of mel bins. Defaults to 20.
         data_format (str): 'channels_last' for ``(batch, time, mel, ch)``,
             'channels_first' for ``(batch, ch, time, mel)``, or 'default'.
+        norm (None or str): the DCT's scaling: None (TensorFlow's and Kapre's, the default) or
+            ``'ortho'`` (orthonormal, librosa's and scipy's).
         **kwargs: Keras layer arguments.
 
     Output: ``(batch, time, n_mfccs, ch)`` or ``(batch, ch, time, n_mfccs)``.
@@ -276,10 +279,13 @@ class LogmelToMFCC(AudioLayer):
         TensorShape([2, 40, 13, 1])
     """
 
-    def __init__(self, n_mfccs=20, data_format="default", **kwargs):
+    def __init__(self, n_mfccs=20, data_format="default", norm=None, **kwargs):
         super().__init__(**kwargs)
         check_int(n_mfccs, "n_mfccs", "LogmelToMFCC")
         self.layout = DataFormat(data_format, "data_format", "LogmelToMFCC")
+        if norm is not None:
+            check_choice(norm, "norm", ("ortho",), "LogmelToMFCC (or None)")
+        self.norm = norm
         self.n_mfccs = n_mfccs
         self.data_format = self.layout.name
         self.mel_axis = self.layout.freq_axis
@@ -298,7 +304,8 @@ class LogmelToMFCC(AudioLayer):
         self.input_spec = InputSpec(ndim=4, axes={self.mel_axis: n_mels})
 
     def call(self, inputs):
-        return self.cast_output(functional.mfcc(self._float_input(inputs), self.n_mfccs, axis=self.mel_axis))
+        return self.cast_output(functional.mfcc(self._float_input(inputs), self.n_mfccs, axis=self.mel_axis,
+                                                norm=self.norm))
 
     def compute_output_shape(self, input_shape):
         batch, channels, time, _ = self.layout.split_shape(input_shape)
@@ -306,5 +313,5 @@ class LogmelToMFCC(AudioLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"n_mfccs": self.n_mfccs, "data_format": self.layout.original})
+        config.update({"n_mfccs": self.n_mfccs, "data_format": self.layout.original, "norm": self.norm})
         return config

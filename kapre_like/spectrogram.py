@@ -190,8 +190,9 @@ class STFTSpectrogram(keras.layers.Layer):
 
     def call(self, inputs):
         _check_float_input(inputs, "STFTSpectrogram")
-        waveforms = _check_signal(self.layout.to_channels_first(inputs), self.frame_length if self.padding == "valid" else 1,
-                                  "STFTSpectrogram", inputs.shape, "frame_length")
+        min_length = self.frame_length if self.padding == "valid" else 1
+        waveforms = _check_signal(self.layout.to_channels_first(inputs), min_length, "STFTSpectrogram", inputs.shape,
+                                  "frame_length")
         if waveforms.dtype in (tf.float16, tf.bfloat16):  # the DSP runs in float32 (mixed precision)
             waveforms = tf.cast(waveforms, tf.float32)
         kernels = [tf.cast(kernel[:, 0, :], waveforms.dtype) for kernel in self._kernels()]
@@ -400,7 +401,8 @@ class MelSpectrogram(keras.layers.Layer):
         # frames, power, mel and decibels as one computation (see kapre_like.functional.filtered_spectrogram)
         mel = functional.filtered_spectrogram(
             signals, self.fft_length, self.fft_length, self.sequence_stride, self._frame_window,
-            filterbank=self._mel_matrix, power=self.mag_exp, decibel=decibel, finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
+            filterbank=self._mel_matrix, power=self.mag_exp, decibel=decibel,
+            finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
         )
         return tf.cast(tf.linalg.matrix_transpose(mel), self.compute_dtype)
 

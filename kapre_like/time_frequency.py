@@ -103,6 +103,16 @@ def _dsp_dtype(dtype):
 _FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
+def _check_centering(owner, center, pad_mode, pad_begin=False, pad_end=False):
+    """``(center, pad_mode)`` checked: a bool, one of the pad modes, and not with Kapre's paddings."""
+    check_choice(pad_mode, "pad_mode", functional.PAD_MODES, owner)
+    center = bool(center)
+    if center and (pad_begin or pad_end):
+        raise ValueError(f"{owner}: center=True pads n_fft // 2 samples at both ends itself; `pad_begin` and "
+                         f"`pad_end` must be False with it (got pad_begin={pad_begin}, pad_end={pad_end}).")
+    return center, pad_mode
+
+
 class _FramedTransform:
     """What :class:`STFT` and :class:`InverseSTFT` share: their checked sizes, window and data formats,
     and Kapre's ``input_data_format``/``output_data_format`` attributes read from the
@@ -154,13 +164,21 @@ class STFT(_FramedTransform, AudioLayer):
             ``'channels_first'`` for ``(batch, channels, time)``, or ``'default'``.
         output_data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
             ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
+        center (bool): centre frame ``t`` on sample ``t * hop_length``, as ``librosa.stft`` and
+            ``torch.stft`` do by default: ``n_fft // 2`` samples are padded at both ends and the
+            window is centred in frames of ``n_fft`` samples. Not with ``pad_begin``/``pad_end``.
+            Defaults to False (Kapre's frames).
+        pad_mode (str): what ``center`` pads with: ``'constant'`` (zeros, the default) or
+            ``'reflect'`` (the signal mirrored about its ends, librosa's choice before 0.10;
+            needs more than ``n_fft // 2`` samples).
         **kwargs: Keras layer arguments (``name``, ``dtype``, ...).
 
     Input: float tensor, 3-D, as ``input_data_format`` says.
 
     Output: complex64 (complex128 for a float64 layer) tensor with
     ``1 + (time - win_length) // hop_length`` frames (``ceil(time / hop_length)`` with
-    ``pad_end``; ``time`` includes the ``pad_begin`` zeros).
+    ``pad_end``; ``time`` includes the ``pad_begin`` zeros; ``1 + time // hop_length`` with
+    ``center`` and an even ``n_fft``, as librosa and torch).
 
     Precision: float32 input gives complex64, float64 input complex128 (inputs are not
     autocast); float16/bfloat16 input is computed in float32.
@@ -168,10 +186,12 @@ class STFT(_FramedTransform, AudioLayer):
     Raises:
         TypeError: a length is not an integer, or a data format is not a string; at call, an
             input that is not real floating point (integer, string or complex).
-        ValueError: a length is < 1, ``win_length > n_fft``, or a data format is unknown; when
-            built or called, an input of the wrong rank, or with fewer samples along the
-            time axis than one frame (unless ``pad_end``, which gives zero-padded frames) --
-            the usual sign of channels on the wrong axis for ``input_data_format``.
+        ValueError: a length is < 1, ``win_length > n_fft``, a data format or ``pad_mode`` is
+            unknown, or ``center`` with ``pad_begin``/``pad_end``; when built or called, an input
+            of the wrong rank, or with fewer samples along the time axis than one frame (unless
+            ``pad_end`` or ``center``, which give zero-padded frames; ``center`` with ``'reflect'``
+            needs more than ``n_fft // 2``) -- the usual sign of channels on the wrong axis for
+            ``input_data_format``.
         NotImplementedError: an unknown ``window_name`` (also a ``ValueError``).
         tf.errors.InvalidArgumentError: at run time, NaN or Inf in the input, or (for a
             time length unknown until run time) a signal shorter than one frame.
@@ -194,6 +214,8 @@ class STFT(_FramedTransform, AudioLayer):
         pad_end=False,
         input_data_format="default",
         output_data_format="default",
+        center=False,
+        pad_mode="constant",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -201,6 +223,8 @@ class STFT(_FramedTransform, AudioLayer):
         self.window_name = window_name
         self.pad_begin = bool(pad_begin)
         self.pad_end = bool(pad_end)
+        self.center, self.pad_mode = _check_centering(type(self).__name__, center, pad_mode, self.pad_begin,
+                                                      self.pad_end)
         self.input_spec = InputSpec(ndim=3)
 
     @property
@@ -218,19 +242,27 @@ class STFT(_FramedTransform, AudioLayer):
         """The keyword arguments that :func:`kapre_like.functional.stft` and
         :func:`kapre_like.functional.filtered_spectrogram` take from this layer (all but the signals)."""
         return dict(n_fft=self.n_fft, win_length=self.win_length, hop_length=self.hop_length, window=self.window,
-                    pad_end=self.pad_end, pad_begin=self.pad_begin_length,
+                    pad_end=self.pad_end, pad_begin=self.pad_begin_length, center=self.center, pad_mode=self.pad_mode,
                     channels_last=self.input_format.channels_last, finite_message=self.finite_message)
 
     def build(self, input_shape):
         self._check_length(self.input_format.split_shape(input_shape)[2], input_shape)
 
     def _check_length(self, time, shape):
+        where = (f"axis {self.input_format.time_axis} of shape {tuple(shape)} for input_data_format="
+                 f"{self.input_data_format!r}")
+        if self.center:
+            if self.pad_mode == "reflect":
+                half = self.n_fft // 2
+                check_signal_length(time, half + 1, type(self).__name__, where,
+                                    f"n_fft // 2 + 1 = {half + 1} (reflect padding needs more samples than the "
+                                    f"n_fft // 2 = {half} it adds)", "Pass a longer signal or use pad_mode='constant'")
+            return
         if self.pad_end:
             return
         check_signal_length(
-            time, self.win_length - self.pad_begin_length, type(self).__name__,
-            f"axis {self.input_format.time_axis} of shape {tuple(shape)} for input_data_format="
-            f"{self.input_data_format!r}", f"one frame (win_length={self.win_length})",
+            time, self.win_length - self.pad_begin_length, type(self).__name__, where,
+            f"one frame (win_length={self.win_length})",
             "Pass a longer signal, use pad_end=True to get a zero-padded frame",
         )
 
@@ -242,7 +274,7 @@ class STFT(_FramedTransform, AudioLayer):
         waveforms = self._float_input(inputs, "a real floating-point waveform")
         time_axis = self.input_format.time_axis
         if waveforms.shape[time_axis] is None:
-            if not self.pad_end:
+            if not (self.pad_end or self.center):  # (center_pad checks a reflection at run time)
                 tf.debugging.assert_greater_equal(
                     tf.shape(waveforms)[time_axis] + self.pad_begin_length, self.win_length,
                     message=f"{type(self).__name__}: the input is shorter than one frame (win_length="
@@ -258,9 +290,13 @@ class STFT(_FramedTransform, AudioLayer):
 
     def compute_output_shape(self, input_shape):
         batch, channels, time = self.input_format.split_shape(input_shape)
-        if time is not None:
-            time += self.pad_begin_length
-        frames = functional.frame_count(time, self.win_length, self.hop_length, self.pad_end)
+        if time is None:
+            frames = None
+        elif self.center:  # 1 + time // hop_length for an even n_fft
+            frames = functional.frame_count(time + 2 * (self.n_fft // 2), self.n_fft, self.hop_length)
+        else:
+            frames = functional.frame_count(time + self.pad_begin_length, self.win_length, self.hop_length,
+                                            self.pad_end)
         return self.output_format.join_shape(batch, channels, frames, self.n_fft // 2 + 1)
 
     def compute_output_spec(self, inputs):
@@ -279,6 +315,8 @@ class STFT(_FramedTransform, AudioLayer):
                 "pad_end": self.pad_end,
                 "input_data_format": self.input_format.original,
                 "output_data_format": self.output_format.original,
+                "center": self.center,
+                "pad_mode": self.pad_mode,
             }
         )
         return config
@@ -304,12 +342,18 @@ class InverseSTFT(_FramedTransform, AudioLayer):
             ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
         output_data_format (str): ``'channels_last'`` for ``(batch, time, channels)``,
             ``'channels_first'`` for ``(batch, channels, time)``, or ``'default'``.
+        center (bool): invert an :class:`STFT` with ``center=True``, as ``librosa.istft(center=True)``:
+            every sample is divided by the squared windows of the frames that cover it (the first
+            and last too) and the ``n_fft // 2`` padded samples are removed at both ends. Defaults
+            to False (Kapre's inverse).
+        length (int or None): return exactly this many samples (cut, or zero-padded at the end),
+            e.g. the length of the signal the STFT was taken of. Defaults to None.
         **kwargs: Keras layer arguments.
 
     Input: complex tensor with ``n_fft // 2 + 1`` frequency bins.
 
-    Output: float32 (float64 for complex128 input) waveforms of
-    ``(frames - 1) * hop_length + win_length`` samples.
+    Output: float32 (float64 for complex128 input) waveforms of ``length`` samples, or
+    ``(frames - 1) * hop_length + win_length`` (``(frames - 1) * hop_length`` with ``center``).
 
     Raises:
         TypeError, ValueError, NotImplementedError: as :class:`STFT`.
@@ -331,21 +375,34 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         forward_window_name=None,
         input_data_format="default",
         output_data_format="default",
+        center=False,
+        length=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format)
         self.forward_window_name = forward_window_name
+        self.center = bool(center)
+        check_int(length, "length", "InverseSTFT", minimum=1, allow_none=True)
+        self.length = length
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
         stfts = self.input_format.to_channels_first(self._complex_input(inputs))
-        waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window)
+        waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window,
+                                            center=self.center, length=self.length)
         return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):
         batch, channels, frames, _ = self.input_format.split_shape(input_shape)
-        time = None if frames is None else max(0, (frames - 1) * self.hop_length + self.win_length)
+        if self.length is not None:
+            time = self.length
+        elif frames is None:
+            time = None
+        elif self.center:
+            time = max(0, (frames - 1) * self.hop_length)
+        else:
+            time = max(0, (frames - 1) * self.hop_length + self.win_length)
         return self.output_format.join_shape(batch, channels, time)
 
     def compute_output_spec(self, inputs):
@@ -362,6 +419,8 @@ class InverseSTFT(_FramedTransform, AudioLayer):
                 "forward_window_name": self.forward_window_name,
                 "input_data_format": self.input_format.original,
                 "output_data_format": self.output_format.original,
+                "center": self.center,
+                "length": self.length,
             }
         )
         return config
@@ -380,19 +439,39 @@ class _ComplexToReal(AudioLayer):
 
 @_register
 class Magnitude(_ComplexToReal):
-    """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor.
+    """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor, or ``|z| ** power``.
 
     float32 for complex64 input, float64 for complex128 (float16 under a mixed policy). The
     gradient at ``z = 0`` is 0, not NaN. A real input raises ``TypeError`` (Kapre returned
     its absolute value; here it is taken as a missing :class:`STFT`).
 
+    Args:
+        power (float): exponent of the magnitude, > 0: 1 (Kapre's magnitude, the default) or 2
+            (the power spectrogram of librosa and torchaudio).
+        **kwargs: Keras layer arguments.
+
     Example:
         >>> Magnitude()(tf.constant([3 + 4j], dtype=tf.complex64)).numpy()
         array([5.], dtype=float32)
+        >>> Magnitude(power=2.0)(tf.constant([3 + 4j], dtype=tf.complex64)).numpy()
+        array([25.], dtype=float32)
     """
 
+    def __init__(self, power=1.0, **kwargs):
+        super().__init__(**kwargs)
+        check_number(power, "power", type(self).__name__)
+        self.power = power
+
     def call(self, inputs):
-        return self.cast_output(functional.magnitude(self._complex_input(inputs)))
+        stfts = self._complex_input(inputs)
+        if self.power == 1:
+            return self.cast_output(functional.magnitude(stfts))  # tf.abs: overflows last
+        return self.cast_output(functional.powered_magnitude(stfts, self.power))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"power": self.power})
+        return config
 
 
 @_register

@@ -55,8 +55,10 @@ class STFTTflite(STFT):
 
     def call(self, inputs):
         waveforms = functional.pad_time(self.input_format.to_channels_first(inputs), begin=self.pad_begin_length)
+        waveforms, frame_length, window = functional.centered_framing(
+            waveforms, self.n_fft, self.win_length, self.window, self.center, self.pad_mode)
         stfts = functional.stft_pairs(
-            waveforms, self.n_fft, self.win_length, self.hop_length, self.window, self.pad_end
+            waveforms, self.n_fft, frame_length, self.hop_length, window, self.pad_end
         )  # (batch, ch, time, freq, 2)
         if self.output_format.channels_last:
             stfts = tf.transpose(stfts, (0, 2, 3, 1, 4))
@@ -73,7 +75,7 @@ class STFTTflite(STFT):
 class MagnitudeTflite(Magnitude):
     """:class:`Magnitude` of complex numbers held as a trailing (real, imaginary) axis.
 
-    Input ``(..., 2)``, output ``(...)``: ``sqrt(real**2 + imag**2)``.
+    Input ``(..., 2)``, output ``(...)``: ``sqrt(real**2 + imag**2)``, to the ``power`` of :class:`Magnitude`.
 
     Example:
         >>> MagnitudeTflite()(tf.constant([[3.0, 4.0]])).numpy()
@@ -85,7 +87,9 @@ class MagnitudeTflite(Magnitude):
         self.input_spec = _PAIR_AXIS_SPEC
 
     def call(self, inputs):
-        return functional.magnitude_of_pairs(inputs)
+        if self.power == 1:
+            return functional.magnitude_of_pairs(inputs)
+        return functional.powered_magnitude_from_power(tf.reduce_sum(tf.square(inputs), axis=-1), self.power)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1])

@@ -65,6 +65,16 @@ def test_subcommands_on_a_file(tmp_path, capsys):
     assert status == 0 and "[ok]" in out
 
 
+def test_centred_frames_from_the_command_line(tmp_path, capsys):
+    status, out, err = _run(capsys, "roundtrip", "--center", "--duration", "1")
+    assert status == 0 and "centred frames" in out and "[ok]" in out, err
+    status, out, err = _run(capsys, "spectrogram", "--center", "--duration", "1", "--out", str(tmp_path / "c.png"))
+    assert status == 0, err
+    assert f"{1 + 16000 // 256} frames" in out  # 1 + len // hop: frames centred on t * hop
+    status, out, err = _run(capsys, "export", "--center", "--seconds", "0.5", "--out", str(tmp_path / "export"))
+    assert status == 0 and "tflite" in out, err
+
+
 def test_export_subcommand(tmp_path, capsys):
     status, out, err = _run(capsys, "export", "--frontend", "stft", "--seconds", "0.5", "--out", str(tmp_path))
     assert status == 0, err

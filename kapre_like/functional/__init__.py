@@ -41,8 +41,8 @@ from .features import (
 )
 from .filterbank import apply_filterbank, filterbank_constant
 from .finite import check_finite
-from .fourier import inverse_stft, stft
-from .framing import frame, frame_count, overlap_add, pad_for_frames
+from .fourier import centered_framing, inverse_stft, stft
+from .framing import PAD_MODES, center_pad, frame, frame_count, overlap_add, pad_for_frames
 from .front_end import filtered_spectrogram
 from .routes import ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan
 from .spectral import (
@@ -61,6 +61,7 @@ from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
 from .windows import (
     WINDOW_NAMES,
+    centered_window,
     inverse_stft_window,
     overlapped_window_power,
     window_array,
@@ -94,11 +95,12 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=None, p
 __all__ = [
     # windows and frames
     "WINDOW_NAMES", "window_function", "window_values", "window_array", "inverse_stft_window",
-    "overlapped_window_power", "frame_count", "pad_time", "pad_for_frames", "frame", "overlap_add", "transpose",
+    "overlapped_window_power", "centered_window", "frame_count", "pad_time", "pad_for_frames", "center_pad",
+    "PAD_MODES", "frame", "overlap_add", "transpose",
     # routes
     "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS",
     # transforms
-    "stft", "inverse_stft", "stft_pairs", "dft_kernel", "framed_dot", "filtered_spectrogram",
+    "stft", "inverse_stft", "centered_framing", "stft_pairs", "dft_kernel", "framed_dot", "filtered_spectrogram",
     # spectra
     "magnitude", "powered_magnitude", "powered_magnitude_from_power", "phase", "atan2", "approx_atan2",
     "ATAN_TERMS_LIMIT", "magnitude_of_pairs", "phase_of_pairs", "one_sided_weights", "to_decibel",

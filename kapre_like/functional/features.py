@@ -56,23 +56,29 @@ def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, p
 
 
 @functools.lru_cache(maxsize=64)
-def dct_matrix(n_inputs, n_outputs, dtype=np.float64):
-    """``(n_inputs, n_outputs)`` DCT-II matrix as ``tf.signal.mfccs_from_log_mel_spectrograms`` scales it.
+def dct_matrix(n_inputs, n_outputs, dtype=np.float64, norm=None):
+    """``(n_inputs, n_outputs)`` DCT-II matrix, scaled as TensorFlow (``norm=None``) or orthonormal.
 
-    ``matrix[n, k] = sqrt(2 / N) * cos(pi * k * (2n + 1) / (2N))`` with ``N = n_inputs``:
-    the orthonormal DCT-II (``scipy.fft.dct(norm='ortho')``) except that coefficient 0 is
-    ``sqrt(2)`` times larger, as in HTK, TensorFlow and Kapre. Computed once per size and kept,
-    read-only (:func:`mfcc` asks for it on every eager call).
+    ``matrix[n, k] = sqrt(2 / N) * cos(pi * k * (2n + 1) / (2N))`` with ``N = n_inputs``: with
+    ``norm=None``, the scaling of ``tf.signal.mfccs_from_log_mel_spectrograms``, HTK and Kapre,
+    the orthonormal DCT-II except that coefficient 0 is ``sqrt(2)`` times larger; with
+    ``norm='ortho'``, the orthonormal DCT-II of ``scipy.fft.dct(norm='ortho')`` and
+    ``librosa.feature.mfcc``. Computed once per size and kept, read-only (:func:`mfcc` asks for it
+    on every eager call).
     """
     n = np.arange(n_inputs)[:, None]
     k = np.arange(n_outputs)[None, :]
-    matrix = (np.sqrt(2.0 / n_inputs) * np.cos(np.pi * k * (2 * n + 1) / (2 * n_inputs))).astype(dtype)
+    matrix = np.sqrt(2.0 / n_inputs) * np.cos(np.pi * k * (2 * n + 1) / (2 * n_inputs))
+    if norm == "ortho":
+        matrix[:, 0] /= np.sqrt(2.0)
+    matrix = matrix.astype(dtype)
     matrix.flags.writeable = False
     return matrix
 
 
-def mfcc(log_mel, n_mfccs, axis=-1):
-    """The first ``n_mfccs`` DCT-II coefficients (:func:`dct_matrix`) of ``log_mel`` along ``axis``.
+def mfcc(log_mel, n_mfccs, axis=-1, norm=None):
+    """The first ``n_mfccs`` DCT-II coefficients (:func:`dct_matrix`, scaled by ``norm``) of ``log_mel``
+    along ``axis``.
 
     The mean over ``axis`` is taken out before the product and put back into coefficient 0
     (where alone it belongs: every other row of the DCT sums to zero). A log-mel spectrogram sits
@@ -85,6 +91,8 @@ def mfcc(log_mel, n_mfccs, axis=-1):
         log_mel (Tensor): float log-mel spectrogram (any rank).
         n_mfccs (int): coefficients to keep, at most ``log_mel.shape[axis]``.
         axis (int): the mel axis; the coefficients take its place.
+        norm (None or 'ortho'): the DCT's scaling, TensorFlow's and Kapre's (None, the default) or
+            orthonormal (``'ortho'``, librosa's).
 
     Example:
         >>> x = tf.fill((1, 40), -500.0)
@@ -96,10 +104,11 @@ def mfcc(log_mel, n_mfccs, axis=-1):
     axis = axis % rank
     n_mels = int(log_mel.shape[axis])
     mean = tf.reduce_mean(log_mel, axis=axis, keepdims=True)
-    coefficients = apply_filterbank(log_mel - mean, dct_matrix(n_mels, n_mfccs), axis=axis)
-    # the constant `mean` through row 0, sqrt(2 / N), summed over N bins: sqrt(2 N) * mean, in coefficient 0 only
+    coefficients = apply_filterbank(log_mel - mean, dct_matrix(n_mels, n_mfccs, norm=norm), axis=axis)
+    # the constant `mean` through row 0, sqrt(2 / N) (sqrt(1 / N) orthonormal), summed over N bins: sqrt(2 N) * mean
+    # (sqrt(N) * mean), in coefficient 0 only
     first = np.zeros([n_mfccs] + [1] * (rank - 1 - axis))
-    first[0] = np.sqrt(2.0 * n_mels)
+    first[0] = np.sqrt((1.0 if norm == "ortho" else 2.0) * n_mels)
     return coefficients + mean * tf.constant(first, dtype=log_mel.dtype)
 
 

@@ -1,17 +1,19 @@
 """The short-time Fourier transform and its overlap-add inverse."""
 
+import numpy as np
+
 import tensorflow as tf
 
 from .dft import stft_pairs
 from .finite import and_unframed_finite, asserted, checked_against, overflow_message
-from .framing import chunk_pieces, frame, frame_count, overlap_add, time_last_padded
+from .framing import center_pad, chunk_pieces, frame, frame_count, overlap_add, time_last_padded
 from .routes import plan
-from .tensors import float_dtype_of
-from .windows import inverse_stft_window, window_values
+from .tensors import float_dtype_of, pad_time
+from .windows import centered_window, inverse_stft_window, window_values
 
 
 def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad_begin=0, channels_last=False,
-         finite_message=None, strategy="auto"):
+         finite_message=None, strategy="auto", center=False, pad_mode="constant"):
     """Complex short-time Fourier transform of real signals (``tf.signal.stft`` semantics).
 
     Frames of ``win_length`` samples start every ``hop_length`` samples, are multiplied
@@ -40,6 +42,12 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         strategy (str or Strategy): the route (see :mod:`kapre_like.functional.routes`):
             ``'auto'`` (default: ``'plain'``), ``'plain'``, ``'chunked'`` (the same numbers from
             chunks of frames) or ``'conv'`` (the DFT as a convolution, as the TFLite layers run it).
+        center (bool): centre frame ``t`` on sample ``t * hop_length``: pad ``n_fft // 2`` samples at
+            both ends (:func:`~kapre_like.functional.center_pad`) and centre the window in frames of
+            ``n_fft`` samples, as ``librosa.stft(center=True)`` and ``torch.stft(center=True)``;
+            ``1 + time // hop_length`` frames for an even ``n_fft``. Not with ``pad_begin`` or ``pad_end``.
+            Defaults to False.
+        pad_mode (str): with ``center``, ``'constant'`` (zeros, the default) or ``'reflect'``.
 
     Returns:
         complex Tensor: ``(..., frames, n_fft // 2 + 1)``, ``(batch, channels, frames,
@@ -51,10 +59,11 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
         TensorShape([2, 122, 257])
     """
+    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode, pad_begin,
+                                           pad_end, channels_last)
     time = signals.shape[1 if channels_last else -1]
     n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)
     route = plan(None, n_frames, n_fft, signals.dtype.size, strategy, complex_output=True)
-    window = window_values(window, win_length)
     check_dc = finite_message is not None and time is not None and hop_length <= win_length
     input_message = None if check_dc else finite_message
     if route.route == "chunked":
@@ -79,6 +88,26 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
     return asserted(stfts, finite, overflow_message(finite_message))
 
 
+def centered_framing(signals, n_fft, win_length, window, center, pad_mode="constant", pad_begin=0, pad_end=False,
+             channels_last=False):
+    """What the transforms frame: ``(signals, frame_length, window)``. Without ``center``, the signals,
+    ``win_length`` and the window as an array (see :func:`~kapre_like.functional.window_values`);
+    with it, the signals padded by ``n_fft // 2`` at both ends with ``pad_mode``, ``n_fft`` and the
+    window centred in ``n_fft`` values, as librosa and torch frame.
+
+    Raises:
+        ValueError: ``center`` with ``pad_begin`` or ``pad_end``, an unknown ``pad_mode``, or a signal
+            too short to reflect.
+    """
+    window = window_values(window, win_length)
+    if not center:
+        return signals, win_length, window
+    if pad_begin or pad_end:
+        raise ValueError(f"center=True pads n_fft // 2 = {n_fft // 2} samples at both ends itself; pad_begin and "
+                         f"pad_end must be off (got pad_begin={pad_begin}, pad_end={pad_end}).")
+    return center_pad(signals, n_fft, pad_mode, channels_last), n_fft, centered_window(window, n_fft)
+
+
 def windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=False):
     """``rfft(frame(waveforms) * window, n_fft)``: the spectra of ``waveforms`` ``(..., time)`` (time-last,
     padded but for ``pad_end``), ``(..., frames, n_fft // 2 + 1)``; ``window`` an array of ``win_length``
@@ -87,8 +116,9 @@ def windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=Fals
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
-def inverse_stft(stfts, n_fft, win_length, hop_length, window=None):
-    """Real signals from their STFT by windowed overlap-add (``tf.signal.inverse_stft`` semantics).
+def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False, length=None):
+    """Real signals from their STFT by windowed overlap-add (``tf.signal.inverse_stft`` semantics, or
+    ``librosa.istft``'s with ``center``).
 
     Plain TensorFlow ops (``tf.signal.irfft``, :func:`~kapre_like.functional.overlap_add`):
     nothing is compiled.
@@ -100,16 +130,48 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None):
         hop_length (int): hop used in the forward transform.
         window: the *forward* analysis window, as :func:`stft` takes it. Defaults to None, the
             periodic Hann window.
+        center (bool): invert :func:`stft` with ``center=True`` as ``librosa.istft(center=True)``:
+            frames of ``n_fft`` samples with the window centred, divided by the overlap-added squared
+            window of these frames (so the first and last samples, which fewer frames cover, come
+            back too), and the ``n_fft // 2`` padded samples removed at both ends:
+            ``(frames - 1) * hop_length`` samples. Defaults to False: the least-squares synthesis
+            window of Griffin and Lim (:func:`~kapre_like.functional.inverse_stft_window`), as Kapre
+            and ``tf.signal``, ``(frames - 1) * hop_length + win_length`` samples.
+        length (int or None): return exactly this many samples (cut, or zero-padded at the end).
 
     Returns:
-        float Tensor: ``(..., (frames - 1) * hop_length + win_length)``.
+        float Tensor: ``(..., samples)``.
 
     Example:
         >>> x = tf.random.normal((1, 4096))
         >>> y = inverse_stft(stft(x, 512, 512, 128), 512, 512, 128)
         >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
         True
+        >>> z = inverse_stft(stft(x, 512, 512, 128, center=True), 512, 512, 128, center=True, length=4096)
+        >>> bool(tf.reduce_max(tf.abs(x - z)) < 1e-5)
+        True
     """
-    synthesis = inverse_stft_window(win_length, hop_length, window, float_dtype_of(stfts.dtype))
+    dtype = float_dtype_of(stfts.dtype)
     frames = tf.signal.irfft(stfts, fft_length=[n_fft])
-    return overlap_add(frames[..., :win_length] * synthesis, hop_length)
+    if not center:
+        waveforms = overlap_add(frames[..., :win_length] * inverse_stft_window(win_length, hop_length, window, dtype),
+                                hop_length)
+        return waveforms if length is None else _fixed_length(waveforms, length)
+    analysis = centered_window(window_values(window, win_length), n_fft)
+    waveforms = overlap_add(frames * tf.constant(analysis, dtype), hop_length)
+    # the squared window overlap-added over as many frames: what each sample was weighted by
+    n_frames = tf.shape(stfts)[-2]
+    weights = overlap_add(tf.broadcast_to(tf.constant(analysis**2, dtype), tf.stack([n_frames, n_fft])), hop_length)
+    weighted = weights > np.finfo(dtype.as_numpy_dtype).tiny  # librosa's threshold
+    waveforms = tf.where(weighted, waveforms / tf.where(weighted, weights, tf.ones_like(weights)), waveforms)
+    half = n_fft // 2
+    if length is not None:
+        return _fixed_length(waveforms[..., half:], length)
+    return waveforms[..., half:tf.shape(waveforms)[-1] - half]
+
+
+def _fixed_length(waveforms, length):
+    """``waveforms`` cut or zero-padded at the end to ``length`` samples (a known length stays known)."""
+    waveforms = waveforms[..., :length]
+    shortfall = length - (waveforms.shape[-1] if waveforms.shape[-1] is not None else tf.shape(waveforms)[-1])
+    return pad_time(waveforms, end=shortfall if not isinstance(shortfall, int) else max(shortfall, 0))

@@ -23,6 +23,44 @@ def frame_count(n_samples, frame_length, hop_length, pad_end=False):
     return max(0, 1 + (n_samples - frame_length) // hop_length)
 
 
+#: How :func:`center_pad` fills the ``n_fft // 2`` samples it adds at each end.
+PAD_MODES = ("constant", "reflect")
+
+
+def center_pad(signals, n_fft, pad_mode="constant", channels_last=False):
+    """``signals`` with ``n_fft // 2`` samples added at both ends of the time axis: zeros
+    (``'constant'``) or the signal reflected about its first and last samples (``'reflect'``), as
+    ``librosa.stft(center=True)`` and ``torch.stft(center=True)`` pad. Frame ``t`` of the padded
+    signal is then centred on sample ``t * hop_length``.
+
+    Raises:
+        ValueError: ``pad_mode`` is unknown, or ``'reflect'`` on a signal of ``n_fft // 2`` samples or
+            fewer (a reflection needs more samples than it adds); for a length known only at run time,
+            ``tf.errors.InvalidArgumentError`` then.
+
+    Example:
+        >>> center_pad(tf.constant([1.0, 2.0, 3.0, 4.0]), 4, 'reflect').numpy()
+        array([3., 2., 1., 2., 3., 4., 3., 2.], dtype=float32)
+    """
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"`pad_mode` must be one of {list(PAD_MODES)}; got {pad_mode!r}.")
+    half = n_fft // 2
+    rank = signals.shape.rank
+    time_axis = 1 if channels_last else rank - 1
+    if pad_mode == "reflect":
+        time = signals.shape[time_axis]
+        requirement = f"reflect padding (center=True) needs a signal longer than n_fft // 2 = {half} samples"
+        if time is not None and time <= half:
+            raise ValueError(f"{requirement}; got {time} samples. Pass a longer signal or pad_mode='constant'.")
+        if time is None:
+            check = tf.debugging.assert_greater(tf.shape(signals)[time_axis], half, message=requirement)
+            with tf.control_dependencies([check]):
+                signals = tf.identity(signals)
+    paddings = [[0, 0]] * rank
+    paddings[time_axis] = [half, half]
+    return tf.pad(signals, paddings, mode=pad_mode.upper())
+
+
 def pad_for_frames(signals, begin, frame_length, hop_length, pad_end):
     """Zero-pad ``begin`` samples at the start and, with ``pad_end``, the end padding that
     ``tf.signal.frame(pad_end=True)`` would add, in one copy when the length is known.

@@ -11,14 +11,13 @@ from .finite import all_finite, and_unframed_finite, asserted, checked_against, 
 from .framing import chunk_pieces, frame_count, time_last_padded
 from .routes import plan
 from .spectral import powered_magnitude, powered_magnitude_from_power
-from .fourier import windowed_rfft
+from .fourier import centered_framing, windowed_rfft
 from .tensors import float_dtype_of, shape_of
-from .windows import window_values
 
 
 def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pad_end=False, filterbank=None,
                          pad_begin=0, channels_last=False, finite_message=None, decibel=None, power=1.0,
-                         strategy="auto"):
+                         strategy="auto", center=False, pad_mode="constant"):
     """``|stft(signals)| ** power @ filterbank`` (or without the filterbank), optionally in decibels.
 
     Equal to ``apply_filterbank(powered_magnitude(stft(...), power), filterbank)`` (then
@@ -51,6 +50,7 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         power (float): exponent of the magnitude: 1 magnitude (default), 2 power (no root taken).
         strategy (str or Strategy): ``'auto'`` (default), ``'plain'``, ``'chunked'`` or ``'conv'``;
             see :mod:`kapre_like.functional.routes`.
+        center, pad_mode: centred frames, as in :func:`~kapre_like.functional.stft`.
 
     Returns:
         float Tensor: ``(..., frames, n_filters)`` (or ``n_fft // 2 + 1``); for
@@ -62,11 +62,12 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         >>> filtered_spectrogram(x, 512, 512, 160, filterbank=mel, power=2.0).shape
         TensorShape([2, 97, 40])
     """
+    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode, pad_begin,
+                                           pad_end, channels_last)
     time = signals.shape[1 if channels_last else -1]
     dtype = float_dtype_of(signals.dtype)
     weights = None if filterbank is None else filterbank_constant(filterbank, dtype)
     n_outputs = n_fft // 2 + 1 if weights is None else weights.shape[1]
-    window = window_values(window, win_length)
     outer = shape_of(signals, (0, 2) if channels_last else range(signals.shape.rank - 1))
     n_rows = int(np.prod(outer)) if all(isinstance(dim, int) for dim in outer) else None
     n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)

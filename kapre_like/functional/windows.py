@@ -76,6 +76,18 @@ def _function_values(window_fn, length):
     return values
 
 
+def centered_window(window, n_fft):
+    """``window`` (an array) zero-padded on both sides to ``n_fft`` values, centred as
+    ``librosa.util.pad_center`` centres it (the extra zero, if any, on the right).
+
+    Example:
+        >>> centered_window(np.ones(2), 5)
+        array([0., 0., 1., 1., 0.])
+    """
+    left = (n_fft - len(window)) // 2
+    return np.pad(np.asarray(window, np.float64), (left, n_fft - len(window) - left))
+
+
 def window_array(window, length, periodic=False):
     """A window by its scipy name (or an array, or None) as a float64 NumPy array of ``length`` values.
 
