@@ -59,8 +59,8 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
         TensorShape([2, 122, 257])
     """
-    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode, pad_begin,
-                                           pad_end, channels_last)
+    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
+                                                   pad_begin, pad_end, channels_last)
     time = signals.shape[1 if channels_last else -1]
     n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)
     route = plan(None, n_frames, n_fft, signals.dtype.size, strategy, complex_output=True)
@@ -89,7 +89,7 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
 
 
 def centered_framing(signals, n_fft, win_length, window, center, pad_mode="constant", pad_begin=0, pad_end=False,
-             channels_last=False):
+                     channels_last=False):
     """What the transforms frame: ``(signals, frame_length, window)``. Without ``center``, the signals,
     ``win_length`` and the window as an array (see :func:`~kapre_like.functional.window_values`);
     with it, the signals padded by ``n_fft // 2`` at both ends with ``pad_mode``, ``n_fft`` and the

@@ -62,8 +62,8 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         >>> filtered_spectrogram(x, 512, 512, 160, filterbank=mel, power=2.0).shape
         TensorShape([2, 97, 40])
     """
-    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode, pad_begin,
-                                           pad_end, channels_last)
+    signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
+                                                   pad_begin, pad_end, channels_last)
     time = signals.shape[1 if channels_last else -1]
     dtype = float_dtype_of(signals.dtype)
     weights = None if filterbank is None else filterbank_constant(filterbank, dtype)

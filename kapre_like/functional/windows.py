@@ -82,7 +82,7 @@ def centered_window(window, n_fft):
 
     Example:
         >>> centered_window(np.ones(2), 5)
-        array([0., 0., 1., 1., 0.])
+        array([0., 1., 1., 0., 0.])
     """
     left = (n_fft - len(window)) // 2
     return np.pad(np.asarray(window, np.float64), (left, n_fft - len(window) - left))
