@@ -56,7 +56,7 @@ class STFTTflite(STFT):
     def call(self, inputs):
         waveforms = functional.pad_time(self.input_format.to_channels_first(inputs), begin=self.pad_begin_length)
         waveforms, frame_length, window = functional.centered_framing(
-            waveforms, self.n_fft, self.win_length, self.window, self.center, self.pad_mode)
+            waveforms, self.n_fft, self.win_length, self.window, self.center, self.pad_mode, hop_length=self.hop_length)
         stfts = functional.stft_pairs(
             waveforms, self.n_fft, frame_length, self.hop_length, window, self.pad_end
         )  # (batch, ch, time, freq, 2)

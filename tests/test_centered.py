@@ -188,8 +188,7 @@ def test_centred_front_ends_convert_to_tflite_with_builtins(waveforms, pad_mode)
                                       n_mels=40, return_decibel=True, center=True, pad_mode=pad_mode, power=2.0,
                                       input_data_format="channels_last", output_data_format="channels_last")
     interpreter = make_interpreter(convert_builtins_only(mel))
-    if pad_mode == "reflect":
-        assert "MIRROR_PAD" in op_names(interpreter)
+    assert not [name for name in op_names(interpreter) if "FLEX" in name or "CUSTOM" in name]
     (got,) = run_tflite(interpreter, x)
     np.testing.assert_allclose(got, np.asarray(mel(x)), atol=1e-3)
     waveform = keras.Input((None, 2))

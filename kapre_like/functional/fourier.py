@@ -60,7 +60,7 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         TensorShape([2, 122, 257])
     """
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
-                                                   pad_begin, pad_end, channels_last)
+                                                   pad_begin, pad_end, channels_last, hop_length)
     time = signals.shape[1 if channels_last else -1]
     n_frames = None if time is None else frame_count(time + pad_begin, win_length, hop_length, pad_end)
     route = plan(None, n_frames, n_fft, signals.dtype.size, strategy, complex_output=True)
@@ -89,11 +89,12 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
 
 
 def centered_framing(signals, n_fft, win_length, window, center, pad_mode="constant", pad_begin=0, pad_end=False,
-                     channels_last=False):
+                     channels_last=False, hop_length=None):
     """What the transforms frame: ``(signals, frame_length, window)``. Without ``center``, the signals,
     ``win_length`` and the window as an array (see :func:`~kapre_like.functional.window_values`);
-    with it, the signals padded by ``n_fft // 2`` at both ends with ``pad_mode``, ``n_fft`` and the
-    window centred in ``n_fft`` values, as librosa and torch frame.
+    with it, the signals padded by ``n_fft // 2`` at both ends with ``pad_mode`` (the end only as far
+    as frames ``hop_length`` apart read, when given), ``n_fft`` and the window centred in ``n_fft``
+    values, as librosa and torch frame.
 
     Raises:
         ValueError: ``center`` with ``pad_begin`` or ``pad_end``, an unknown ``pad_mode``, or a signal
@@ -105,7 +106,7 @@ def centered_framing(signals, n_fft, win_length, window, center, pad_mode="const
     if pad_begin or pad_end:
         raise ValueError(f"center=True pads n_fft // 2 = {n_fft // 2} samples at both ends itself; pad_begin and "
                          f"pad_end must be off (got pad_begin={pad_begin}, pad_end={pad_end}).")
-    return center_pad(signals, n_fft, pad_mode, channels_last), n_fft, centered_window(window, n_fft)
+    return center_pad(signals, n_fft, pad_mode, channels_last, hop_length), n_fft, centered_window(window, n_fft)
 
 
 def windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=False):

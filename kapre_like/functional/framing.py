@@ -27,11 +27,15 @@ def frame_count(n_samples, frame_length, hop_length, pad_end=False):
 PAD_MODES = ("constant", "reflect")
 
 
-def center_pad(signals, n_fft, pad_mode="constant", channels_last=False):
+def center_pad(signals, n_fft, pad_mode="constant", channels_last=False, hop_length=None):
     """``signals`` with ``n_fft // 2`` samples added at both ends of the time axis: zeros
     (``'constant'``) or the signal reflected about its first and last samples (``'reflect'``), as
     ``librosa.stft(center=True)`` and ``torch.stft(center=True)`` pad. Frame ``t`` of the padded
     signal is then centred on sample ``t * hop_length``.
+
+    With ``hop_length`` and a length known when traced, the end gets only the samples that the last
+    frame of ``n_fft`` reads: the same frames, from a signal exactly as long as they cover, which
+    framing then reads without another copy.
 
     Raises:
         ValueError: ``pad_mode`` is unknown, or ``'reflect'`` on a signal of ``n_fft // 2`` samples or
@@ -56,9 +60,27 @@ def center_pad(signals, n_fft, pad_mode="constant", channels_last=False):
             check = tf.debugging.assert_greater(tf.shape(signals)[time_axis], half, message=requirement)
             with tf.control_dependencies([check]):
                 signals = tf.identity(signals)
-    paddings = [[0, 0]] * rank
-    paddings[time_axis] = [half, half]
-    return tf.pad(signals, paddings, mode=pad_mode.upper())
+    time = signals.shape[time_axis]
+    end = half
+    if hop_length is not None and time is not None:
+        covered = (frame_count(time + 2 * half, n_fft, hop_length) - 1) * hop_length + n_fft
+        end = min(half, max(0, covered - time - half))
+    if pad_mode == "constant":
+        paddings = [[0, 0]] * rank
+        paddings[time_axis] = [half, end]
+        return tf.pad(signals, paddings)
+    # the reflections as reversed slices beside the signal: one copy, twice as fast as MirrorPad
+    parts = [tf.reverse(_along(signals, time_axis, 1, half + 1), [time_axis]), signals]
+    if end:
+        parts.append(tf.reverse(_along(signals, time_axis, -end - 1, -1), [time_axis]))
+    return tf.concat(parts, axis=time_axis)
+
+
+def _along(x, axis, start, stop):
+    """``x[..., start:stop, ...]`` on ``axis``."""
+    index = [slice(None)] * x.shape.rank
+    index[axis] = slice(start, stop)
+    return x[tuple(index)]
 
 
 def pad_for_frames(signals, begin, frame_length, hop_length, pad_end):

@@ -63,7 +63,7 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         TensorShape([2, 97, 40])
     """
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
-                                                   pad_begin, pad_end, channels_last)
+                                                   pad_begin, pad_end, channels_last, hop_length)
     time = signals.shape[1 if channels_last else -1]
     dtype = float_dtype_of(signals.dtype)
     weights = None if filterbank is None else filterbank_constant(filterbank, dtype)
