@@ -294,23 +294,20 @@ def _cmd_demo(args):
 def _parser():
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                      epilog="With no subcommand: all three jobs on the built-in signal.")
-    parser.add_argument("--duration", type=_positive_float, default=3.0,
-                        help="length of the built-in signal in seconds (default: %(default)s)")
-    parser.add_argument("--n-fft", type=_positive_int, default=1024, help="FFT size in samples (default: %(default)s)")
-    parser.add_argument("--hop", type=_positive_int, default=256, help="hop in samples (default: %(default)s)")
-    parser.add_argument("--center", action="store_true",
-                        help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
-    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
 
-    def common(sub, audio=True):
+    def common(sub, audio=True, duration=True):
         if audio:
             sub.add_argument("audio", nargs="?", help="audio file (WAV, FLAC, OGG); default: the built-in signal")
+        if duration:
             sub.add_argument("--duration", type=_positive_float, default=3.0,
                              help="length of the built-in signal in seconds (default: %(default)s)")
         sub.add_argument("--n-fft", type=_positive_int, default=1024, help="FFT size in samples (default: %(default)s)")
         sub.add_argument("--hop", type=_positive_int, default=256, help="hop in samples (default: %(default)s)")
         sub.add_argument("--center", action="store_true",
                          help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
+
+    common(parser, audio=False)
+    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
 
     spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",
                                       description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "
@@ -333,7 +330,7 @@ def _parser():
                                  description="Build a dB spectrogram front end for fixed-length mono input and write "
                                              "it as .keras, SavedModel and TFLite (built-in ops only), each reloaded "
                                              "and checked against the Keras model.")
-    common(export, audio=False)
+    common(export, audio=False, duration=False)
     export.add_argument("--frontend", choices=["mel", "stft", "log"], default="mel", help="default: mel")
     export.add_argument("--bins", type=_positive_int, default=128, help="mel or log-frequency bins (default: 128)")
     export.add_argument("--seconds", type=_positive_float, default=1.0, help="input length in s (default: 1)")

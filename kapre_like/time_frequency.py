@@ -127,6 +127,12 @@ class _FramedTransform:
         self.window_fn = functional.window_function(window_name)
         self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
 
+    def _transform_config(self):
+        """The ``get_config`` entries that both transforms have."""
+        return {"n_fft": self.n_fft, "win_length": self.win_length, "hop_length": self.hop_length,
+                "input_data_format": self.input_format.original, "output_data_format": self.output_format.original,
+                "center": self.center}
+
     @property
     def input_data_format(self):
         """``'channels_first'`` or ``'channels_last'`` (``'default'`` resolved), as Kapre's attribute."""
@@ -305,20 +311,9 @@ class STFT(_FramedTransform, AudioLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "n_fft": self.n_fft,
-                "win_length": self.win_length,
-                "hop_length": self.hop_length,
-                "window_name": self.window_name,
-                "pad_begin": self.pad_begin,
-                "pad_end": self.pad_end,
-                "input_data_format": self.input_format.original,
-                "output_data_format": self.output_format.original,
-                "center": self.center,
-                "pad_mode": self.pad_mode,
-            }
-        )
+        config.update(self._transform_config())
+        config.update({"window_name": self.window_name, "pad_begin": self.pad_begin, "pad_end": self.pad_end,
+                       "pad_mode": self.pad_mode})
         return config
 
 
@@ -411,18 +406,8 @@ class InverseSTFT(_FramedTransform, AudioLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "n_fft": self.n_fft,
-                "win_length": self.win_length,
-                "hop_length": self.hop_length,
-                "forward_window_name": self.forward_window_name,
-                "input_data_format": self.input_format.original,
-                "output_data_format": self.output_format.original,
-                "center": self.center,
-                "length": self.length,
-            }
-        )
+        config.update(self._transform_config())
+        config.update({"forward_window_name": self.forward_window_name, "length": self.length})
         return config
 
 
