@@ -253,3 +253,17 @@ def test_reflecting_a_too_short_signal_is_an_error():
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         unknown(tf.zeros((1, 200, 1)))
     assert_says(info, "n_fft // 2 = 256")
+
+
+@pytest.mark.parametrize("pad_mode", ["constant", "reflect"])
+def test_centred_models_compile_with_xla(waveforms, pad_mode):
+    x = tf.constant(to_layout(waveforms[:2, :2, :4000], "channels_last"))
+    mfcc = kl.get_mfcc_layer(n_mfcc=13, n_fft=512, hop_length=128, n_mels=40, sample_rate=SAMPLE_RATE,
+                             pad_mode=pad_mode, input_data_format="channels_last", output_data_format="channels_last")
+    stft, istft = kl.get_perfectly_reconstructing_stft_istft(stft_input_shape=(4000, 2), n_fft=512, center=True,
+                                                             pad_mode=pad_mode, waveform_data_format="channels_last",
+                                                             stft_data_format="channels_last")
+    for model in (mfcc, keras.Sequential([stft, istft])):
+        expected = np.asarray(tf.function(model)(x))
+        got = np.asarray(tf.function(model, jit_compile=True)(x))
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * max(np.abs(expected).max(), 1.0))
