@@ -295,18 +295,21 @@ def _parser():
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                      epilog="With no subcommand: all three jobs on the built-in signal.")
 
-    def common(sub, audio=True, duration=True):
+    def common(sub, audio=True, duration=True, top=False):
+        # a subcommand's options default to "not given", so that one given before the subcommand
+        # (kapre-like --n-fft 2048 spectrogram ...) is kept, not overwritten by the subcommand's default
+        default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
         if audio:
             sub.add_argument("audio", nargs="?", help="audio file (WAV, FLAC, OGG); default: the built-in signal")
         if duration:
-            sub.add_argument("--duration", type=_positive_float, default=3.0,
-                             help="length of the built-in signal in seconds (default: %(default)s)")
-        sub.add_argument("--n-fft", type=_positive_int, default=1024, help="FFT size in samples (default: %(default)s)")
-        sub.add_argument("--hop", type=_positive_int, default=256, help="hop in samples (default: %(default)s)")
-        sub.add_argument("--center", action="store_true",
+            sub.add_argument("--duration", type=_positive_float, default=default(3.0),
+                             help="length of the built-in signal in seconds (default: 3.0)")
+        sub.add_argument("--n-fft", type=_positive_int, default=default(1024), help="FFT size in samples (default: 1024)")
+        sub.add_argument("--hop", type=_positive_int, default=default(256), help="hop in samples (default: 256)")
+        sub.add_argument("--center", action="store_true", default=default(False),
                          help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
 
-    common(parser, audio=False)
+    common(parser, audio=False, top=True)
     commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
 
     spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",

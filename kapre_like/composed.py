@@ -360,7 +360,9 @@ def get_mfcc_layer(
     the front end runs as one computation, then the DCT. With the defaults, equal to
     ``librosa.feature.mfcc(y=x, sr=sample_rate, n_mfcc=n_mfcc, n_fft=n_fft, hop_length=hop_length)``
     for each waveform (librosa takes the 80 dB floor below the loudest value of everything it is
-    given at once, so compare one waveform, or one batch item, at a time).
+    given at once, so compare one waveform, or one batch item, at a time). For an odd ``n_fft`` the
+    window differs: TensorFlow's (and Kapre's) Hann window is symmetric at odd lengths, librosa's
+    periodic.
 
     Args:
         input_shape (tuple or None): shape of one waveform, as in :func:`get_stft_magnitude_layer`.
@@ -418,7 +420,9 @@ def _filterbank_front_end(owner, filterbank_type, filterbank_kwargs, sample_rate
     )
     filterbank = ApplyFilterbank(
         type=filterbank_type,
-        filterbank_kwargs={"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **filterbank_kwargs},
+        # an odd n_fft's bins are sample_rate / n_fft apart, which n_freq alone does not say
+        filterbank_kwargs={"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **filterbank_kwargs,
+                           **({"n_fft": n_fft} if n_fft % 2 else {})},
         data_format=output_data_format,
     )
     layers = [filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range) + list(tail)
@@ -459,7 +463,8 @@ def get_perfectly_reconstructing_stft_istft(
     ``center=True``, and ``y`` *is* ``x``: exactly ``len(x)`` samples when ``stft_input_shape`` gives
     the time length (the inverse is built with that ``length``), else ``hop_length * (len(x) //
     hop_length)`` samples (``len(x)`` rounded down to whole hops), in both cases equal to ``x`` to
-    float32 precision with no trimming.
+    float32 precision with no trimming. (With a declared length the inverse returns that many samples
+    whatever it is given: build the pair with ``stft_input_shape=None`` for inputs of several lengths.)
 
     Args:
         stft_input_shape (tuple or None): shape of one waveform; set it when the STFT layer is

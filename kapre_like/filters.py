@@ -19,7 +19,7 @@ C1_HZ = 32.70319566
 
 
 def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=False, norm="slaney",
-                   dtype=np.float64):
+                   dtype=np.float64, n_fft=None):
     """Triangular mel filterbank: ``librosa.filters.mel(...).T``, computed by librosa.
 
     Args:
@@ -36,6 +36,8 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         dtype (NumPy float type): the precision librosa computes and returns. Defaults to
             float64; Kapre's ``filterbank_mel`` uses float32, which librosa rounds differently
             from a float64 matrix cast to float32 (by one unit in the last place, in a few entries).
+        n_fft (int or None): the FFT size, for an odd one (``n_freq`` bins are then spaced
+            ``sample_rate / n_fft`` apart, as librosa's); None means ``(n_freq - 1) * 2``.
 
     Returns:
         np.ndarray: matrix of shape ``(n_freq, n_mels)``. librosa warns (``UserWarning``)
@@ -49,6 +51,7 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
     check_int(sample_rate, "sample_rate", "mel_filterbank")
     check_int(n_freq, "n_freq", "mel_filterbank", minimum=2)
     check_int(n_mels, "n_mels", "mel_filterbank")
+    n_fft = _checked_n_fft(n_fft, n_freq, "mel_filterbank")
     if f_max is None:
         f_max = sample_rate / 2.0
     check_number(f_min, "f_min", "mel_filterbank", positive=False)
@@ -59,11 +62,22 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         raise ValueError(f"mel_filterbank: `norm` must be None, 'slaney' or a number (p of a p-norm); got {norm!r}.")
     import librosa
 
-    return librosa.filters.mel(sr=sample_rate, n_fft=(n_freq - 1) * 2, n_mels=n_mels, fmin=f_min, fmax=f_max, htk=htk,
+    return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max, htk=htk,
                                norm=norm, dtype=dtype).T
 
 
-def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=None, spread=0.125):
+def _checked_n_fft(n_fft, n_freq, owner):
+    """``n_fft`` (None: ``(n_freq - 1) * 2``), checked to give ``n_freq`` bins."""
+    if n_fft is None:
+        return (n_freq - 1) * 2
+    check_int(n_fft, "n_fft", owner, minimum=2)
+    if n_fft // 2 + 1 != n_freq:
+        raise ValueError(f"{owner}: `n_fft` must give `n_freq` = n_fft // 2 + 1 bins; got n_fft={n_fft}, "
+                         f"n_freq={n_freq}.")
+    return n_fft
+
+
+def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=None, spread=0.125, n_fft=None):
     """Log-normal approximation of a constant-Q filterbank for a fixed-size STFT (Kapre's).
 
     Filter ``i`` is a log-normal window centred at ``f_min * 2 ** (i / bins_per_octave)``,
@@ -72,6 +86,7 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
     Args:
         sample_rate (int): sample rate of the audio, in Hz.
         n_freq (int): number of STFT frequency bins (``n_fft // 2 + 1``).
+        n_fft (int or None): the FFT size, for an odd one; None means ``(n_freq - 1) * 2``.
         n_bins (int): number of log-frequency bins. Defaults to 84 (7 octaves).
         bins_per_octave (int): bins per octave. Defaults to 12 (semitones).
         f_min (float or None): centre of the lowest bin, in Hz. Defaults to C1 (32.70 Hz).
@@ -91,6 +106,7 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
     """
     check_int(sample_rate, "sample_rate", "log_filterbank")
     check_int(n_freq, "n_freq", "log_filterbank", minimum=2)
+    n_fft = _checked_n_fft(n_fft, n_freq, "log_filterbank")
     check_int(n_bins, "n_bins", "log_filterbank")
     check_int(bins_per_octave, "bins_per_octave", "log_filterbank")
     check_number(spread, "spread", "log_filterbank")
@@ -112,7 +128,7 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
 
     # Kapre's (librosa 0.4's) arithmetic, vectorised: the same operations on the same values
     sigma = float(spread) / bins_per_octave
-    log_freqs = np.log2(librosa.fft_frequencies(sr=sample_rate, n_fft=(n_freq - 1) * 2)[1:])
+    log_freqs = np.log2(librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)[1:])
     centres = f_min * 2.0 ** (np.arange(n_bins, dtype=np.float64)[:, None] / bins_per_octave)
     basis = np.zeros((n_bins, n_freq))
     basis[:, 1:] = np.exp(-0.5 * ((log_freqs[None, :] - np.log2(centres)) / sigma) ** 2 - np.log2(sigma)

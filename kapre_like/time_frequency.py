@@ -10,6 +10,7 @@ The layers only hold configuration; the DSP is in :mod:`kapre_like.functional`.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import InputSpec
 
@@ -103,10 +104,17 @@ def _dsp_dtype(dtype):
 _FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
+def _check_bool(value, arg_name, owner):
+    """``value`` as a bool, raising ``TypeError`` for anything but True, False (or a NumPy bool)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: `{arg_name}` must be True or False; got {value!r} of type {type(value).__name__}.")
+    return bool(value)
+
+
 def _check_centering(owner, center, pad_mode, pad_begin=False, pad_end=False):
     """``(center, pad_mode)`` checked: a bool, one of the pad modes, and not with Kapre's paddings."""
     check_choice(pad_mode, "pad_mode", functional.PAD_MODES, owner)
-    center = bool(center)
+    center = _check_bool(center, "center", owner)
     if center and (pad_begin or pad_end):
         raise ValueError(f"{owner}: center=True pads n_fft // 2 samples at both ends itself; `pad_begin` and "
                          f"`pad_end` must be False with it (got pad_begin={pad_begin}, pad_end={pad_end}).")
@@ -377,10 +385,11 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         super().__init__(**kwargs)
         self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format)
         self.forward_window_name = forward_window_name
-        self.center = bool(center)
+        self.center = _check_bool(center, "center", "InverseSTFT")
         check_int(length, "length", "InverseSTFT", minimum=1, allow_none=True)
         self.length = length
-        self.input_spec = InputSpec(ndim=4)
+        # the frequency axis must hold the bins of n_fft: Keras's error then names the size it expected
+        self.input_spec = InputSpec(ndim=4, axes={self.input_format.freq_axis: self.n_fft // 2 + 1})
 
     def call(self, inputs):
         stfts = self.input_format.to_channels_first(self._complex_input(inputs))
@@ -445,6 +454,8 @@ class Magnitude(_ComplexToReal):
     def __init__(self, power=1.0, **kwargs):
         super().__init__(**kwargs)
         check_number(power, "power", type(self).__name__)
+        if not np.isfinite(power):
+            raise ValueError(f"{type(self).__name__}: `power` must be a finite number > 0; got {power!r}.")
         self.power = power
 
     def call(self, inputs):

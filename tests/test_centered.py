@@ -132,6 +132,7 @@ def _mfcc_reference(x, **kwargs):
     dict(),
     dict(n_mfcc=13, n_fft=1024, hop_length=256, n_mels=64, pad_mode="reflect"),
     dict(n_mfcc=40, n_fft=512, hop_length=160, n_mels=40, center=False),
+    dict(n_mfcc=13, n_fft=511, hop_length=128, n_mels=40),  # odd n_fft: bins sample_rate / 511 apart
 ])
 def test_mfcc_layer_matches_librosa(kwargs):
     rate = 22050
@@ -139,7 +140,10 @@ def test_mfcc_layer_matches_librosa(kwargs):
     x[1] *= 0.01  # a quiet item: far below 0 dB
     layer = kl.get_mfcc_layer(input_shape=(x.shape[1], 1), sample_rate=rate, input_data_format="channels_last",
                               output_data_format="channels_last", **kwargs)
-    expected = _mfcc_reference(x, sr=rate, **kwargs)
+    reference_kwargs = dict(kwargs)
+    if kwargs.get("n_fft", 2048) % 2:  # TensorFlow's (and Kapre's) Hann window, symmetric at odd lengths
+        reference_kwargs["window"] = tf.signal.hann_window(kwargs["n_fft"], dtype=tf.float64).numpy()
+    expected = _mfcc_reference(x, sr=rate, **reference_kwargs)
     for run in (layer, tf.function(layer)):
         got = np.asarray(run(x[..., None]))[..., 0]
         assert got.shape == expected.shape
@@ -232,6 +236,23 @@ def test_bad_centring_arguments(kwargs, error, words):
     with pytest.raises(error) as info:
         kl.STFT(n_fft=512, **kwargs)
     assert_says(info, "STFT", *words)
+
+
+def test_centre_must_be_a_bool():
+    for layer in (kl.STFT, kl.InverseSTFT):
+        with pytest.raises(TypeError) as info:
+            layer(n_fft=512, center="no")
+        assert_says(info, layer.__name__, "`center`", "True or False", "'no'")
+    with pytest.raises(ValueError) as info:
+        kl.Magnitude(power=float("inf"))
+    assert_says(info, "Magnitude", "`power`", "finite", "inf")
+
+
+def test_inverse_says_which_number_of_bins_it_expects():
+    layer = kl.InverseSTFT(n_fft=512, input_data_format="channels_last", output_data_format="channels_last")
+    with pytest.raises(ValueError) as info:
+        layer(tf.ones((1, 5, 129, 1), tf.complex64))  # the STFT of n_fft 256
+    assert_says(info, "257", "(1, 5, 129, 1)")
 
 
 @pytest.mark.parametrize("length", [0, -5])

@@ -65,6 +65,13 @@ def test_subcommands_on_a_file(tmp_path, capsys):
     assert status == 0 and "[ok]" in out
 
 
+def test_options_before_the_subcommand_are_kept(capsys):
+    status, out, err = _run(capsys, "--n-fft", "512", "--hop", "128", "--center", "--duration", "1", "roundtrip")
+    assert status == 0 and "(n_fft 512, hop 128, centred frames)" in out, err
+    status, out, err = _run(capsys, "--n-fft", "512", "roundtrip", "--n-fft", "256", "--hop", "64", "--duration", "1")
+    assert status == 0 and "(n_fft 256, hop 64)" in out, err  # after the subcommand wins
+
+
 def test_centred_frames_from_the_command_line(tmp_path, capsys):
     status, out, err = _run(capsys, "roundtrip", "--center", "--duration", "1")
     assert status == 0 and "centred frames" in out and "[ok]" in out, err

@@ -129,6 +129,16 @@ def test_stft_routes_agree_with_each_other(waveforms):
         np.testing.assert_allclose(result, results[0], atol=1e-9)
 
 
+def test_arrays_numpy_integers_and_signals_without_a_frame(waveforms):
+    x = waveforms[:2, 0, :3000]  # a NumPy array, not a tensor
+    np.testing.assert_allclose(np.asarray(functional.stft(x, 512, 512, 128)), numpy_stft(x, 512, 512, 128), atol=2e-3)
+    assert Strategy("chunked", np.int64(2)).frames_per_chunk == 2
+    short = tf.zeros((1, 5))
+    for strategy in ("plain", "conv"):  # no frame: an empty result on every route that can give one
+        assert functional.stft(short, 16, 16, 4, strategy=strategy).shape == (1, 0, 9)
+    assert plan(1, 0, 16, strategy="conv").route == "plain"
+
+
 def test_earlier_names_give_the_same_numbers(waveforms):
     x = tf.constant(waveforms[:2, 0, :4000])
     stfts = functional.stft(x, 512, 512, 128)

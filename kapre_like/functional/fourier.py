@@ -59,6 +59,7 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
         TensorShape([2, 122, 257])
     """
+    signals = tf.convert_to_tensor(signals)
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
                                                    pad_begin, pad_end, channels_last, hop_length)
     time = signals.shape[1 if channels_last else -1]

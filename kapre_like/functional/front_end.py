@@ -62,6 +62,7 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         >>> filtered_spectrogram(x, 512, 512, 160, filterbank=mel, power=2.0).shape
         TensorShape([2, 97, 40])
     """
+    signals = tf.convert_to_tensor(signals)
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
                                                    pad_begin, pad_end, channels_last, hop_length)
     time = signals.shape[1 if channels_last else -1]

@@ -19,6 +19,7 @@ Routes:
 """
 
 import dataclasses
+import numbers
 
 #: Largest spectrogram (bytes, about ``rows x frames x n_fft`` samples) computed in one piece by
 #: ``'auto'``: the ops Kapre and Keras run, as fast, with as small a graph to trace. Longer signals
@@ -61,7 +62,7 @@ class Strategy:
         if self.route not in ROUTES:
             raise ValueError(f"Strategy: `route` must be one of {list(ROUTES)}; got {self.route!r}.")
         chunk = self.frames_per_chunk
-        if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk < 1):
             raise ValueError(f"Strategy: `frames_per_chunk` must be None or an integer >= 1; got {chunk!r}.")
 
 
@@ -112,6 +113,8 @@ def plan(n_rows, n_frames, n_fft, sample_bytes=4, strategy="auto", complex_outpu
                          f"one frame); got {'an unknown length' if n_frames is None else 'no frame'}.")
     if route == "auto":
         route, reason = _automatic(n_rows, n_frames, n_fft, sample_bytes, complex_output)
+    if route == "conv" and n_frames == 0:
+        route, reason = "plain", "no frame: an empty result, which a convolution cannot give"
     if route == "plain":
         frames_per_chunk = n_frames or None  # with a known length, one chunk of every frame
     elif route == "conv":
