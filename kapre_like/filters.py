@@ -56,10 +56,14 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         f_max = sample_rate / 2.0
     check_number(f_min, "f_min", "mel_filterbank", positive=False)
     check_number(f_max, "f_max", "mel_filterbank")
+    if not np.isfinite(f_max):
+        raise ValueError(f"mel_filterbank: `f_max` must be a finite frequency in Hz; got {f_max!r}.")
     if not 0 <= f_min < f_max:
         raise ValueError(f"mel_filterbank: need 0 <= `f_min` < `f_max`; got f_min={f_min}, f_max={f_max}.")
-    if not (norm is None or norm == "slaney" or (isinstance(norm, (int, float)) and not isinstance(norm, bool))):
-        raise ValueError(f"mel_filterbank: `norm` must be None, 'slaney' or a number (p of a p-norm); got {norm!r}.")
+    if not (norm is None or norm == "slaney" or (isinstance(norm, (int, float)) and not isinstance(norm, bool)
+                                                 and norm > 0)):
+        raise ValueError(f"mel_filterbank: `norm` must be None, 'slaney' or a number > 0 (p of a p-norm, np.inf for "
+                         f"the maximum); got {norm!r}.")
     import librosa
 
     return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max, htk=htk,

@@ -202,7 +202,8 @@ class MuLawEncoding(_MuLaw):
 
     ``c = sign(x) * log1p(mu * |x|) / log1p(mu)`` with ``mu = quantization_channels - 1``
     (``librosa.mu_compress(x, mu, quantize=False)``), then ``floor((c + 1) / 2 * mu + 0.5)``
-    as int32, Kapre's and torchaudio's quantisation (WaveNet uses 256 channels).
+    as int32, Kapre's and torchaudio's quantisation (WaveNet uses 256 channels). Input outside
+    [-1, 1] is clipped to it (librosa raises; Kapre returned codes outside the range).
 
     Args:
         quantization_channels (int): number of codes, 2 ... 65536.

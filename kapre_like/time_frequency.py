@@ -167,7 +167,9 @@ class STFT(_FramedTransform, AudioLayer):
         hop_length (int or None): samples between frames. Defaults to ``win_length // 4``.
         window_name (str or None): analysis window, one of ``'hann_window'`` (the
             default, periodic), ``'hamming_window'``, ``'kaiser_window'``,
-            ``'kaiser_bessel_derived_window'``, ``'vorbis_window'``.
+            ``'kaiser_bessel_derived_window'``, ``'vorbis_window'``. These are
+            ``tf.signal``'s windows, as Kapre's: at an odd length its "periodic" Hann and Hamming
+            windows are the symmetric ones (``scipy.signal.get_window(..., fftbins=False)``).
         pad_begin (bool): prepend ``win_length - hop_length`` zeros so that the first
             samples are covered by as many frames as the rest, as Kapre documents. (Kapre's
             code prepends ``n_fft - hop_length``; the two agree for the default
@@ -694,9 +696,31 @@ class Delta(AudioLayer):
         self.data_format = self.layout.name
         self.input_spec = InputSpec(ndim=4)
 
+    @property
+    def _min_frames(self):
+        """Frames the padding needs: ``N`` to mirror with 'symmetric' (and zeros), ``N + 1`` with 'reflect'."""
+        return self.n + (1 if self.mode.lower() == "reflect" else 0)
+
+    def build(self, input_shape):
+        frames = input_shape[self.layout.time_axis]
+        if frames is not None and self.mode.lower() != "constant" and frames < self._min_frames:
+            raise ValueError(
+                f"Delta: win_length={self.win_length} with mode={self.mode!r} needs at least {self._min_frames} "
+                f"frames along the time axis (axis {self.layout.time_axis} of input shape {tuple(input_shape)}); got "
+                f"{frames}. Use a shorter win_length or mode='constant'."
+            )
+
     def call(self, inputs):
-        return self.cast_output(functional.delta(self._float_input(inputs), self.win_length, self.mode,
-                                                 axis=self.layout.time_axis))
+        x = self._float_input(inputs)
+        time_axis = self.layout.time_axis
+        if x.shape[time_axis] is None and self.mode.lower() != "constant":
+            check = tf.debugging.assert_greater_equal(
+                tf.shape(x)[time_axis], self._min_frames,
+                message=f"Delta: win_length={self.win_length} with mode={self.mode!r} needs at least "
+                        f"{self._min_frames} frames along the time axis")
+            with tf.control_dependencies([check]):  # before the padding that would fail first
+                x = tf.identity(x)
+        return self.cast_output(functional.delta(x, self.win_length, self.mode, axis=time_axis))
 
     def compute_output_shape(self, input_shape):
         return input_shape

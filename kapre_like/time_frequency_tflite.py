@@ -31,6 +31,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
+from ._checks import check_float_input
 from .time_frequency import STFT, Magnitude, Phase, _register
 
 __all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
@@ -54,6 +55,7 @@ class STFTTflite(STFT):
     """
 
     def call(self, inputs):
+        check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
         waveforms = functional.pad_time(self.input_format.to_channels_first(inputs), begin=self.pad_begin_length)
         waveforms, frame_length, window = functional.centered_framing(
             waveforms, self.n_fft, self.win_length, self.window, self.center, self.pad_mode, hop_length=self.hop_length)
@@ -87,6 +89,7 @@ class MagnitudeTflite(Magnitude):
         self.input_spec = _PAIR_AXIS_SPEC
 
     def call(self, inputs):
+        check_float_input(inputs, type(self).__name__, "(real, imaginary) pairs of floats on a last axis of size 2")
         if self.power == 1:
             return functional.magnitude_of_pairs(inputs)
         return functional.powered_magnitude_from_power(tf.reduce_sum(tf.square(inputs), axis=-1), self.power)
@@ -119,6 +122,7 @@ class PhaseTflite(Phase):
         self.input_spec = _PAIR_AXIS_SPEC
 
     def call(self, inputs):
+        check_float_input(inputs, type(self).__name__, "(real, imaginary) pairs of floats on a last axis of size 2")
         return functional.phase_of_pairs(inputs, self.approx_atan_accuracy)
 
     def compute_output_shape(self, input_shape):

@@ -145,8 +145,12 @@ def frequency_map(n_freq, dtype=tf.float32):
 
 
 def mu_law_encode(signal, quantization_channels):
-    """Mu-law compand ``signal`` in [-1, 1] and quantize to integers in [0, channels - 1] (int32)."""
+    """Mu-law compand ``signal`` in [-1, 1] and quantize to integers in [0, channels - 1] (int32).
+
+    Values outside [-1, 1] are clipped to it first (a code outside the range would not decode).
+    """
     mu = quantization_channels - 1.0
+    signal = tf.clip_by_value(signal, -1.0, 1.0)
     companded = tf.sign(signal) * tf.math.log1p(mu * tf.abs(signal)) / np.log1p(mu)
     return tf.cast((companded + 1.0) / 2.0 * mu + 0.5, tf.int32)
 

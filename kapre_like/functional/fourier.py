@@ -115,6 +115,10 @@ def windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=Fals
     padded but for ``pad_end``), ``(..., frames, n_fft // 2 + 1)``; ``window`` an array of ``win_length``
     values."""
     frames = frame(waveforms, win_length, hop_length, pad_end=pad_end) * tf.constant(window, waveforms.dtype)
+    if 0 in frames.shape and None not in frames.shape:
+        # an empty batch: tf.signal.rfft skips padding empty frames to n_fft, and its kernel then fails
+        complex_dtype = tf.complex128 if waveforms.dtype == tf.float64 else tf.complex64
+        return tf.zeros(frames.shape[:-1] + [n_fft // 2 + 1], complex_dtype)
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 

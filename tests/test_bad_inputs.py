@@ -1,0 +1,91 @@
+"""Bad inputs from the hostile review (issue 26) that now get a clear error or the right numbers."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kapre_like as kl
+
+from conftest import assert_says
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(mel_f_max=float("inf")), ["`f_max`", "finite", "inf"]),
+    (dict(mel_norm=0), ["`norm`", "> 0", "got 0"]),
+])
+def test_mel_filterbank_arguments_checked_at_construction(kwargs, words):
+    with pytest.raises(ValueError) as info:
+        kl.get_melspectrogram_layer(n_fft=512, sample_rate=16000, n_mels=40, **kwargs)
+    assert_says(info, *words)
+
+
+def test_mu_law_codes_stay_in_range():
+    codes = np.asarray(kl.MuLawEncoding(256)(tf.constant([-2.0, -1.0, 0.0, 1.0, 1.5])))
+    np.testing.assert_array_equal(codes, [0, 0, 128, 255, 255])  # clipped to [-1, 1] first
+
+
+@pytest.mark.parametrize("mode, needed", [("symmetric", 4), ("reflect", 5)])
+def test_delta_window_longer_than_the_frames(mode, needed):
+    layer = kl.Delta(win_length=9, mode=mode, data_format="channels_last")
+    with pytest.raises(ValueError) as info:
+        layer(tf.zeros((1, needed - 1, 10, 1)))
+    assert_says(info, "Delta", "win_length=9", f"at least {needed} frames", f"got {needed - 1}")
+    assert kl.Delta(win_length=9, mode=mode, data_format="channels_last")(tf.zeros((1, needed, 10, 1))).shape == \
+        (1, needed, 10, 1)
+    assert kl.Delta(win_length=9, mode="constant", data_format="channels_last")(tf.zeros((1, 2, 10, 1))).shape == \
+        (1, 2, 10, 1)
+    unknown = tf.function(kl.Delta(win_length=9, mode=mode, data_format="channels_last"),
+                          input_signature=[tf.TensorSpec((1, None, 10, 1))])
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        unknown(tf.zeros((1, needed - 1, 10, 1)))
+    assert_says(info, f"at least {needed} frames")
+
+
+def test_empty_batch_with_a_window_shorter_than_n_fft():
+    layer = kl.STFT(n_fft=512, win_length=400, hop_length=100, input_data_format="channels_last",
+                    output_data_format="channels_last")
+    assert layer(np.zeros((0, 4000, 1), np.float32)).shape == (0, 37, 257, 1)
+    assert layer(np.zeros((0, 4000, 1), np.float64)).dtype == tf.complex128
+
+
+@pytest.mark.parametrize("hop, invertible", [(256, True), (450, True), (480, False), (509, False)])
+def test_reconstruction_pair_accepts_only_hops_it_inverts_to_float32_precision(waveforms, hop, invertible):
+    kwargs = dict(n_fft=512, hop_length=hop, waveform_data_format="channels_last", stft_data_format="channels_last")
+    if not invertible:
+        with pytest.raises(ValueError) as info:
+            kl.get_perfectly_reconstructing_stft_istft(**kwargs)
+        assert_says(info, f"hop_length={hop}", "cannot be inverted", "below 0.001")
+        return
+    stft, istft = kl.get_perfectly_reconstructing_stft_istft(**kwargs)
+    x = np.moveaxis(waveforms[:2, :1], 1, 2)
+    y = np.asarray(istft(stft(x)))
+    trim = 512 - hop
+    np.testing.assert_allclose(y[:, trim:trim + x.shape[1]], x, atol=1e-5)
+
+
+@pytest.mark.parametrize("layer, x, words", [
+    (lambda: kl.STFTTflite(n_fft=256, input_data_format="channels_last", output_data_format="channels_last"),
+     np.zeros((1, 1000, 1), np.int16), ["STFTTflite", "int16", "float32"]),
+    (kl.MagnitudeTflite, np.zeros((1, 5, 2), np.complex64), ["MagnitudeTflite", "complex64", "pairs"]),
+    (kl.PhaseTflite, np.zeros((1, 5, 2), np.int32), ["PhaseTflite", "int32", "pairs"]),
+])
+def test_tflite_layers_check_their_dtypes(layer, x, words):
+    with pytest.raises(TypeError) as info:
+        layer()(x)
+    assert_says(info, *words)
+
+
+def test_inverse_stft_of_another_layout_says_what_it_expected():
+    stfts = tf.ones((1, 2, 5, 257), tf.complex64)  # channels_first, given to a channels_last inverse
+    layer = kl.InverseSTFT(n_fft=512, input_data_format="channels_last", output_data_format="channels_last")
+    with pytest.raises(ValueError) as info:
+        layer(stfts)
+    assert_says(info, "257", "(1, 2, 5, 257)")
+
+
+@pytest.mark.parametrize("length, periodic", [(512, True), (400, True), (511, False), (5, False)])
+def test_stft_window_is_periodic_at_even_lengths_and_symmetric_at_odd_ones(length, periodic):
+    import scipy.signal
+
+    layer = kl.STFT(n_fft=length)
+    np.testing.assert_allclose(layer.window, scipy.signal.get_window("hann", length, fftbins=periodic), atol=1e-12)
