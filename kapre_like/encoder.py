@@ -287,6 +287,9 @@ class AudioSpectrogramEncoder:
 
     def spectrogram(self, signal):
         """Normalized, augmented, partitioned magnitude spectrogram of a waveform at the encoder's rate."""
+        bad = np.size(signal) - np.count_nonzero(np.isfinite(signal))
+        if bad:
+            raise ValueError(f"the waveform contains NaN or Inf ({bad} of {np.size(signal)} samples)")
         x = np.asarray(functional.normalize_waveform(tf.constant(signal[np.newaxis]), *(self.normalization or (None,)))[0])
         if self.augmentation:
             x = self.augment(x)
@@ -459,7 +462,8 @@ class AudioSpectrogram(AudioLayer):
             tf.fill([batch, 1], float(low))
 
     def call(self, inputs, training=None):
-        x = self._float_input(inputs, "a real floating-point waveform batch")
+        x = functional.check_finite(self._float_input(inputs, "a real floating-point waveform batch"),
+                                    f"{type(self).__name__}: the input waveform contains NaN or Inf")
         if self.normalization:
             x = functional.normalize_waveform(x, *self.normalization)
         if training and self.augmentation:

@@ -56,6 +56,8 @@ class STFTTflite(STFT):
 
     def call(self, inputs):
         check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
+        # NaN or Inf raise when TensorFlow runs the layer; a TFLite conversion drops the check (no built-in op)
+        inputs = functional.check_finite(inputs, self.finite_message)
         waveforms = functional.pad_time(self.input_format.to_channels_first(inputs), begin=self.pad_begin_length)
         waveforms, frame_length, window = functional.centered_framing(
             waveforms, self.n_fft, self.win_length, self.window, self.center, self.pad_mode, hop_length=self.hop_length)

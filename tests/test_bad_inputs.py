@@ -89,3 +89,23 @@ def test_stft_window_is_periodic_at_even_lengths_and_symmetric_at_odd_ones(lengt
 
     layer = kl.STFT(n_fft=length)
     np.testing.assert_allclose(layer.window, scipy.signal.get_window("hann", length, fftbins=periodic), atol=1e-12)
+
+
+def test_nan_into_the_tflite_stft_and_the_encoder_is_an_error():
+    from kapre_like import AudioSpectrogram, AudioSpectrogramEncoder
+
+    x = np.zeros((1, 4000, 1), np.float32)
+    x[0, 100, 0] = np.nan
+    stft = kl.STFTTflite(n_fft=256, input_data_format="channels_last", output_data_format="channels_last")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        stft(x)
+    assert_says(info, "STFTTflite", "NaN or Inf")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        layer = AudioSpectrogramEncoder(sample_rate=16000).layer()
+        assert isinstance(layer, AudioSpectrogram)
+        layer(x[..., 0])
+    assert_says(info, "AudioSpectrogram", "NaN or Inf")
+    encoder = AudioSpectrogramEncoder(sample_rate=16000)
+    with pytest.raises(ValueError) as info:
+        encoder([np.zeros(4000, np.float32), x[0, :, 0]], sample_rate=16000)
+    assert_says(info, "item 1", "NaN or Inf", "1 of 4000")
