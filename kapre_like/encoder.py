@@ -83,10 +83,14 @@ class _Parameter:
         self.name = name
         if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, numbers.Real) for v in value):
             low, high = float(value[0]), float(value[1])
+            if not (np.isfinite(low) and np.isfinite(high)):
+                raise ValueError(f"augmentation `{name}`: range bounds must be finite numbers; got {value!r}.")
             if high < low:
                 raise ValueError(f"augmentation `{name}`: range must be (low, high) with low <= high; got {value!r}.")
             self.kind, self.value = "uniform", (low, high)
         elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            if not np.isfinite(value):
+                raise ValueError(f"augmentation `{name}` must be a finite number; got {value!r}.")
             self.kind, self.value = "fixed", float(value)
         elif hasattr(value, "rvs") or callable(value):
             self.kind, self.value = "distribution", value

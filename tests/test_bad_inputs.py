@@ -109,3 +109,16 @@ def test_nan_into_the_tflite_stft_and_the_encoder_is_an_error():
     with pytest.raises(ValueError) as info:
         encoder([np.zeros(4000, np.float32), x[0, :, 0]], sample_rate=16000)
     assert_says(info, "item 1", "NaN or Inf", "1 of 4000")
+
+
+@pytest.mark.parametrize("augmentation, words", [
+    ({"volume": float("inf")}, ["`volume`", "finite", "inf"]),
+    ({"time_shift": float("nan")}, ["`time_shift`", "finite", "nan"]),
+    ({"volume": (0.5, float("inf"))}, ["`volume`", "finite", "inf"]),
+])
+def test_encoder_augmentation_values_must_be_finite(augmentation, words):
+    from kapre_like import AudioSpectrogramEncoder
+
+    with pytest.raises(ValueError) as info:
+        AudioSpectrogramEncoder(sample_rate=16000, augmentation=augmentation)
+    assert_says(info, *words)
