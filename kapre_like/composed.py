@@ -69,18 +69,19 @@ def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_en
 class SpectrogramSequential(keras.Sequential):
     """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run as one computation.
 
-    What the magnitude factories return. Its layers are the ordinary ones (inspect,
-    reuse or save them as usual), but when the model holds exactly that chain it computes
-    it with :func:`kapre_like.functional.filtered_spectrogram`, built from the layers' public
-    contract: :meth:`STFT.checked_waveforms` and :attr:`STFT.spectrogram_arguments`,
+    What the magnitude factories return. Its layers are the ordinary ones (inspect, reuse or
+    save them as usual), but when the model starts with that chain it computes the chain with
+    :func:`kapre_like.functional.filtered_spectrogram`, built from the layers' public contract:
+    :meth:`STFT.checked_waveforms` and :attr:`STFT.spectrogram_arguments`, ``Magnitude.power``,
     :attr:`ApplyFilterbank.filterbank`, :attr:`MagnitudeToDecibel.decibel_arguments` and the last
-    layer's :meth:`~kapre_like.time_frequency.AudioLayer.cast_output`. Its plain route runs the
-    ops of the layers' own ``call`` (magnitude, one matrix product, decibels), as fast as Kapre's
-    chain, compiling nothing (a first ``predict`` costs about what Kapre's does, whatever the
-    signal length); for minutes of audio it runs in chunks of frames, so that the complex
-    spectrogram is never held whole. The numbers are those of the layers run one after the
-    other (within float32 rounding). After ``add``/``pop`` of other layers it runs as a plain
-    ``Sequential``.
+    chain layer's :meth:`~kapre_like.time_frequency.AudioLayer.cast_output`. Its plain route
+    computes what the layers' own ``call`` do (the magnitude as the root of the power, one matrix
+    product, decibels), faster than Kapre's chain and compiling nothing (a first ``predict`` costs
+    about what Kapre's does, whatever the signal length); for minutes of audio it runs in chunks
+    of frames, so that the complex spectrogram is never held whole. The numbers are those of the
+    layers run one after the other (within float32 rounding). Layers after the chain
+    (``LogmelToMFCC`` in :func:`get_mfcc_layer`, or any added with ``add``) run after it one by
+    one; a model that no longer starts with the chain runs as a plain ``Sequential``.
     """
 
     def __init__(self, layers=None, trainable=True, name=None):
