@@ -40,12 +40,15 @@ def load_audio(path):
 
     Raises:
         FileNotFoundError: ``path`` does not exist (the message names it).
+        IsADirectoryError: ``path`` is a folder.
         AudioReadError: the file cannot be decoded (a ``ValueError``; the message names the
             file and gives the decoder's reason).
     """
     import soundfile
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a folder, not an audio file (pass the files in it, e.g. with glob)")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"audio file not found: {path!r}")
     try:

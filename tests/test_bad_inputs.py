@@ -122,3 +122,15 @@ def test_encoder_augmentation_values_must_be_finite(augmentation, words):
     with pytest.raises(ValueError) as info:
         AudioSpectrogramEncoder(sample_rate=16000, augmentation=augmentation)
     assert_says(info, *words)
+
+
+def test_encoder_on_a_folder_and_on_one_sample(tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    from kapre_like import AudioSpectrogramEncoder
+
+    encoder = AudioSpectrogramEncoder(sample_rate=16000)
+    with pytest.raises(IsADirectoryError) as info:
+        encoder(str(tmp_path))
+    assert_says(info, repr(str(tmp_path)), "is a folder, not an audio file")
+    soundfile.write(tmp_path / "one.wav", np.array([0.5], np.float32), 16000)
+    assert encoder(str(tmp_path / "one.wav")).shape == (1, 201)  # n = ceil(1 / offset) partitions
