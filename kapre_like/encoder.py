@@ -15,6 +15,7 @@ augment (convolution, time shift, volume, noise) -> spectrogram -> target partit
 import json
 import numbers
 import os
+import re
 import sys
 import warnings
 
@@ -52,9 +53,16 @@ def load_audio(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"audio file not found: {path!r}")
     try:
-        samples, sample_rate = soundfile.read(path, dtype="float32", always_2d=True)
+        with soundfile.SoundFile(path) as handle:
+            samples = handle.read(dtype="float32", always_2d=True)
+            sample_rate, log = handle.samplerate, handle.extra_info
     except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
         raise AudioReadError(f"cannot read audio file {path!r}: {' '.join(str(error).split())}") from None
+    # libsndfile reads what a cut-off file holds and notes the shortfall in its log ("data : 32000 (should be 15978)")
+    shortfall = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.MULTILINE)
+    if shortfall and int(shortfall.group(2)) < int(shortfall.group(1)):
+        warnings.warn(f"audio file {path!r} looks truncated: its header declares {shortfall.group(1)} bytes of audio, "
+                      f"the file holds {shortfall.group(2)}; read the {len(samples)} frames there are.", stacklevel=2)
     return samples, int(sample_rate)
 
 

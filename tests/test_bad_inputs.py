@@ -1,5 +1,7 @@
 """Bad inputs from the hostile review (issue 26) that now get a clear error or the right numbers."""
 
+import warnings
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -134,3 +136,22 @@ def test_encoder_on_a_folder_and_on_one_sample(tmp_path):
     assert_says(info, repr(str(tmp_path)), "is a folder, not an audio file")
     soundfile.write(tmp_path / "one.wav", np.array([0.5], np.float32), 16000)
     assert encoder(str(tmp_path / "one.wav")).shape == (1, 201)  # n = ceil(1 / offset) partitions
+
+
+def test_a_truncated_wav_is_read_with_a_warning(tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    from kapre_like.encoder import load_audio
+
+    full = tmp_path / "full.wav"
+    soundfile.write(full, np.random.default_rng(0).uniform(-0.5, 0.5, 16000).astype(np.float32), 16000,
+                    subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(full.read_bytes()[:16022])  # the header and about half of the samples
+    with pytest.warns(UserWarning) as record:
+        samples, _ = load_audio(cut)
+    message = str(record[0].message)
+    for part in (repr(str(cut)), "truncated", "32000 bytes", f"{len(samples)} frames"):
+        assert part in message, message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_audio(full)[0].shape == (16000, 1)
