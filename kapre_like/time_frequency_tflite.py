@@ -94,7 +94,7 @@ class MagnitudeTflite(Magnitude):
         check_float_input(inputs, type(self).__name__, "(real, imaginary) pairs of floats on a last axis of size 2")
         if self.power == 1:
             return functional.magnitude_of_pairs(inputs)
-        return functional.powered_magnitude_from_power(tf.reduce_sum(tf.square(inputs), axis=-1), self.power)
+        return functional.powered_magnitude_of_pairs(inputs, self.power)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1])

@@ -56,6 +56,7 @@ from .spectral import (
     phase_of_pairs,
     powered_magnitude,
     powered_magnitude_from_power,
+    powered_magnitude_of_pairs,
 )
 from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
@@ -103,8 +104,8 @@ __all__ = [
     "stft", "inverse_stft", "centered_framing", "stft_pairs", "dft_kernel", "framed_dot", "filtered_spectrogram",
     # spectra
     "magnitude", "powered_magnitude", "powered_magnitude_from_power", "phase", "atan2", "approx_atan2",
-    "ATAN_TERMS_LIMIT", "magnitude_of_pairs", "phase_of_pairs", "one_sided_weights", "to_decibel",
-    "filterbank_constant", "apply_filterbank",
+    "ATAN_TERMS_LIMIT", "magnitude_of_pairs", "powered_magnitude_of_pairs", "phase_of_pairs", "one_sided_weights",
+    "to_decibel", "filterbank_constant", "apply_filterbank",
     # features and waveforms
     "delta", "frame_energy", "dct_matrix", "mfcc", "random_band_mask", "random_permutations", "frequency_map",
     "mu_law_encode", "mu_law_decode", "check_finite", "normalize_waveform", "time_shift", "convolve",

@@ -10,7 +10,7 @@ from .filterbank import filterbank_constant
 from .finite import all_finite, and_unframed_finite, asserted, checked_against, overflow_message
 from .framing import chunk_pieces, frame_count, time_last_padded
 from .routes import plan
-from .spectral import powered_magnitude, powered_magnitude_from_power
+from .spectral import powered_magnitude, powered_magnitude_of_pairs
 from .fourier import centered_framing, windowed_rfft
 from .tensors import float_dtype_of, shape_of
 
@@ -78,7 +78,7 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         rows = tf.reshape(waveforms, [-1, shape_of(waveforms, [-1])[0]])
         if route.route == "conv":
             pairs = stft_pairs(rows, n_fft, win_length, hop_length, window, pad_end)
-            spectra = powered_magnitude_from_power(tf.reduce_sum(tf.square(pairs), axis=-1), power)
+            spectra = powered_magnitude_of_pairs(pairs, power)
         else:
             spectra = powered_magnitude(windowed_rfft(rows, n_fft, win_length, hop_length, window, pad_end), power)
         if weights is None:
