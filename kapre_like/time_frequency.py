@@ -308,8 +308,8 @@ class STFT(_FramedTransform, AudioLayer):
         batch, channels, time = self.input_format.split_shape(input_shape)
         if time is None:
             frames = None
-        elif self.center:  # 1 + time // hop_length for an even n_fft
-            frames = functional.frame_count(time + 2 * (self.n_fft // 2), self.n_fft, self.hop_length)
+        elif self.center:
+            frames = functional.frame_count(time, self.n_fft, self.hop_length, center=True)
         else:
             frames = functional.frame_count(time + self.pad_begin_length, self.win_length, self.hop_length,
                                             self.pad_end)

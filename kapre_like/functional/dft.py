@@ -4,7 +4,7 @@
 import numpy as np
 import tensorflow as tf
 
-from .framing import frame_count
+from .framing import pad_for_frames
 from .tensors import pad_time
 from .windows import window_values
 
@@ -77,14 +77,10 @@ def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=Fals
     """
     n_freq = n_fft // 2 + 1
     kernel = dft_kernel(n_fft, window_values(window, win_length)).reshape(win_length, 2 * n_freq)
-    if pad_end:
-        time = signals.shape[-1]
-        if time is None:
-            length = tf.shape(signals)[-1]
-            frames = (length + hop_length - 1) // hop_length
-            padding = tf.maximum((frames - 1) * hop_length + win_length - length, 0)
-        else:
-            padding = max(0, (frame_count(time, win_length, hop_length, True) - 1) * hop_length + win_length - time)
-        signals = pad_time(signals, end=padding)
+    signals, pad_end = pad_for_frames(signals, 0, win_length, hop_length, pad_end)
+    if pad_end:  # a length known at run time only: the same end padding, computed then
+        length = tf.shape(signals)[-1]
+        frames = (length + hop_length - 1) // hop_length
+        signals = pad_time(signals, end=tf.maximum((frames - 1) * hop_length + win_length - length, 0))
     pairs = framed_dot(signals, kernel, hop_length)
     return tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-1], [n_freq, 2]], axis=0))

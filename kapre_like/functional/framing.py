@@ -10,14 +10,18 @@ from .finite import check_finite
 from .tensors import pad_time, shape_of, transpose
 
 
-def frame_count(n_samples, frame_length, hop_length, pad_end=False):
+def frame_count(n_samples, frame_length, hop_length, pad_end=False, center=False):
     """Number of frames :func:`frame` makes from ``n_samples`` samples (None if unknown).
 
     ``ceil(n_samples / hop_length)`` with ``pad_end``, else
-    ``max(0, 1 + (n_samples - frame_length) // hop_length)``.
+    ``max(0, 1 + (n_samples - frame_length) // hop_length)``, counting the ``frame_length // 2``
+    samples :func:`center_pad` adds at each end with ``center`` (``1 + n_samples // hop_length``
+    for an even frame length, as librosa and torch).
     """
     if n_samples is None:
         return None
+    if center:
+        n_samples += 2 * (frame_length // 2)
     if pad_end:
         return -(-n_samples // hop_length)
     return max(0, 1 + (n_samples - frame_length) // hop_length)
@@ -63,7 +67,7 @@ def center_pad(signals, n_fft, pad_mode="constant", channels_last=False, hop_len
     time = signals.shape[time_axis]
     end = half
     if hop_length is not None and time is not None:
-        covered = (frame_count(time + 2 * half, n_fft, hop_length) - 1) * hop_length + n_fft
+        covered = (frame_count(time, n_fft, hop_length, center=True) - 1) * hop_length + n_fft
         end = min(half, max(0, covered - time - half))
     if pad_mode == "constant":
         paddings = [[0, 0]] * rank
