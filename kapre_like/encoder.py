@@ -478,7 +478,7 @@ class AudioSpectrogram(AudioLayer):
 
     def call(self, inputs, training=None):
         x = functional.check_finite(self._float_input(inputs, "a real floating-point waveform batch"),
-                                    f"{type(self).__name__}: the input waveform contains NaN or Inf")
+                                    self.finite_message)
         if self.normalization:
             x = functional.normalize_waveform(x, *self.normalization)
         if training and self.augmentation:

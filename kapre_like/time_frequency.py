@@ -91,6 +91,11 @@ class AudioLayer(keras.layers.Layer):
             return tf.cast(outputs, self.compute_dtype)
         return outputs
 
+    @property
+    def finite_message(self):
+        """The message of the error a NaN or Inf in the input waveform raises."""
+        return _FINITE_MESSAGE.format(owner=type(self).__name__)
+
     def _output_dtype(self, real_dtype):
         return self.compute_dtype if self.compute_dtype in _HALF_FLOATS else real_dtype
 
@@ -247,11 +252,6 @@ class STFT(_FramedTransform, AudioLayer):
     def pad_begin_length(self):
         """Zeros prepended to the waveform, in samples (``win_length - hop_length`` with ``pad_begin``)."""
         return self.win_length - self.hop_length if self.pad_begin else 0
-
-    @property
-    def finite_message(self):
-        """The message of the error a NaN or Inf in the input waveform raises."""
-        return _FINITE_MESSAGE.format(owner=type(self).__name__)
 
     @property
     def spectrogram_arguments(self):
