@@ -12,11 +12,14 @@ Order of operations: read -> mono -> resample -> target duration (pad/trim) -> n
 augment (convolution, time shift, volume, noise) -> spectrogram -> target partitions (pad/trim).
 """
 
+import atexit
 import json
 import numbers
 import os
 import re
 import sys
+import threading
+import time
 import warnings
 
 import keras
@@ -85,6 +88,56 @@ def _window_values(window, window_size):
     if values.shape != (window_size,):
         raise ValueError(f"`window` must give {window_size} values (the window size); got shape {values.shape}.")
     return values
+
+
+def _check_finite(signal):
+    bad = np.size(signal) - np.count_nonzero(np.isfinite(signal))
+    if bad:
+        raise ValueError(f"the waveform contains NaN or Inf ({bad} of {np.size(signal)} samples)")
+
+
+class _PythonCallGuard:
+    """Keeps ``tf.data``'s worker threads out of Python once the interpreter starts to exit.
+
+    A dataset iterator still alive at exit (an uncaught error keeps its frames in
+    ``sys.last_traceback``; a global iterator) is destroyed after Python has stopped running
+    other threads. A map call in flight at that moment never returns, and the iterator's
+    destructor waits for it forever (or the process aborts). So at exit, while Python still
+    runs every thread, new calls are refused and those in flight are waited for (at most
+    ``limit`` seconds). Registered with ``atexit`` the first time a dataset calls Python.
+    """
+
+    def __init__(self, quiet=0.2, limit=5.0):
+        self.quiet, self.limit = quiet, limit
+        self.lock = threading.Lock()
+        self.active, self.last_start, self.closing, self.registered = 0, 0.0, False, False
+
+    def __enter__(self):
+        with self.lock:
+            if self.closing:
+                raise RuntimeError("the interpreter is exiting")
+            if not self.registered:
+                atexit.register(self.drain)
+                self.registered = True
+            self.active += 1
+            self.last_start = time.monotonic()
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.active -= 1
+
+    def drain(self):
+        with self.lock:
+            self.closing = True
+        deadline = time.monotonic() + self.limit
+        while time.monotonic() < deadline:  # until nothing runs and the pipeline has stopped asking
+            with self.lock:
+                if self.active == 0 and time.monotonic() - self.last_start > self.quiet:
+                    return
+            time.sleep(0.01)
+
+
+_python_calls = _PythonCallGuard()
 
 
 class _Parameter:
@@ -275,45 +328,67 @@ class AudioSpectrogramEncoder:
             mono = np.pad(mono[:wanted], (0, max(0, wanted - len(mono))))
         return mono
 
-    def augment(self, signal):
-        """Apply the configured augmentation to a waveform (NumPy in, NumPy out), drawing parameters."""
-        x = tf.constant(signal)
-        rng = self.rng
+    def draw(self, length):
+        """The random parameters of one item's augmentation, drawn with NumPy in a fixed order.
+
+        Returns a dict with the configured keys: ``'convolution'`` (the wet/dry mix),
+        ``'time_shift'`` (samples), ``'volume'`` (a factor), ``'noise'`` (``length`` float32
+        samples to add). Drawing is separate from applying them so that a ``tf.data``
+        pipeline draws in Python and computes in its graph.
+        """
+        rng, draws = self.rng, {}
         if "convolution" in self.augmentation:
-            mix, response = self.augmentation["convolution"]
-            x = functional.convolve(x, response, mix.draw(rng))
+            draws["convolution"] = np.float32(self.augmentation["convolution"][0].draw(rng))
         if "time_shift" in self.augmentation:
             scaled, shift = self.augmentation["time_shift"]
-            seconds = shift.draw(rng) * (len(signal) / self.sample_rate if scaled else 1.0)
-            x = functional.time_shift(x, int(round(seconds * self.sample_rate)))
+            seconds = shift.draw(rng) * (length / self.sample_rate if scaled else 1.0)
+            draws["time_shift"] = np.int32(round(seconds * self.sample_rate))
         if "volume" in self.augmentation:
-            x = x * self.augmentation["volume"].draw(rng)
+            draws["volume"] = np.float32(self.augmentation["volume"].draw(rng))
         if "noise" in self.augmentation:
             amplitude, recording = self.augmentation["noise"]
             if recording is None:
-                noise = rng.standard_normal(len(signal)) * amplitude.draw(rng)
+                noise = rng.standard_normal(length) * amplitude.draw(rng)
             else:
-                noise = np.resize(recording, len(signal)).astype(np.float64)
+                noise = np.resize(recording, length).astype(np.float64)
                 if amplitude is not None:
                     rms = np.sqrt(np.mean(noise**2))
                     noise = noise * (amplitude.draw(rng) / rms if rms > 0 else 0.0)
-            x = x + tf.constant(noise, dtype=x.dtype)
-        return np.asarray(x)
+            draws["noise"] = noise.astype(np.float32)
+        return draws
+
+    def _augmented(self, signal, draws):
+        """``signal`` (a 1-D tensor, eager or in a graph) with the drawn augmentation applied."""
+        if "convolution" in draws:
+            signal = functional.convolve(signal, self.augmentation["convolution"][1], draws["convolution"])
+        if "time_shift" in draws:
+            signal = functional.time_shift(signal, draws["time_shift"])
+        if "volume" in draws:
+            signal = signal * tf.cast(draws["volume"], signal.dtype)
+        if "noise" in draws:
+            signal = signal + tf.cast(draws["noise"], signal.dtype)
+        return signal
+
+    def augment(self, signal):
+        """Apply the configured augmentation to a waveform (NumPy in, NumPy out), drawing parameters."""
+        return np.asarray(self._augmented(tf.constant(signal), self.draw(len(signal))))
+
+    def _encoded(self, signal, draws):
+        """Normalize, augment, partition and cut to the target partitions: TensorFlow ops, eager or in a graph."""
+        x = functional.normalize_waveform(signal[tf.newaxis], *(self.normalization or (None,)))[0]
+        spectra = functional.partition_spectrogram(self._augmented(x, draws), self.window_size, self.offset,
+                                                   self.window)
+        if isinstance(self.target_length, numbers.Integral):
+            n = int(self.target_length)
+            spectra = spectra[:n]
+            spectra = tf.pad(spectra, [[0, n - tf.shape(spectra)[0]], [0, 0]])
+        return spectra
 
     def spectrogram(self, signal):
         """Normalized, augmented, partitioned magnitude spectrogram of a waveform at the encoder's rate."""
-        bad = np.size(signal) - np.count_nonzero(np.isfinite(signal))
-        if bad:
-            raise ValueError(f"the waveform contains NaN or Inf ({bad} of {np.size(signal)} samples)")
-        x = np.asarray(functional.normalize_waveform(tf.constant(signal[np.newaxis]), *(self.normalization or (None,)))[0])
-        if self.augmentation:
-            x = self.augment(x)
-        spectra = np.asarray(functional.partition_spectrogram(tf.constant(x), self.window_size, self.offset,
-                                                              self.window), dtype=np.float32)
-        if isinstance(self.target_length, numbers.Integral):
-            n = int(self.target_length)
-            spectra = np.pad(spectra[:n], ((0, max(0, n - len(spectra))), (0, 0)))
-        return spectra
+        _check_finite(signal)
+        signal = np.asarray(signal, np.float32)
+        return np.asarray(self._encoded(tf.constant(signal), self.draw(len(signal))), dtype=np.float32)
 
     def encode(self, item, sample_rate=None):
         """One item (path or waveform) -> ``(n, window_size // 2 + 1)`` float32."""
@@ -363,37 +438,76 @@ class AudioSpectrogramEncoder:
         """Bins per partition: ``floor(window_size / 2) + 1``."""
         return self.window_size // 2 + 1
 
-    def dataset(self, paths, labels=None, batch_size=32, shuffle=False, num_parallel_calls=tf.data.AUTOTUNE):
+    def dataset(self, paths, labels=None, batch_size=32, shuffle=False, num_parallel_calls=tf.data.AUTOTUNE,
+                on_error="raise"):
         """A ``tf.data.Dataset`` of spectrogram batches (and labels) from a list of files.
 
-        Decoding and encoding run in parallel (``map`` with ``num_parallel_calls``); batches are
-        padded with zero partitions to the longest item (set ``target_length`` for equal
-        lengths) and prefetched. Items: ``(batch, n, n_bins)`` float32; with labels,
-        ``(spectrograms, labels)``. A file that cannot be read raises when the dataset
-        reaches it, naming the file. With augmentation, parallel items draw from the encoder's
-        generator in the order the map runs them; pass ``num_parallel_calls=1`` to repeat a
-        seeded run exactly.
+        Files are decoded and resampled in parallel in Python (soundfile, soxr: NumPy only,
+        no TensorFlow op runs inside Python); normalization, augmentation and the spectrogram
+        are TensorFlow ops of the pipeline's graph. Batches are padded with zero partitions to
+        the longest item (set ``target_length`` for equal lengths) and prefetched. Items:
+        ``(batch, n, n_bins)`` float32; with labels, ``(spectrograms, labels)``.
+
+        Args:
+            paths (list of str or PathLike): audio files.
+            labels (array-like or None): one label per path, kept with its file (also when
+                shuffled or when files are skipped).
+            batch_size (int): items per batch. Defaults to 32.
+            shuffle (bool): shuffle the files (with their labels) once, seeded by the
+                encoder's ``seed``. Defaults to False.
+            num_parallel_calls (int): files decoded at once. Defaults to ``tf.data.AUTOTUNE``.
+            on_error (str): ``'raise'`` (default): a file that cannot be read, or holds NaN or
+                Inf, stops the pipeline with an error naming it; ``'skip'``: it is left out with
+                a warning naming it (its label too).
+
+        With augmentation, parallel items draw from the encoder's generator in the order the
+        map runs them; pass ``num_parallel_calls=1`` to repeat a seeded run exactly.
         """
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
         paths = [os.fspath(p) for p in paths]
-        files = tf.data.Dataset.from_tensor_slices(paths)
+        items = tf.data.Dataset.from_tensor_slices(paths)
+        if labels is not None:
+            labels = np.asarray(labels)
+            if len(labels) != len(paths):
+                raise ValueError(f"`labels` must give one label per path: {len(paths)} paths, {len(labels)} labels.")
+            items = tf.data.Dataset.zip((items, tf.data.Dataset.from_tensor_slices(labels)))
         if shuffle:
-            files = files.shuffle(len(paths), seed=int(self.rng.integers(2**31)))
+            items = items.shuffle(len(paths), seed=int(self.rng.integers(2**31)))
+        keys = [key for key in AUGMENTATIONS if key in self.augmentation]
+        dtypes = {"convolution": tf.float32, "time_shift": tf.int32, "volume": tf.float32, "noise": tf.float32}
 
-        def encode_path(path):
-            return self.encode(path.decode() if isinstance(path, bytes) else str(path))
+        def read(path):  # NumPy only: runs in tf.data's threads
+            path = path.decode()
+            with _python_calls:
+                try:
+                    signal = self.waveform(path)
+                    _check_finite(signal)
+                except (ValueError, OSError) as error:
+                    message = str(error) if repr(path) in str(error) else f"{path!r}: {error}"
+                    if on_error == "raise":
+                        raise type(error)(message) from None
+                    warnings.warn(f"skipped {message}", stacklevel=2)
+                    return (False, np.zeros(0, np.float32), *(np.zeros((), dtypes[k].as_numpy_dtype) for k in keys))
+                draws = self.draw(len(signal))
+                return (True, signal, *(draws[key] for key in keys))
 
-        def encode(path):
-            spectra = tf.numpy_function(encode_path, [path], tf.float32, stateful=bool(self.augmentation))
+        def decode(path, *label):
+            ok, signal, *draws = tf.numpy_function(read, [path], [tf.bool, tf.float32] + [dtypes[k] for k in keys],
+                                                   stateful=True)
+            for tensor, shape in zip([ok, signal, *draws], [[], [None]] + [[None] if k == "noise" else [] for k in keys]):
+                tensor.set_shape(shape)
+            return (ok, signal, tuple(draws), *label)
+
+        def encode(ok, signal, draws, *label):
+            spectra = self._encoded(signal, dict(zip(keys, draws)))
             spectra.set_shape([None, self.n_bins])
-            return spectra
+            return (spectra, *label) if label else spectra
 
-        if labels is None:
-            data = files.map(encode, num_parallel_calls=num_parallel_calls)
-        else:
-            labels = tf.data.Dataset.from_tensor_slices(np.asarray(labels))
-            if shuffle:
-                raise ValueError("dataset(): pass shuffle=False with labels, or shuffle the (path, label) pairs first.")
-            data = tf.data.Dataset.zip((files.map(encode, num_parallel_calls=num_parallel_calls), labels))
+        data = items.map(decode, num_parallel_calls=num_parallel_calls)
+        if on_error == "skip":
+            data = data.filter(lambda ok, *rest: ok)
+        data = data.map(encode, num_parallel_calls=num_parallel_calls)
         return data.padded_batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
     def layer(self, seed=None):

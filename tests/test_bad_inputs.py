@@ -155,3 +155,49 @@ def test_a_truncated_wav_is_read_with_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_audio(full)[0].shape == (16000, 1)
+
+
+_DATASET_ERROR_SCRIPT = """
+import sys
+import keras, numpy as np, soundfile
+from kapre_like import AudioSpectrogramEncoder
+
+folder = sys.argv[1]
+paths = []
+for index in range(24):  # resampled files keep several decodes in flight when the error arrives
+    paths.append(f"{folder}/{index}.wav")
+    soundfile.write(paths[-1], np.random.default_rng(index).uniform(-0.5, 0.5, 44100 * 3).astype("float32"), 44100)
+with open(f"{folder}/bad.wav", "wb") as handle:
+    handle.write(b"not audio" * 10)
+paths.insert(3, f"{folder}/bad.wav")
+dataset = AudioSpectrogramEncoder(target_length=3.0).dataset(paths, labels=range(len(paths)), batch_size=2)
+if sys.argv[2] == "fit":
+    model = keras.Sequential([keras.Input((None, 201)), keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(dataset, verbose=0)
+else:
+    batches = iter(dataset)  # a global iterator, alive until the interpreter exits
+    for batch in batches:
+        pass
+"""
+
+
+@pytest.mark.parametrize("how", ["fit", "iterate"])
+def test_a_process_whose_dataset_hit_a_bad_file_exits(tmp_path, how):
+    """Uncaught, the error keeps the pipeline alive until exit, with decodes in flight: the process must still end
+    with Python's status 1 (not hang in the iterator's destructor, not abort with 134)."""
+    pytest.importorskip("soundfile")
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    script.write_text(_DATASET_ERROR_SCRIPT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    try:
+        done = subprocess.run([sys.executable, str(script), str(tmp_path), how], capture_output=True, text=True,
+                              timeout=240, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not exit within 240 s after the dataset's error")
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "cannot read audio file" in done.stderr and "bad.wav" in done.stderr, done.stderr[-3000:]

@@ -279,6 +279,59 @@ def test_tf_data_pipeline(files):
     assert ragged.shape[0] == 4 and ragged.shape[1] == max(AudioSpectrogramEncoder()(p).shape[0] for p in paths)
 
 
+def test_tf_data_pipeline_applies_the_augmentation_it_draws(files):
+    """Draws happen in Python, the augmentation in the pipeline's graph: with one call at a time a seeded
+    pipeline repeats the eager encoder item by item."""
+    augmentation = {"volume": (0.5, 2.0), "noise": 0.01, "time_shift": (-0.01, 0.01),
+                    "convolution": (0.5, np.array([1.0, 0.5, 0.25], np.float32))}
+    paths = [files[n][0] for n in ["wav16_8k.wav", "float_44k.wav", "flac_48k.flac"]]
+    piped = AudioSpectrogramEncoder(target_length=30, augmentation=augmentation, normalization="max", seed=3)
+    eager = AudioSpectrogramEncoder(target_length=30, augmentation=augmentation, normalization="max", seed=3)
+    piped.rng.integers(2**31)  # dataset() draws nothing else when shuffle=False: keep both generators in step
+    eager.rng.integers(2**31)
+    batch = next(iter(piped.dataset(paths, batch_size=3, num_parallel_calls=1)))
+    for row, path in enumerate(paths):
+        np.testing.assert_allclose(batch[row].numpy(), eager(path), atol=1e-5)
+
+
+def test_tf_data_pipeline_skips_or_names_a_bad_file(files, tmp_path):
+    good = [files[n][0] for n in ["wav16_8k.wav", "float_44k.wav", "flac_48k.flac"]]
+    bad = tmp_path / "corrupt.wav"
+    bad.write_bytes(b"not audio at all" * 8)
+    paths = [good[0], str(bad), good[1], good[2]]
+    encoder = AudioSpectrogramEncoder(target_length=20)
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        list(encoder.dataset(paths, labels=[0, 1, 2, 3], batch_size=4))
+    assert_says(info, "cannot read audio file", "corrupt.wav")
+    with pytest.warns(UserWarning, match="skipped .*corrupt.wav"):
+        batches = list(encoder.dataset(paths, labels=[0, 1, 2, 3], batch_size=4, on_error="skip"))
+    spectra, labels = batches[0]
+    assert list(labels.numpy()) == [0, 2, 3]  # the bad file's label went with it
+    for row, path in enumerate(good):
+        np.testing.assert_allclose(spectra[row].numpy(), encoder(path), atol=1e-6)
+
+
+def test_tf_data_pipeline_shuffles_files_with_their_labels(files):
+    names = ["wav16_8k.wav", "float_44k.wav", "flac_48k.flac", "stereo_16k.wav", "ogg_16k.ogg"]
+    paths = [files[n][0] for n in names]
+    encoder = AudioSpectrogramEncoder(target_length=20, seed=0)
+    expected = {label: encoder(path) for label, path in enumerate(paths)}
+    spectra, labels = next(iter(encoder.dataset(paths, labels=range(5), batch_size=5, shuffle=True)))
+    assert sorted(labels.numpy()) == [0, 1, 2, 3, 4]
+    for row, label in enumerate(labels.numpy()):
+        np.testing.assert_allclose(spectra[row].numpy(), expected[label], atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(labels=[0, 1]), ["`labels`", "one label per path", "3 paths", "2 labels"]),
+    (dict(on_error="ignore"), ["`on_error`", "'raise' or 'skip'", "'ignore'"]),
+])
+def test_tf_data_pipeline_arguments(files, kwargs, words):
+    with pytest.raises(ValueError) as info:
+        AudioSpectrogramEncoder().dataset([files["wav16_8k.wav"][0]] * 3, **kwargs)
+    assert_says(info, *words)
+
+
 def test_layer_at_a_model_input(tmp_path):
     encoder = AudioSpectrogramEncoder(normalization=("max", 0.5),
                                       augmentation={"volume": (0.5, 2.0), "noise": 0.01, "time_shift": (-0.01, 0.01)})

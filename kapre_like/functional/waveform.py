@@ -60,7 +60,7 @@ def convolve(signals, impulse_response, mix=1.0):
     flat = tf.reshape(signals, [-1, shape[-1]])
     padded = tf.pad(flat, [[0, 0], [taps - 1, 0]])  # causal: output[n] = sum_k h[k] x[n - k]
     wet = tf.nn.conv1d(padded[..., tf.newaxis], response[:, tf.newaxis, tf.newaxis], stride=1, padding="VALID")
-    wet = tf.reshape(wet[..., 0], shape)
+    wet = tf.ensure_shape(tf.reshape(wet[..., 0], shape), signals.shape)  # keeps the static shape (and rank)
     return tf.cast(mix, signals.dtype) * wet + tf.cast(1.0 - mix, signals.dtype) * signals
 
 
