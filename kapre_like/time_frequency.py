@@ -58,8 +58,15 @@ class AudioLayer(keras.layers.Layer):
 
     float64 input is computed in float64 (complex128 spectra); float16 and bfloat16 input,
     and every layer under a ``mixed_float16``/``mixed_bfloat16`` policy, are computed in
-    float32 and real outputs are returned in the policy's compute dtype (:meth:`cast_output`).
+    float32 and real outputs are returned in the policy's compute dtype (:meth:`cast_output`),
+    except linear-scale spectra (:attr:`keeps_float32`), which stay float32.
     """
+
+    #: True where the output is a linear-scale spectrum (magnitude, power, filterbank energies):
+    #: its range (below 1e-8 to above 1e7 for a power spectrum) and the gradient of the decibel
+    #: step after it (proportional to 1 / x) do not fit float16, so under a half-precision policy
+    #: it stays float32, as complex spectra do; decibels and later features take the compute dtype.
+    keeps_float32 = False
 
     def __init__(self, **kwargs):
         kwargs.setdefault("autocast", False)
@@ -87,7 +94,7 @@ class AudioLayer(keras.layers.Layer):
     def cast_output(self, outputs):
         """Real ``outputs`` in the compute dtype of a half-precision policy, else as computed (what
         every layer returns; a chain computed as one, such as the composed front ends, ends with it)."""
-        if self.compute_dtype in _HALF_FLOATS and not outputs.dtype.is_complex:
+        if self.compute_dtype in _HALF_FLOATS and not outputs.dtype.is_complex and not self.keeps_float32:
             return tf.cast(outputs, self.compute_dtype)
         return outputs
 
@@ -97,7 +104,7 @@ class AudioLayer(keras.layers.Layer):
         return _FINITE_MESSAGE.format(owner=type(self).__name__)
 
     def _output_dtype(self, real_dtype):
-        return self.compute_dtype if self.compute_dtype in _HALF_FLOATS else real_dtype
+        return self.compute_dtype if self.compute_dtype in _HALF_FLOATS and not self.keeps_float32 else real_dtype
 
 
 def _dsp_dtype(dtype):
@@ -437,8 +444,10 @@ class _ComplexToReal(AudioLayer):
 class Magnitude(_ComplexToReal):
     """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor, or ``|z| ** power``.
 
-    float32 for complex64 input, float64 for complex128 (float16 under a mixed policy). The
-    gradient at ``z = 0`` is 0, not NaN. A real input raises ``TypeError`` (Kapre returned
+    float32 for complex64 input, float64 for complex128; float32 under a ``mixed_float16`` policy
+    too (:attr:`~AudioLayer.keeps_float32`: magnitudes below 6e-8 are 0 in float16, powers above
+    65504 infinite, and the decibel step's gradient overflows for magnitudes below about 1e-4).
+    The gradient at ``z = 0`` is 0, not NaN. A real input raises ``TypeError`` (Kapre returned
     its absolute value; here it is taken as a missing :class:`STFT`).
 
     Args:
@@ -452,6 +461,8 @@ class Magnitude(_ComplexToReal):
         >>> Magnitude(power=2.0)(tf.constant([3 + 4j], dtype=tf.complex64)).numpy()
         array([25.], dtype=float32)
     """
+
+    keeps_float32 = True
 
     def __init__(self, power=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -598,7 +609,9 @@ class ApplyFilterbank(AudioLayer):
             ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
         **kwargs: Keras layer arguments.
 
-    Output: the same layout with ``n_freq`` replaced by the number of filters.
+    Output: the same layout with ``n_freq`` replaced by the number of filters; float32 under a
+    ``mixed_float16`` policy, as :class:`Magnitude` (filterbank energies have the range of the
+    spectrum).
 
     Raises:
         ValueError: unknown ``type``, bad filterbank arguments, or a bad data format.
@@ -610,6 +623,8 @@ class ApplyFilterbank(AudioLayer):
         >>> fb(tf.ones((1, 3, 513, 1))).shape
         TensorShape([1, 3, 64, 1])
     """
+
+    keeps_float32 = True
 
     def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
         super().__init__(**kwargs)

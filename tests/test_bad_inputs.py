@@ -201,3 +201,39 @@ def test_a_process_whose_dataset_hit_a_bad_file_exits(tmp_path, how):
         pytest.fail("the process did not exit within 240 s after the dataset's error")
     assert done.returncode == 1, done.stderr[-3000:]
     assert "cannot read audio file" in done.stderr and "bad.wav" in done.stderr, done.stderr[-3000:]
+
+
+def test_mixed_float16_gradients_of_separate_spectral_layers():
+    """STFT -> Magnitude -> MagnitudeToDecibel as separate layers under mixed_float16: the magnitude stays float32
+    (in float16 the decibel step's gradient 20 / (ln 10 * m) overflows for m below about 1e-4), so gradients are
+    finite and equal to float32's."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((2, 8000, 1)) * 0.1).astype(np.float32)
+    x[:, 4000:] *= 1e-4  # quiet: magnitudes far below float16's reach
+    x[:, 6000:] = 0.0  # silent: magnitude 0 exactly
+
+    def gradients(policy):
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            layers = [kl.STFT(n_fft=512, hop_length=128, input_data_format="channels_last",
+                              output_data_format="channels_last"), kl.Magnitude(), kl.MagnitudeToDecibel()]
+            inputs = tf.constant(x)
+            with tf.GradientTape(persistent=True) as tape:
+                tape.watch(inputs)
+                magnitude = layers[1](layers[0](inputs))
+                decibels = layers[2](magnitude)
+                loss = tf.reduce_sum(tf.cast(decibels, tf.float32) ** 2) * 1e-4
+            return magnitude.dtype, decibels.dtype, tape.gradient(loss, magnitude), tape.gradient(loss, inputs)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+
+    magnitude_dtype, decibel_dtype, by_magnitude, by_input = gradients("mixed_float16")
+    assert (magnitude_dtype, decibel_dtype) == (tf.float32, tf.float16)
+    assert np.all(np.isfinite(by_magnitude.numpy())) and np.all(np.isfinite(by_input.numpy()))
+    _, _, reference_by_magnitude, reference_by_input = gradients("float32")
+    # the float16 decibels round the loss's weights by 2^-11 relative: compare against the largest gradient
+    for got, expected in [(by_magnitude, reference_by_magnitude), (by_input, reference_by_input)]:
+        expected = expected.numpy()
+        np.testing.assert_allclose(got.numpy(), expected, atol=2e-2 * np.abs(expected).max())

@@ -130,7 +130,9 @@ def test_mixed_float16_layers_compute_in_float32(mixed_float16, waveforms):
     y = tf.constant(x)
     for layer in chain:
         y = layer(y)
-        assert y.dtype == (tf.complex64 if isinstance(layer, kl.STFT) else tf.float16), layer.name
+        # complex and linear-scale spectra stay in float32's range; decibels and later features take float16
+        expected = tf.complex64 if isinstance(layer, kl.STFT) else tf.float32 if layer.keeps_float32 else tf.float16
+        assert y.dtype == expected, layer.name
         assert np.all(np.isfinite(np.asarray(y)))
     # the same chain in float32, for the numbers
     with keras.dtype_policies.DTypePolicyScope("float32") if hasattr(keras.dtype_policies, "DTypePolicyScope") \
@@ -142,6 +144,8 @@ def test_mixed_float16_layers_compute_in_float32(mixed_float16, waveforms):
                       kl.MagnitudeToDecibel(), kl.Delta(data_format="channels_last")]:
             reference = layer(reference)
     np.testing.assert_allclose(np.asarray(y, np.float32), np.asarray(reference), atol=0.05)
+    linear = kl.composed.get_melspectrogram_layer(n_fft=512, return_decibel=False, **CL)(x)
+    assert linear.dtype == tf.float32  # a front end without decibels ends with a linear spectrum
     for layer, data in [(kl.composed.get_melspectrogram_layer(n_fft=512, return_decibel=True, **CL), x),
                         (kl.STFTSpectrogram(mode="log", data_format="channels_last"), x),
                         (kl.MelSpectrogram(fft_length=512, sequence_stride=128), x[..., 0]),
