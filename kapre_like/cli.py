@@ -1,113 +1,115 @@
-"""Command-line tool: spectrogram pictures, the STFT round trip, and front-end export.
+"""The command-line tool's jobs: spectrogram pictures, the STFT round trip, front-end export.
 
-``kapre-like`` (or ``python -m kapre_like``) with no arguments runs all three on a built-in
-signal (a rising chirp, two steady tones and a speech-like burst) and writes into
-``kapre_like_out/``. Subcommands do one job each, on the built-in signal or an audio file
-(WAV, FLAC, OGG; MP3 where libsndfile reads it)::
-
-    kapre-like spectrogram [FILE] [--kind mel|stft|log] [--out PICTURE.png]
-    kapre-like roundtrip   [FILE] [--n-fft N] [--hop H]
-    kapre-like export      [--frontend mel|stft|log] [--out DIR]   # .keras, SavedModel, TFLite
-
-Every subcommand has ``--help``. Errors (a missing or unreadable file, a bad parameter, an
-output path that cannot be written) print one line saying what to do and exit with status 2.
+The tool's front door (arguments, help, checks that need no TensorFlow) is the top-level
+module :mod:`kapre_like_cli`, so that ``kapre-like --help`` answers before TensorFlow is
+imported; :func:`main` here is the same function. The functions below are plain library
+functions (NumPy in, NumPy out) that the tool calls once its arguments are checked.
 """
 
 import argparse
 import os
-import sys
 
 import numpy as np
 
-PROG = "kapre-like"
-DEFAULT_OUT = "kapre_like_out"
-BUILTIN_RATE = 16000
+from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, CommandError, main,  # noqa: F401 (main: API)
+                            native_output_silenced, replaced_on_success)
 
-
-class CommandError(Exception):
-    """A problem the user can fix; printed as one line, exit status 2."""
+#: Semitones of the log-frequency front end.
+BINS_PER_OCTAVE = 12
 
 
 # ----------------------------------------------------------------------------- inputs
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def load_audio(path):
-    """Mono float32 samples and sample rate of ``path``; CommandError naming the file otherwise."""
+def load_audio(path, channel="mix", sample_rate=None):
+    """Float32 samples of one channel (or their mean, ``'mix'``) of ``path`` and their rate,
+    resampled to ``sample_rate`` (soxr, high quality) when given; CommandError naming the file otherwise."""
     from .encoder import AudioReadError
     from .encoder import load_audio as read
 
     try:
-        samples, sample_rate = read(path)
-    except FileNotFoundError:
-        raise CommandError(f"no such audio file: {path!r}; give an existing WAV/FLAC/OGG file or none for the "
-                           f"built-in signal") from None
+        samples, rate = read(path)
+    except (FileNotFoundError, IsADirectoryError) as error:
+        raise CommandError(f"{error}; give an existing WAV/FLAC/OGG file or none for the built-in signal") from None
     except AudioReadError as error:
         raise CommandError(f"{error}; is it a WAV, FLAC or OGG file?") from None
     if samples.shape[0] == 0:
         raise CommandError(f"audio file {path!r} has no samples")
-    return samples.mean(axis=1), sample_rate
+    if channel == "mix":
+        mono = samples.mean(axis=1)
+    elif channel < samples.shape[1]:
+        mono = samples[:, channel]
+    else:
+        raise CommandError(f"--channel {channel}: {os.path.basename(path)} has {samples.shape[1]} channel(s), "
+                           f"numbered from 0; give one of them or 'mix'")
+    if sample_rate and sample_rate != rate:
+        import soxr
+
+        mono, rate = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32), sample_rate
+    return mono.astype(np.float32), rate
 
 
 def _signal(args):
     """(samples, sample_rate, title) of the file in ``args.audio`` or the built-in signal."""
     if getattr(args, "audio", None):
-        samples, sample_rate = load_audio(args.audio)
+        samples, sample_rate = load_audio(args.audio, args.channel, args.sr)
         return samples, sample_rate, os.path.basename(args.audio)
     from .synthetic import demo_signal
 
-    return demo_signal(args.duration, BUILTIN_RATE), BUILTIN_RATE, "built-in signal (chirp, tones, speech)"
+    rate = getattr(args, "sr", None) or BUILTIN_RATE
+    return demo_signal(args.duration, rate), rate, "built-in signal (chirp, tones, speech)"
 
 
-def _writable_file(path):
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with open(path, "ab"):
-            pass
-    except OSError as error:
-        raise CommandError(f"cannot write {path!r} ({error.strerror}); choose another --out") from None
+def check_length(samples, sample_rate, n_fft, center, title):
+    """A CommandError in the tool's terms for audio shorter than one frame."""
+    if not center and len(samples) < n_fft:
+        raise CommandError(f"{title} lasts {len(samples) / sample_rate:.3f} s ({len(samples)} samples at "
+                           f"{sample_rate} Hz), shorter than one --n-fft frame of {n_fft} samples "
+                           f"({1000 * n_fft / sample_rate:.0f} ms); give a longer file, a smaller --n-fft or --center")
 
 
-def _writable_folder(path):
-    try:
-        os.makedirs(path, exist_ok=True)
-        probe = os.path.join(path, ".kapre_like_write_test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as error:
-        raise CommandError(f"cannot write into folder {path!r} ({error.strerror}); choose another --out") from None
+def check_hop(n_fft, hop_length):
+    if hop_length > n_fft:
+        raise CommandError(f"--hop {hop_length} is longer than --n-fft {n_fft}: samples between frames would be "
+                           f"skipped; give --hop {n_fft} or less")
 
 
 # ----------------------------------------------------------------------------- front ends
 
 
-def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False):
+def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
+    """The bins a front end gets: ``n_bins``, or the default (128 mel bands; 84 log-frequency bins,
+    fewer when the top ones would pass ``f_max`` or half the sample rate); CommandError in the tool's
+    terms when the log-frequency bins asked for do not fit."""
+    if kind == "stft":
+        return None
+    if kind == "mel":
+        return n_bins or DEFAULT_BINS["mel"]
+    from .filters import C1_HZ
+
+    lowest = f_min or C1_HZ
+    top = min(f_max or sample_rate // 2, sample_rate // 2)
+    fitting = int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+    if fitting < 1:
+        raise CommandError(f"no log-frequency bin fits between --fmin {lowest:.1f} Hz and {top:g} Hz; lower --fmin")
+    if n_bins is None:
+        return min(DEFAULT_BINS["log"], fitting)
+    if n_bins > fitting:
+        reach = lowest * 2.0 ** (n_bins / BINS_PER_OCTAVE)
+        limit = "--fmax" if f_max and f_max < sample_rate // 2 else f"half the sample rate ({sample_rate // 2} Hz)"
+        raise CommandError(f"--bins {n_bins} semitones from {lowest:.1f} Hz reach {reach:.0f} Hz, above {limit}; "
+                           f"give --bins {fitting} or fewer, a lower --fmin or a higher --sr")
+    return n_bins
+
+
+def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
+                   f_max=None):
     """A log-spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)`` in dB.
 
     ``kind``: 'mel', 'stft' (magnitude) or 'log' (log-frequency). With ``tflite`` the STFT and
     magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with ``center``,
-    frames centred on ``t * hop_length`` (librosa's default).
+    frames centred on ``t * hop_length`` (librosa's default). ``f_min``/``f_max`` (Hz): the mel
+    filterbank's edges; ``f_min``: the centre of the lowest log-frequency bin.
     """
     import keras
 
@@ -120,59 +122,101 @@ def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tfli
               magnitude_class()]
     n_freq = n_fft // 2 + 1
     if kind == "mel":
-        layers.append(ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_freq, "n_mels": n_bins},
+        layers.append(ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_freq, "n_mels": n_bins,
+                                              "n_fft": n_fft, "f_min": f_min or 0.0, "f_max": f_max},
                                       data_format="channels_last"))
     elif kind == "log":
-        layers.append(ApplyFilterbank("log", {"sample_rate": sample_rate, "n_freq": n_freq, "n_bins": n_bins},
+        layers.append(ApplyFilterbank("log", {"sample_rate": sample_rate, "n_freq": n_freq, "n_bins": n_bins,
+                                              "n_fft": n_fft, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE},
                                       data_format="channels_last"))
     layers.append(MagnitudeToDecibel(stype="magnitude", dynamic_range=80.0))
     return keras.Sequential(layers, name=f"{kind}_frontend")
 
 
-def _bin_frequencies(kind, sample_rate, n_fft, n_bins):
+def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None):
     """Centre frequency (Hz) of every output bin of a front end."""
-    from . import filters
-
     if kind == "stft":
         return np.arange(n_fft // 2 + 1) * sample_rate / n_fft
     if kind == "mel":
         import librosa
 
-        return librosa.mel_frequencies(n_bins + 2, fmin=0.0, fmax=sample_rate / 2)[1:-1]
-    return filters.C1_HZ * 2.0 ** (np.arange(n_bins) / 12.0)
+        return librosa.mel_frequencies(n_bins + 2, fmin=f_min or 0.0, fmax=f_max or sample_rate / 2)[1:-1]
+    from .filters import C1_HZ
+
+    return (f_min or C1_HZ) * 2.0 ** (np.arange(n_bins) / BINS_PER_OCTAVE)
 
 
-# ----------------------------------------------------------------------------- jobs
+# ----------------------------------------------------------------------------- pictures
 
 
-def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False):
-    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled PNG. Returns it."""
+_ROUND_HZ = (0, 100, 200, 500, 1000, 2000, 3000, 5000, 8000, 10000, 16000, 20000,
+             30000, 40000)
+
+
+def _round_frequency_ticks(frequencies, count=8):
+    """(positions on the bin axis, labels) at round frequencies within the bins' range, at least
+    1/count of the axis apart."""
+    positions, labels = [], []
+    for hz in _ROUND_HZ:
+        if frequencies[0] <= hz <= frequencies[-1]:
+            position = float(np.interp(hz, frequencies, np.arange(len(frequencies))))
+            if not positions or position - positions[-1] >= len(frequencies) / count:
+                positions.append(position)
+                labels.append(f"{hz:g}")
+    return positions, labels
+
+
+def _note_ticks(frequencies):
+    """(positions, labels) of every C (C1, C2, ...) within the log-frequency bins' range."""
+    positions, labels = [], []
+    for octave in range(-1, 11):
+        hz = 440.0 * 2.0 ** ((12 * (octave + 1) - 69) / 12)  # C of that octave (MIDI note 12 * (octave + 1))
+        if frequencies[0] * 0.999 <= hz <= frequencies[-1] * 1.001:
+            positions.append(BINS_PER_OCTAVE * np.log2(hz / frequencies[0]))
+            labels.append(f"C{octave}")
+    return positions, labels
+
+
+def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False, f_min=None,
+                     f_max=None):
+    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled picture. Returns it
+    (frames x bins, dB; for ``stft``, the rows between ``f_min`` and ``f_max``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    check_length(samples, sample_rate, n_fft, center, title)
+    n_bins = frontend_bins(kind, sample_rate, n_bins, f_min, f_max)
     try:
-        frontend = build_frontend(kind, len(samples), sample_rate, n_fft, hop_length, n_bins, center=center)
+        frontend = build_frontend(kind, len(samples), sample_rate, n_fft, hop_length, n_bins, center=center,
+                                  f_min=f_min, f_max=f_max)
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     spectrogram = np.asarray(frontend(samples[None, :, None]))[0, :, :, 0]
-    frequencies = _bin_frequencies(kind, sample_rate, n_fft, spectrogram.shape[1])
+    frequencies = bin_frequencies(kind, sample_rate, n_fft, spectrogram.shape[1], f_min, f_max)
+    if kind == "stft":
+        shown = (frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or sample_rate / 2))
+        spectrogram, frequencies = spectrogram[:, shown], frequencies[shown]
     # a frame's time is its centre: t * hop_length when centred, half a frame later otherwise
     seconds = (np.arange(spectrogram.shape[0]) * hop_length + (0 if center else n_fft / 2)) / sample_rate
 
     figure, axis = plt.subplots(figsize=(10, 4.5))
-    image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
-    ticks = np.linspace(0, len(frequencies) - 1, 8).round().astype(int)
-    axis.set_yticks(ticks)
-    axis.set_yticklabels([f"{frequencies[t]:.0f}" for t in ticks])
-    scale = {"mel": "mel scale", "stft": "linear scale", "log": "log scale"}[kind]
-    axis.set_ylabel(f"frequency (Hz, {scale})")
+    if kind == "stft":  # a linear axis in Hz: matplotlib picks round ticks
+        image = axis.pcolormesh(seconds, frequencies, spectrogram.T, cmap="magma", shading="nearest")
+        axis.set_ylabel("frequency (Hz)")
+    else:
+        image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
+        positions, labels = (_round_frequency_ticks(frequencies) if kind == "mel" else _note_ticks(frequencies))
+        axis.set_yticks(positions)
+        axis.set_yticklabels(labels)
+        axis.set_ylabel("frequency (Hz, mel scale)" if kind == "mel" else "pitch (note, log scale; A4 = 440 Hz)")
     axis.set_xlabel("time (s)")
     axis.set_title(f"{ {'mel': 'log-mel', 'stft': 'STFT magnitude', 'log': 'log-frequency'}[kind]} spectrogram: {title}")
     figure.colorbar(image, ax=axis, label="dB")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    with replaced_on_success(path) as temporary:
+        figure.savefig(temporary, dpi=100, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
     plt.close(figure)
     return spectrogram
 
@@ -182,6 +226,7 @@ def round_trip(samples, n_fft, hop_length, center=False):
     frames with ``center``: the pair then gives the samples back with no trimming)."""
     from .composed import get_perfectly_reconstructing_stft_istft
 
+    check_hop(n_fft, hop_length)
     try:
         stft, istft = get_perfectly_reconstructing_stft_istft(
             stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
@@ -195,15 +240,19 @@ def round_trip(samples, n_fft, hop_length, center=False):
     return float(np.max(np.abs(error))), float(snr)
 
 
-def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False):
+def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False,
+                    f_min=None, f_max=None):
     """Write the front end as .keras, SavedModel and TFLite into ``folder``; check each reloads.
 
     Returns ``{format: (path, max abs difference from the Keras model on check_signal)}``.
     """
+    import warnings
+
     import keras
     import tensorflow as tf
 
-    model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, center=center)
+    built = dict(center=center, f_min=f_min, f_max=f_max)
+    model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, **built)
     x = check_signal[None, :, None].astype(np.float32)
     expected = np.asarray(model(x))
     results = {}
@@ -217,14 +266,13 @@ def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, fol
     served = tf.saved_model.load(saved_path).serve(tf.constant(x))
     results["savedmodel"] = (saved_path, float(np.max(np.abs(np.asarray(served) - expected))))
 
-    tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True, center=center)
+    tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True, **built)
     converter = tf.lite.TFLiteConverter.from_keras_model(tflite_model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     tflite_path = os.path.join(folder, f"{kind}_frontend.tflite")
-    with open(tflite_path, "wb") as handle:
-        handle.write(converter.convert())
-    import warnings
-
+    with replaced_on_success(tflite_path) as temporary:
+        with open(temporary, "wb") as handle:
+            handle.write(converter.convert())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
         interpreter = tf.lite.Interpreter(model_path=tflite_path)
@@ -238,20 +286,34 @@ def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, fol
 # ----------------------------------------------------------------------------- commands
 
 
+def _frequency_range(args, sample_rate):
+    f_min, f_max = getattr(args, "fmin", None), getattr(args, "fmax", None)
+    if f_max is not None and f_max > sample_rate / 2:
+        raise CommandError(f"--fmax {f_max:g} Hz is above half the sample rate ({sample_rate / 2:g} Hz); give a lower "
+                           f"--fmax or a higher --sr")
+    if f_min is not None and f_min >= sample_rate / 2:
+        raise CommandError(f"--fmin {f_min:g} Hz is not below half the sample rate ({sample_rate / 2:g} Hz)")
+    return f_min, f_max
+
+
 def _cmd_spectrogram(args):
     samples, sample_rate, title = _signal(args)
-    path = args.out or os.path.join(DEFAULT_OUT, f"{args.kind}_spectrogram.png")
-    _writable_file(path)
+    f_min, f_max = _frequency_range(args, sample_rate)
     print(f"input: {title}, {len(samples)} samples at {sample_rate} Hz ({len(samples) / sample_rate:.2f} s)")
-    spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, path,
-                                   center=args.center)
+    spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, args.out,
+                                   center=args.center, f_min=f_min, f_max=f_max)
     print(f"{args.kind} spectrogram: {spectrogram.shape[0]} frames x {spectrogram.shape[1]} bins, "
-          f"{spectrogram.min():.1f} to {spectrogram.max():.1f} dB -> {path}")
+          f"{spectrogram.min():.1f} to {spectrogram.max():.1f} dB -> {args.out}")
+    if getattr(args, "save", None):
+        with replaced_on_success(args.save) as temporary:
+            np.save(temporary, spectrogram.astype(np.float32))
+        print(f"array ({spectrogram.shape[0]} frames x {spectrogram.shape[1]} bins, dB, float32) -> {args.save}")
     return 0
 
 
 def _cmd_roundtrip(args):
     samples, sample_rate, title = _signal(args)
+    check_length(samples, sample_rate, args.n_fft, args.center, title)
     max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
     ok = snr > 100.0
     frames = ", centred frames" if args.center else ""
@@ -262,18 +324,30 @@ def _cmd_roundtrip(args):
 
 
 def _cmd_export(args):
-    folder = args.out or os.path.join(DEFAULT_OUT, "export")
-    _writable_folder(folder)
-    from .synthetic import demo_signal
-
     n_samples = int(round(args.seconds * args.sample_rate))
-    check = demo_signal(args.seconds, args.sample_rate)[:n_samples]
+    if getattr(args, "check", None):
+        samples, _ = load_audio(args.check, "mix", args.sample_rate)
+        check = np.pad(samples[:n_samples], (0, max(0, n_samples - len(samples))))
+        checked_on = f"the first {args.seconds:g} s of {os.path.basename(args.check)}" + (
+            f" (zero-padded from {len(samples) / args.sample_rate:.2f} s)" if len(samples) < n_samples else "")
+    else:
+        from .synthetic import demo_signal
+
+        check, checked_on = demo_signal(args.seconds, args.sample_rate)[:n_samples], "the built-in signal"
+    if not args.center and n_samples < args.n_fft:
+        raise CommandError(f"--seconds {args.seconds:g} at {args.sample_rate} Hz gives {n_samples} samples, fewer "
+                           f"than one --n-fft frame of {args.n_fft}; give more --seconds or a smaller --n-fft")
+    f_min, f_max = _frequency_range(args, args.sample_rate)
+    n_bins = frontend_bins(args.frontend, args.sample_rate, args.bins, f_min, f_max)
     try:
-        results = export_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, args.bins, folder,
-                                  check, center=args.center)
+        with native_output_silenced(not args.verbose):  # the TFLite converter's and interpreter's notes
+            results = export_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, n_bins,
+                                      args.out, check, center=args.center, f_min=f_min, f_max=f_max)
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
-    print(f"{args.frontend} front end: ({n_samples} samples at {args.sample_rate} Hz, 1 channel) -> dB spectrogram")
+    bins = f", {n_bins} bins" if n_bins else ""
+    print(f"{args.frontend} front end{bins}: ({n_samples} samples at {args.sample_rate} Hz, 1 channel) -> dB "
+          f"spectrogram; checked on {checked_on}")
     worst = 0.0
     for fmt, (path, difference) in results.items():
         print(f"  {fmt:10s} {path}  (reloaded; max difference from the Keras model {difference:.1e} dB)")
@@ -282,78 +356,20 @@ def _cmd_export(args):
 
 
 def _cmd_demo(args):
-    os.makedirs(DEFAULT_OUT, exist_ok=True)
+    given = {**vars(args), "audio": None, "channel": "mix", "sr": None, "fmin": None, "fmax": None, "save": None}
     for kind in ("mel", "stft", "log"):
-        _cmd_spectrogram(argparse.Namespace(**{**vars(args), "kind": kind, "out": None, "bins": None
-                                               if kind == "stft" else (128 if kind == "mel" else 84)}))
-    status = _cmd_roundtrip(args)
-    return max(status, _cmd_export(argparse.Namespace(**{**vars(args), "frontend": "mel", "out": None, "bins": 128,
-                                                          "seconds": 1.0, "sample_rate": BUILTIN_RATE})))
+        _cmd_spectrogram(argparse.Namespace(**{**given, "kind": kind, "bins": None,
+                                               "out": os.path.join(DEFAULT_OUT, f"{kind}_spectrogram.png")}))
+    status = _cmd_roundtrip(argparse.Namespace(**given))
+    export = {**given, "frontend": "mel", "out": os.path.join(DEFAULT_OUT, "export"), "bins": None, "seconds": 1.0,
+              "sample_rate": BUILTIN_RATE, "check": None}
+    os.makedirs(export["out"], exist_ok=True)
+    return max(status, _cmd_export(argparse.Namespace(**export)))
 
 
-def _parser():
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                     epilog="With no subcommand: all three jobs on the built-in signal.")
-
-    def common(sub, audio=True, duration=True, top=False):
-        # a subcommand's options default to "not given", so that one given before the subcommand
-        # (kapre-like --n-fft 2048 spectrogram ...) is kept, not overwritten by the subcommand's default
-        default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
-        if audio:
-            sub.add_argument("audio", nargs="?", help="audio file (WAV, FLAC, OGG); default: the built-in signal")
-        if duration:
-            sub.add_argument("--duration", type=_positive_float, default=default(3.0),
-                             help="length of the built-in signal in seconds (default: 3.0)")
-        sub.add_argument("--n-fft", type=_positive_int, default=default(1024), help="FFT size in samples (default: 1024)")
-        sub.add_argument("--hop", type=_positive_int, default=default(256), help="hop in samples (default: 256)")
-        sub.add_argument("--center", action="store_true", default=default(False),
-                         help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
-
-    common(parser, audio=False, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
-
-    spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",
-                                      description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "
-                                                  "or the built-in signal to a PNG with time and frequency axes.")
-    common(spectrogram)
-    spectrogram.add_argument("--kind", choices=["mel", "stft", "log"], default="mel",
-                             help="mel (default), stft (linear frequency) or log (log-frequency)")
-    spectrogram.add_argument("--bins", type=_positive_int, default=None,
-                             help="mel bands (default 128) or log-frequency bins (default 84)")
-    spectrogram.add_argument("--out", help=f"PNG path (default: {DEFAULT_OUT}/<kind>_spectrogram.png)")
-    spectrogram.set_defaults(run=_cmd_spectrogram)
-
-    roundtrip = commands.add_parser("roundtrip", help="check STFT -> inverse STFT reconstruction",
-                                    description="Run the perfectly reconstructing STFT/inverse-STFT pair and print "
-                                                "the reconstruction error and SNR (exit status 1 below 100 dB).")
-    common(roundtrip)
-    roundtrip.set_defaults(run=_cmd_roundtrip)
-
-    export = commands.add_parser("export", help="export a front end to .keras, SavedModel and TFLite",
-                                 description="Build a dB spectrogram front end for fixed-length mono input and write "
-                                             "it as .keras, SavedModel and TFLite (built-in ops only), each reloaded "
-                                             "and checked against the Keras model.")
-    common(export, audio=False, duration=False)
-    export.add_argument("--frontend", choices=["mel", "stft", "log"], default="mel", help="default: mel")
-    export.add_argument("--bins", type=_positive_int, default=128, help="mel or log-frequency bins (default: 128)")
-    export.add_argument("--seconds", type=_positive_float, default=1.0, help="input length in s (default: 1)")
-    export.add_argument("--sample-rate", type=_positive_int, default=BUILTIN_RATE, help="Hz (default: 16000)")
-    export.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT}/export)")
-    export.set_defaults(run=_cmd_export)
-    return parser
+_JOBS = {"spectrogram": _cmd_spectrogram, "roundtrip": _cmd_roundtrip, "export": _cmd_export, "demo": _cmd_demo}
 
 
-def main(argv=None):
-    """Run the tool; returns the exit status (0 ok, 1 a check failed, 2 a usage error)."""
-    args = _parser().parse_args(argv)
-    if getattr(args, "bins", 0) is None:
-        args.bins = 84 if args.kind == "log" else 128
-    try:
-        return args.run(args) if args.command else _cmd_demo(args)
-    except CommandError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def run(args):
+    """Run the job of checked arguments (:func:`kapre_like_cli.main` parses and checks them)."""
+    return _JOBS[args.job](args)

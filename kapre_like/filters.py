@@ -99,6 +99,10 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
     Returns:
         np.ndarray: float64 matrix of shape ``(n_freq, n_bins)``.
 
+    Warns:
+        UserWarning: when some bins get no weight (filters narrower than the STFT's bin
+            spacing, at low frequencies with a small ``n_fft``): they would be silent.
+
     Raises:
         FilterbankRangeError: (a ``RuntimeError`` and ``ValueError``) when the top bin's
             upper edge ``f_min * 2 ** (n_bins / bins_per_octave)`` is above
@@ -137,7 +141,18 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
     basis = np.zeros((n_bins, n_freq))
     basis[:, 1:] = np.exp(-0.5 * ((log_freqs[None, :] - np.log2(centres)) / sigma) ** 2 - np.log2(sigma)
                           - log_freqs[None, :])
-    return librosa.util.normalize(basis, norm=1, axis=1).T
+    weights = librosa.util.normalize(basis, norm=1, axis=1).T
+    # a filter narrower than the FFT's bin spacing can miss every bin (its weights underflow and are not
+    # normalised): that bin of the spectrogram is silent, a black stripe
+    empty = np.flatnonzero(weights.sum(axis=0) < 0.5)
+    if empty.size:
+        import warnings
+
+        shown = ", ".join(f"{i} ({centres[i, 0]:.1f} Hz)" for i in empty[:8]) + (", ..." if empty.size > 8 else "")
+        warnings.warn(f"log_filterbank: {empty.size} of {n_bins} bins have no weight and will be silent: {shown}; "
+                      f"their filters fall between the STFT's bins, {sample_rate / n_fft:.1f} Hz apart. Use a larger "
+                      f"n_fft, a higher f_min or fewer bins_per_octave.", UserWarning, stacklevel=2)
+    return weights
 
 
 def mel_weight_matrix(num_mel_bins, n_freq, sample_rate, lower_edge_hertz, upper_edge_hertz):

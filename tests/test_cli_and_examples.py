@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import kapre_like_cli
 from kapre_like import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -135,7 +136,10 @@ def test_bad_parameters(argv, words, capsys):
 
 def test_parameters_the_layers_refuse(capsys):
     status, _, err = _run(capsys, "roundtrip", "--n-fft", "256", "--hop", "512")
-    assert status == 2 and err.count("\n") == 1 and "hop_length" in err
+    assert status == 2 and err.count("\n") == 1, err
+    assert "--hop 512 is longer than --n-fft 256" in err and "--hop 256 or less" in err
+    status, _, err = _run(capsys, "roundtrip", "--n-fft", "512", "--hop", "509", "--duration", "1")
+    assert status == 2 and err.count("\n") == 1 and "hop_length" in err, err  # the pair's own check
 
 
 def test_unwritable_output(tmp_path, capsys):
@@ -156,3 +160,178 @@ def test_example_runs(script, tmp_path):
         env={**os.environ, "KAPRE_LIKE_EXAMPLES_FAST": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+# ----------------------------------------------------------------------------- issue 17: a tool that starts at once
+
+
+def _tool(*argv, timeout=300):
+    """Run the installed tool in its own process as a user does; returns (status, stdout, stderr, seconds)."""
+    import shutil
+    import time
+
+    script = shutil.which("kapre-like", path=os.path.dirname(sys.executable))
+    command = [script] if script else [sys.executable, "-c", "import sys, kapre_like_cli; "
+                                       "sys.exit(kapre_like_cli.main())"]
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    start = time.perf_counter()
+    done = subprocess.run(command + list(argv), capture_output=True, text=True, timeout=timeout, env=env)
+    return done.returncode, done.stdout, done.stderr, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["spectrogram", "--help"], ["export", "--help"],
+                                  ["spectrogram", "--n-fft", "0"], ["spectrogram", "no_such_file.wav"]])
+def test_help_and_argument_errors_answer_without_tensorflow(argv, tmp_path):
+    probe = ("import sys, kapre_like_cli\n"
+             "try:\n    status = kapre_like_cli.main(sys.argv[1:])\nexcept SystemExit as stop:\n    status = stop.code\n"
+             "print('tensorflow imported:', 'tensorflow' in sys.modules, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert "tensorflow imported: False" in done.stderr, done.stderr
+    status, out, err, seconds = _tool(*argv)
+    assert status == (0 if "--help" in argv else 2), err
+    # TensorFlow's import alone takes 2-18 s on these machines; the tool's answer takes about 0.1 s
+    assert seconds < 5, f"{argv} took {seconds:.1f} s"
+
+
+def test_a_missing_file_is_one_line_and_status_2(tmp_path):
+    status, out, err, _ = _tool("spectrogram", str(tmp_path / "nothing.wav"))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("kapre-like: error: no such audio file") and "nothing.wav" in err
+
+
+def test_the_output_is_the_tools_own(tmp_path):
+    """A job that imports TensorFlow and converts to TFLite prints only the tool's lines: no start-up log, no
+    Keras export notes; an error after TensorFlow started is still one line."""
+    status, out, err, _ = _tool("export", "--seconds", "0.25", "--n-fft", "512", "--hop", "128",
+                                "--out", str(tmp_path / "export"))
+    assert status == 0, err
+    assert err == "", err
+    assert out.splitlines()[0].startswith("mel front end, 128 bins") and len(out.splitlines()) == 4, out
+    import soundfile
+
+    soundfile.write(tmp_path / "short.wav", np.zeros(300, np.float32), 16000)
+    status, out, err, _ = _tool("spectrogram", str(tmp_path / "short.wav"), "--out", str(tmp_path / "short.png"))
+    assert status == 2 and err.count("\n") == 1, err
+    for words in ("short.wav lasts 0.019 s (300 samples at 16000 Hz)", "--n-fft frame of 1024 samples (64 ms)"):
+        assert words in err, err
+    assert sorted(os.listdir(tmp_path)) == ["export", "short.wav"]  # no empty or partial picture left behind
+
+
+def test_a_failed_picture_leaves_no_file(tmp_path, capsys, monkeypatch):
+    import matplotlib.figure
+
+    def broken(self, *args, **kwargs):
+        with open(args[0], "wb") as handle:
+            handle.write(b"half a pic")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", broken)
+    with pytest.raises(OSError, match="disk full"):
+        _run(capsys, "spectrogram", "--duration", "0.5", "--out", str(tmp_path / "p.png"))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("out, written", [("picture", "picture.png"), ("folder/", "folder/mel_spectrogram.png"),
+                                          ("v.svg", "v.svg")])
+def test_out_paths_say_where_the_picture_is(tmp_path, capsys, out, written):
+    status, stdout, err = _run(capsys, "spectrogram", "--duration", "0.5", "--out", f"{tmp_path}{os.sep}{out}")
+    assert status == 0, err
+    assert (tmp_path / written).stat().st_size > 1000
+    assert stdout.strip().endswith(f"-> {tmp_path / written}")
+    status, _, err = _run(capsys, "spectrogram", "--out", str(tmp_path / "p.bmp"))
+    assert status == 2 and "cannot write a picture as .bmp" in err and ".png" in err
+
+
+@pytest.mark.parametrize("frontend, bins", [("mel", "128"), ("stft", "513"), ("log", "84")])
+def test_export_defaults_work_for_every_front_end(tmp_path, capsys, frontend, bins):
+    status, out, err = _run(capsys, "export", "--frontend", frontend, "--seconds", "0.25", "--out", str(tmp_path))
+    assert status == 0, err
+    assert (tmp_path / f"{frontend}_frontend.tflite").exists()
+    assert frontend != "stft" or "bins" not in out.splitlines()[0]
+    assert frontend == "stft" or f"{bins} bins" in out.splitlines()[0]
+
+
+def test_log_bins_that_do_not_fit_are_refused_in_the_tools_terms(tmp_path, capsys):
+    status, _, err = _run(capsys, "export", "--frontend", "log", "--bins", "128")
+    assert status == 2 and err.count("\n") == 1
+    for words in ("--bins 128", "reach 53159 Hz", "half the sample rate (8000 Hz)", "--bins 95 or fewer"):
+        assert words in err, err
+    # at 8 kHz the default shrinks to the semitones below 4 kHz instead of failing
+    status, out, err = _run(capsys, "spectrogram", "--kind", "log", "--sr", "8000", "--duration", "0.5", "--out",
+                            str(tmp_path / "log8k.png"))
+    assert status == 0 and "x 83 bins" in out, err
+
+
+@pytest.fixture(scope="module")
+def two_tones(tmp_path_factory):
+    """A stereo file: 440 Hz on channel 0, 1000 Hz on channel 1, 2 s at 44.1 kHz."""
+    import soundfile
+
+    t = np.arange(2 * 44100) / 44100
+    path = tmp_path_factory.mktemp("cli") / "two_tones.wav"
+    soundfile.write(path, (0.5 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 1000 * t)], 1))
+                    .astype(np.float32), 44100, subtype="FLOAT")
+    return str(path)
+
+
+def test_channel_fmin_fmax_and_save_against_librosa(two_tones, tmp_path, capsys):
+    import librosa
+    import soundfile
+
+    status, out, err = _run(capsys, "spectrogram", two_tones, "--channel", "1", "--fmin", "300", "--fmax", "4000",
+                            "--bins", "40", "--n-fft", "2048", "--hop", "512", "--out", str(tmp_path / "m.png"),
+                            "--save", str(tmp_path / "m"))
+    assert status == 0, err
+    saved = np.load(tmp_path / "m.npy")
+    assert f"-> {tmp_path / 'm.npy'}" in out and saved.dtype == np.float32
+    channel = soundfile.read(two_tones, dtype="float32")[0][:, 1]
+    magnitude = np.abs(librosa.stft(channel, n_fft=2048, hop_length=512, center=False))
+    mel = librosa.feature.melspectrogram(S=magnitude, sr=44100, n_mels=40, fmin=300, fmax=4000, power=1.0)
+    expected = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=80.0).T
+    np.testing.assert_allclose(saved, expected, atol=2e-3)
+    peak = librosa.mel_frequencies(42, fmin=300, fmax=4000)[1:-1][saved.mean(axis=0).argmax()]
+    assert abs(peak - 1000) < 60  # channel 1's tone
+
+
+def test_resampling_first(two_tones, tmp_path, capsys):
+    status, out, err = _run(capsys, "spectrogram", two_tones, "--sr", "16000", "--kind", "stft", "--fmax", "2000",
+                            "--out", str(tmp_path / "s.png"), "--save", str(tmp_path / "s.npy"))
+    assert status == 0, err
+    assert "32000 samples at 16000 Hz" in out
+    saved = np.load(tmp_path / "s.npy")
+    assert saved.shape == (1 + (32000 - 1024) // 256, 1 + 2000 * 1024 // 16000)  # rows up to 2 kHz
+    peaks = saved.mean(axis=0).argsort()[-2:] * 16000 / 1024
+    assert sorted(np.round(peaks, -1)) == [440.0, 1000.0]  # the mix holds both tones, in their bins
+
+
+def test_channel_out_of_range(two_tones, capsys):
+    status, _, err = _run(capsys, "spectrogram", two_tones, "--channel", "2")
+    assert status == 2 and "--channel 2" in err and "has 2 channel(s)" in err
+
+
+def test_export_checks_on_a_given_file(two_tones, tmp_path, capsys):
+    status, out, err = _run(capsys, "export", "--check", two_tones, "--seconds", "0.5", "--out", str(tmp_path))
+    assert status == 0, err
+    assert "checked on the first 0.5 s of two_tones.wav" in out
+    status, _, err = _run(capsys, "export", "--check", str(tmp_path / "gone.wav"))
+    assert status == 2 and "no such audio file" in err
+
+
+def test_frequency_ticks_are_round_numbers_and_notes():
+    import librosa
+
+    positions, labels = cli._round_frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
+    assert labels == ["100", "500", "1000", "2000", "3000", "5000"]  # round, at least 1/8 of the axis apart
+    assert np.all(np.diff(positions) > 0)
+    positions, labels = cli._note_ticks(cli.bin_frequencies("log", 16000, 1024, 84))
+    assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
+    np.testing.assert_allclose(positions, [0, 12, 24, 36, 48, 60, 72], atol=1e-6)  # C1 is the lowest bin
+
+
+def test_front_door_checks_frequencies_before_tensorflow(capsys):
+    status, _, err = _run(capsys, "spectrogram", "--fmin", "5000", "--fmax", "100")
+    assert status == 2 and "--fmin 5000 Hz must be below --fmax 100 Hz" in err
+    with pytest.raises(SystemExit):
+        kapre_like_cli.main(["spectrogram", "--fmin", "-3"])
+    assert "--fmin" in capsys.readouterr().err

@@ -1,5 +1,7 @@
 """Composed sub-models (seed 003) against librosa, NumPy and Keras's own save/export."""
 
+import warnings
+
 import keras
 import librosa
 import numpy as np
@@ -83,6 +85,23 @@ def test_log_frequency_too_many_bins_names_the_limit():
         get_log_frequency_spectrogram_layer(sample_rate=16000, log_n_bins=96)
     assert_says(info, "8372.0 Hz", "Nyquist", "sample_rate // 2 = 8000 Hz", "n_bins=96")
     assert isinstance(info.value, ValueError)
+
+
+def test_log_frequency_bins_that_miss_every_stft_bin_are_named():
+    """At 44.1 kHz with n_fft 1024 (43 Hz apart) the lowest semitone filters fall between the STFT's bins."""
+    from kapre_like import filters
+
+    with pytest.warns(UserWarning) as record:
+        basis = filters.log_filterbank(44100, 513)
+    empty = np.flatnonzero(basis.sum(axis=0) < 0.5)
+    assert list(empty) == [0, 10, 11, 12]  # the silent rows the warning is about, read from the matrix
+    message = str(record[0].message)
+    for part in ("4 of 84 bins have no weight", "10 (58.3 Hz)", "11 (61.7 Hz)", "43.1 Hz apart",
+                 "larger n_fft"):
+        assert part in message, message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        filters.log_filterbank(16000, 513)  # 15.6 Hz apart: every bin gets weight
 
 
 @pytest.mark.parametrize("return_decibel", [False, True])
