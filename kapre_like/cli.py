@@ -11,8 +11,11 @@ import os
 
 import numpy as np
 
-from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, CommandError, main,  # noqa: F401 (main: API)
-                            native_output_silenced, replaced_on_success)
+from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, CommandError, main, native_output_silenced,
+                            replaced_on_success)
+
+__all__ = ["main", "run", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "draw_spectrogram",
+           "round_trip", "export_frontend", "CommandError"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12

@@ -17,7 +17,6 @@ import json
 import numbers
 import os
 import re
-import sys
 import threading
 import time
 import warnings
@@ -32,7 +31,7 @@ from .time_frequency import AudioLayer, _register
 __all__ = ["AudioSpectrogramEncoder", "AudioSpectrogram", "AudioReadError", "load_audio"]
 
 AUGMENTATIONS = ("noise", "time_shift", "volume", "convolution")
-_PROGRESS_MIN_ITEMS = 8
+_PROGRESS_MIN_ITEMS = 8  # lists longer than this show a progress bar by default
 
 
 class AudioReadError(ValueError):
@@ -94,6 +93,14 @@ def _check_finite(signal):
     bad = np.size(signal) - np.count_nonzero(np.isfinite(signal))
     if bad:
         raise ValueError(f"the waveform contains NaN or Inf ({bad} of {np.size(signal)} samples)")
+
+
+def _item_and_rate(item, sample_rate):
+    """``(data, rate)`` of one item: a ``(waveform, rate)`` pair carries its own rate."""
+    if (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real)
+            and not isinstance(item[1], bool) and not isinstance(item[0], (str, os.PathLike))):
+        return item
+    return item, sample_rate
 
 
 class _PythonCallGuard:
@@ -394,42 +401,53 @@ class AudioSpectrogramEncoder:
         """One item (path or waveform) -> ``(n, window_size // 2 + 1)`` float32."""
         return self.spectrogram(self.waveform(item, sample_rate))
 
-    def __call__(self, items, sample_rate=None, on_error="raise", progress=None):
+    def __call__(self, items, sample_rate=None, on_error="raise", progress=None, return_kept=False):
         """Encode one item, or a list (returns a list).
 
         Args:
-            items: a path, a waveform (with ``sample_rate``), or a list of these. A list of
-                waveforms shares one ``sample_rate``; (waveform, rate) pairs carry their own.
+            items: a path, a waveform (with ``sample_rate``), a ``(waveform, rate)`` pair, or a
+                list of these. A list of waveforms shares one ``sample_rate``; pairs carry their own.
             sample_rate (number or None): rate of waveform items, in Hz.
             on_error (str): for a list, ``'raise'`` (default) stops at the first bad item with
-                an error naming its index; ``'skip'`` leaves bad items out with a warning.
-            progress (bool or None): a progress bar on stderr; None shows it for lists of more
-                than 8 items.
+                an error naming its index; ``'skip'`` leaves bad items out with a warning naming
+                each (the result is then shorter than ``items``: see ``return_kept``).
+            progress (bool or None): a progress bar (``keras.utils.Progbar``, on stdout); None
+                shows it for lists of more than 8 items.
+            return_kept (bool): for a list, also return the indices of the items encoded, to
+                line results up with paths and labels after skipping:
+                ``spectra, kept = encoder(paths, on_error='skip', return_kept=True)``, then
+                ``[labels[i] for i in kept]``. Defaults to False.
+
+        Example:
+            >>> encoder = AudioSpectrogramEncoder()
+            >>> items = [np.zeros(800, np.float32), np.zeros(0, np.float32), (np.ones(3200, np.float32), 32000)]
+            >>> spectra, kept = encoder(items, sample_rate=16000, on_error="skip", return_kept=True)
+            >>> kept, [s.shape for s in spectra]
+            ([0, 2], [(7, 201), (13, 201)])
         """
         if on_error not in ("raise", "skip"):
             raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
         if not isinstance(items, list):
-            return self.encode(items, sample_rate)
+            data, rate = _item_and_rate(items, sample_rate)
+            return self.encode(data, rate)
         show = len(items) > _PROGRESS_MIN_ITEMS if progress is None else progress
-        results, skipped = [], []
+        bar = keras.utils.Progbar(len(items), unit_name="item") if show else None
+        results, kept, skipped = [], [], []
         for index, item in enumerate(items):
-            data, rate = item if isinstance(item, tuple) and len(item) == 2 else (item, sample_rate)
+            data, rate = _item_and_rate(item, sample_rate)
             try:
                 results.append(self.encode(data, rate))
+                kept.append(index)
             except (ValueError, OSError) as error:
                 label = repr(os.fspath(data)) if isinstance(data, (str, os.PathLike)) else "waveform"
                 if on_error == "raise":
                     raise type(error)(f"item {index} ({label}): {error}") from None
                 skipped.append(f"item {index} ({label}): {error}")
-            if show:
-                done = index + 1
-                bar = "#" * (30 * done // len(items))
-                sys.stderr.write(f"\rencoding [{bar:<30s}] {done}/{len(items)}")
-                if done == len(items):
-                    sys.stderr.write("\n")
+            if bar is not None:
+                bar.update(index + 1)
         if skipped:
             warnings.warn(f"skipped {len(skipped)} of {len(items)} items: " + "; ".join(skipped), stacklevel=2)
-        return results
+        return (results, kept) if return_kept else results
 
     # ------------------------------------------------------------------ integration
 

@@ -261,7 +261,34 @@ def test_lists_name_the_failing_item_or_skip_it(files, tmp_path, capsys):
     assert len(results) == 2
     many = AudioSpectrogramEncoder()([good] * 10)
     assert len(many) == 10 and all(r.shape == many[0].shape for r in many)
-    assert "encoding [" in capsys.readouterr().err
+    assert "10/10" in capsys.readouterr().out  # keras.utils.Progbar
+    AudioSpectrogramEncoder()([good] * 10, progress=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_skipped_items_can_be_lined_up_with_labels(files, tmp_path):
+    paths = [files["wav16_8k.wav"][0], str(tmp_path / "gone.wav"), files["flac_48k.flac"][0], str(tmp_path)]
+    labels = ["a", "b", "c", "d"]
+    encoder = AudioSpectrogramEncoder()
+    with pytest.warns(UserWarning, match="skipped 2 of 4 items: item 1 .*gone.wav.*; item 3"):
+        spectra, kept = encoder(paths, on_error="skip", return_kept=True)
+    assert kept == [0, 2] and [labels[i] for i in kept] == ["a", "c"]
+    for spectrogram, index in zip(spectra, kept):
+        np.testing.assert_array_equal(spectrogram, encoder(paths[index]))
+    spectra, kept = encoder(paths[:1], return_kept=True)
+    assert kept == [0] and len(spectra) == 1
+
+
+def test_a_waveform_and_rate_pair_alone_or_in_a_list(files):
+    _, samples, rate = files["float_44k.wav"]
+    encoder = AudioSpectrogramEncoder()
+    alone = encoder((samples[:, 0], rate))
+    (listed,) = encoder([(samples[:, 0], rate)])
+    np.testing.assert_array_equal(alone, listed)
+    np.testing.assert_array_equal(alone, encoder(samples[:, 0], sample_rate=rate))
+    with pytest.raises(ValueError) as info:
+        encoder(samples[:, 0])
+    assert_says(info, "needs its `sample_rate`")
 
 
 # ----------------------------------------------------------------------------- integration
