@@ -1,6 +1,7 @@
 """Command-line tool: spectrogram pictures, the STFT round trip, and front-end export.
 
-``kapre-like`` (or ``python -m kapre_like``) with no arguments runs all three on a built-in
+``kapre-like`` (or ``python -m kapre_like_cli``; ``python -m kapre_like`` works too but imports the
+library, and TensorFlow, before reading its arguments) with no arguments runs all three on a built-in
 signal (a rising chirp, two steady tones and a speech-like burst) and writes into
 ``kapre_like_out/``. Subcommands do one job each, on the built-in signal or an audio file
 (WAV, FLAC, OGG; MP3 where libsndfile reads it)::

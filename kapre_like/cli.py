@@ -332,7 +332,7 @@ def _cmd_export(args):
         samples, _ = load_audio(args.check, "mix", args.sample_rate)
         check = np.pad(samples[:n_samples], (0, max(0, n_samples - len(samples))))
         checked_on = f"the first {args.seconds:g} s of {os.path.basename(args.check)}" + (
-            f" (zero-padded from {len(samples) / args.sample_rate:.2f} s)" if len(samples) < n_samples else "")
+            f" (it has {len(samples)} samples at {args.sample_rate} Hz: zero-padded)" if len(samples) < n_samples else "")
     else:
         from .synthetic import demo_signal
 
