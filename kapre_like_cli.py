@@ -44,14 +44,18 @@ class CommandError(Exception):
 # ----------------------------------------------------------------------------- argument types
 
 
-def _positive_int(text):
+def _int_at_least(text, minimum, allowed):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
     return value
+
+
+def _positive_int(text):
+    return _int_at_least(text, 1, "a positive integer")
 
 
 def _float_at_least(text, lowest, allowed):
@@ -73,15 +77,7 @@ def _positive_float(text):
 
 
 def _channel(text):
-    if text == "mix":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be 'mix' or a channel number (0, 1, ...), got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 'mix' or a channel number (0, 1, ...), got {value}")
-    return value
+    return text if text == "mix" else _int_at_least(text, 0, "'mix' or a channel number (0, 1, ...)")
 
 
 # ----------------------------------------------------------------------------- checks before TensorFlow
