@@ -95,6 +95,11 @@ def _check_finite(signal):
         raise ValueError(f"the waveform contains NaN or Inf ({bad} of {np.size(signal)} samples)")
 
 
+def _check_on_error(on_error):
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
+
+
 def _item_and_rate(item, sample_rate):
     """``(data, rate)`` of one item: a ``(waveform, rate)`` pair carries its own rate."""
     if (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real)
@@ -425,8 +430,7 @@ class AudioSpectrogramEncoder:
             >>> kept, [s.shape for s in spectra]
             ([0, 2], [(7, 201), (13, 201)])
         """
-        if on_error not in ("raise", "skip"):
-            raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
+        _check_on_error(on_error)
         if not isinstance(items, list):
             data, rate = _item_and_rate(items, sample_rate)
             return self.encode(data, rate)
@@ -481,8 +485,7 @@ class AudioSpectrogramEncoder:
         With augmentation, parallel items draw from the encoder's generator in the order the
         map runs them; pass ``num_parallel_calls=1`` to repeat a seeded run exactly.
         """
-        if on_error not in ("raise", "skip"):
-            raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
+        _check_on_error(on_error)
         paths = [os.fspath(p) for p in paths]
         items = tf.data.Dataset.from_tensor_slices(paths)
         if labels is not None:

@@ -314,8 +314,6 @@ def test_tf_data_pipeline_applies_the_augmentation_it_draws(files):
     paths = [files[n][0] for n in ["wav16_8k.wav", "float_44k.wav", "flac_48k.flac"]]
     piped = AudioSpectrogramEncoder(target_length=30, augmentation=augmentation, normalization="max", seed=3)
     eager = AudioSpectrogramEncoder(target_length=30, augmentation=augmentation, normalization="max", seed=3)
-    piped.rng.integers(2**31)  # dataset() draws nothing else when shuffle=False: keep both generators in step
-    eager.rng.integers(2**31)
     batch = next(iter(piped.dataset(paths, batch_size=3, num_parallel_calls=1)))
     for row, path in enumerate(paths):
         np.testing.assert_allclose(batch[row].numpy(), eager(path), atol=1e-5)
