@@ -11,6 +11,7 @@ from . import (
     encoder,
     filters,
     functional,
+    reconstruction,
     signal,
     spectrogram,
     time_frequency,
@@ -21,6 +22,7 @@ from .composed import (
     get_frequency_aware_conv2d,
     get_log_frequency_spectrogram_layer,
     get_melspectrogram_layer,
+    get_mel_to_audio,
     get_mfcc_layer,
     get_perfectly_reconstructing_stft_istft,
     get_stft_mag_phase,
@@ -28,6 +30,7 @@ from .composed import (
 )
 from .augmentation import ChannelSwap, SpecAugment
 from .encoder import AudioSpectrogram, AudioSpectrogramEncoder
+from .reconstruction import GriffinLim, InverseMelScale
 from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
@@ -87,4 +90,8 @@ __all__ = [
     "get_stft_mag_phase",
     "get_frequency_aware_conv2d",
     "get_mfcc_layer",
+    "get_mel_to_audio",
+    "reconstruction",
+    "GriffinLim",
+    "InverseMelScale",
 ]

@@ -46,6 +46,7 @@ __all__ = [
     "get_stft_mag_phase",
     "get_frequency_aware_conv2d",
     "get_mfcc_layer",
+    "get_mel_to_audio",
 ]
 
 
@@ -661,3 +662,71 @@ def get_frequency_aware_conv2d(data_format="default", freq_aware_name="frequency
         [ConcatenateFrequencyMap(data_format=data_format), keras.layers.Conv2D(*args, **kwargs)],
         name=freq_aware_name,
     )
+
+
+def get_mel_to_audio(
+    input_shape=None,
+    n_fft=2048,
+    win_length=None,
+    hop_length=None,
+    window_name=None,
+    sample_rate=22050,
+    n_mels=128,
+    mel_f_min=0.0,
+    mel_f_max=None,
+    mel_htk=False,
+    mel_norm="slaney",
+    power=1.0,
+    decibel=False,
+    stype="power",
+    nnls_iter=100,
+    n_iter=32,
+    momentum=0.99,
+    init="random",
+    seed=None,
+    length=None,
+    center=False,
+    pad_mode="constant",
+    input_data_format="default",
+    output_data_format="default",
+    name="mel_to_audio",
+):
+    """Audio from a mel spectrogram: ``Sequential`` of :class:`~kapre_like.reconstruction.InverseMelScale`
+    and :class:`~kapre_like.reconstruction.GriffinLim`, ``librosa.feature.inverse.mel_to_audio``'s steps.
+
+    Give it the arguments the mel spectrogram was made with (those of
+    :func:`get_melspectrogram_layer`; ``decibel=True`` when it ended in decibels).
+
+    Args:
+        input_shape (tuple or None): ``(frames, n_mels, channels)`` or ``(channels, frames, n_mels)``
+            without the batch; None to build on first call.
+        n_fft, win_length, hop_length, window_name, center, pad_mode: the mel spectrogram's STFT.
+        sample_rate, n_mels, mel_f_min, mel_f_max, mel_htk, mel_norm, power: its filterbank.
+        decibel (bool), stype (str): the input is in decibels (``'power'``: Kapre's ``10 log10``).
+        nnls_iter (int): :class:`~kapre_like.reconstruction.InverseMelScale`'s ``n_iter``. Defaults to 100.
+        n_iter, momentum, init, seed, length: :class:`~kapre_like.reconstruction.GriffinLim`'s.
+        input_data_format (str): layout of the mel spectrogram.
+        output_data_format (str): layout of the waveforms.
+        name (str): the model's name.
+
+    Returns:
+        keras.Sequential: ``(batch, frames, n_mels, ch)`` -> ``(batch, time, ch)`` (channels last).
+
+    Example:
+        >>> model = get_mel_to_audio(input_shape=(30, 40, 1), n_fft=512, hop_length=128, sample_rate=16000,
+        ...                          n_mels=40, n_iter=4, input_data_format='channels_last',
+        ...                          output_data_format='channels_last')
+        >>> model.output_shape
+        (None, 4224, 1)
+    """
+    from .reconstruction import GriffinLim, InverseMelScale
+
+    layers = [] if input_shape is None else [keras.Input(input_shape)]
+    layers.append(InverseMelScale(sample_rate=sample_rate, n_fft=n_fft, n_mels=n_mels, mel_f_min=mel_f_min,
+                                  mel_f_max=mel_f_max, mel_htk=mel_htk, mel_norm=mel_norm, power=power,
+                                  decibel=decibel, stype=stype, n_iter=nnls_iter, data_format=input_data_format))
+    layers.append(GriffinLim(n_fft=n_fft, win_length=win_length, hop_length=hop_length, window_name=window_name,
+                             n_iter=n_iter, momentum=momentum, init=init, seed=seed, length=length, center=center,
+                             pad_mode=pad_mode, input_data_format=input_data_format,
+                             output_data_format=output_data_format))
+    return keras.Sequential(layers, name=name)

@@ -18,6 +18,7 @@ operation. By concern:
 ``functional.front_end``      :func:`filtered_spectrogram`: waveform to (mel) dB in one computation
 ``functional.features``       deltas, energy, DCT/MFCC, masks, mu-law
 ``functional.waveform``       waveform conditioning and the encoder's partitions
+``functional.griffin_lim``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
 ============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
@@ -60,6 +61,13 @@ from .spectral import (
 )
 from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
+from .griffin_lim import (
+    griffin_lim,
+    griffin_lim_step,
+    nonnegative_least_squares,
+    random_phases,
+    spectral_convergence,
+)
 from .windows import (
     WINDOW_NAMES,
     centered_window,
@@ -110,6 +118,8 @@ __all__ = [
     "delta", "frame_energy", "dct_matrix", "mfcc", "random_band_mask", "random_permutations", "frequency_map",
     "mu_law_encode", "mu_law_decode", "check_finite", "normalize_waveform", "time_shift", "convolve",
     "partition_spectrogram",
+    # phase reconstruction
+    "griffin_lim", "griffin_lim_step", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names
     "stft_real", "magnitude_real", "phase_real", "spectral_power", "power_to_magnitude_power",
     "filtered_magnitude",

@@ -122,7 +122,7 @@ def windowed_rfft(waveforms, n_fft, win_length, hop_length, window, pad_end=Fals
     return tf.signal.rfft(frames, fft_length=[n_fft])
 
 
-def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False, length=None):
+def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False, length=None, window_sum=None):
     """Real signals from their STFT by windowed overlap-add (``tf.signal.inverse_stft`` semantics, or
     ``librosa.istft``'s with ``center``).
 
@@ -144,6 +144,10 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
             window of Griffin and Lim (:func:`~kapre_like.functional.inverse_stft_window`), as Kapre
             and ``tf.signal``, ``(frames - 1) * hop_length + win_length`` samples.
         length (int or None): return exactly this many samples (cut, or zero-padded at the end).
+        window_sum (bool or None): divide by the overlap-added squared window of the actual frames
+            (``librosa.istft``'s normalisation), also without ``center``: the first and last
+            samples then come back too, as an iterative method (Griffin-Lim) needs. None (the
+            default) means ``center``; with ``center`` it must not be False.
 
     Returns:
         float Tensor: ``(..., samples)``.
@@ -157,19 +161,28 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
         >>> bool(tf.reduce_max(tf.abs(x - z)) < 1e-5)
         True
     """
+    window_sum = center if window_sum is None else window_sum
+    if center and not window_sum:
+        raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
     dtype = float_dtype_of(stfts.dtype)
     frames = tf.signal.irfft(stfts, fft_length=[n_fft])
-    if not center:
+    if not window_sum:
         waveforms = overlap_add(frames[..., :win_length] * inverse_stft_window(win_length, hop_length, window, dtype),
                                 hop_length)
         return waveforms if length is None else _fixed_length(waveforms, length)
-    analysis = centered_window(window_values(window, win_length), n_fft)
+    if center:
+        analysis, frame_length = centered_window(window_values(window, win_length), n_fft), n_fft
+    else:  # frames of win_length samples, zero-padded at the end to n_fft (tf.signal's framing)
+        analysis, frame_length, frames = window_values(window, win_length), win_length, frames[..., :win_length]
     waveforms = overlap_add(frames * tf.constant(analysis, dtype), hop_length)
     # the squared window overlap-added over as many frames: what each sample was weighted by
     n_frames = tf.shape(stfts)[-2]
-    weights = overlap_add(tf.broadcast_to(tf.constant(analysis**2, dtype), tf.stack([n_frames, n_fft])), hop_length)
+    weights = overlap_add(tf.broadcast_to(tf.constant(analysis**2, dtype), tf.stack([n_frames, frame_length])),
+                          hop_length)
     weighted = weights > np.finfo(dtype.as_numpy_dtype).tiny  # librosa's threshold
     waveforms = tf.where(weighted, waveforms / tf.where(weighted, weights, tf.ones_like(weights)), waveforms)
+    if not center:
+        return waveforms if length is None else _fixed_length(waveforms, length)
     half = n_fft // 2
     if length is not None:
         return _fixed_length(waveforms[..., half:], length)
