@@ -690,6 +690,7 @@ def get_mel_to_audio(
     input_data_format="default",
     output_data_format="default",
     name="mel_to_audio",
+    strategy="plain",
 ):
     """Audio from a mel spectrogram: ``Sequential`` of :class:`~kapre_like.reconstruction.InverseMelScale`
     and :class:`~kapre_like.reconstruction.GriffinLim`, ``librosa.feature.inverse.mel_to_audio``'s steps.
@@ -708,6 +709,7 @@ def get_mel_to_audio(
         input_data_format (str): layout of the mel spectrogram.
         output_data_format (str): layout of the waveforms.
         name (str): the model's name.
+        strategy (str): :class:`~kapre_like.reconstruction.GriffinLim`'s (``'conv'`` for TFLite).
 
     Returns:
         keras.Sequential: ``(batch, frames, n_mels, ch)`` -> ``(batch, time, ch)`` (channels last).
@@ -728,5 +730,5 @@ def get_mel_to_audio(
     layers.append(GriffinLim(n_fft=n_fft, win_length=win_length, hop_length=hop_length, window_name=window_name,
                              n_iter=n_iter, momentum=momentum, init=init, seed=seed, length=length, center=center,
                              pad_mode=pad_mode, input_data_format=input_data_format,
-                             output_data_format=output_data_format))
+                             output_data_format=output_data_format, strategy=strategy))
     return keras.Sequential(layers, name=name)

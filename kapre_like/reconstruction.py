@@ -67,7 +67,15 @@ class GriffinLim(_FramedTransform, AudioLayer):
             ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
         output_data_format (str): ``'channels_last'`` for ``(batch, time, channels)``,
             ``'channels_first'`` for ``(batch, channels, time)``, or ``'default'``.
+        strategy (str): ``'plain'`` (the default: FFTs on complex tensors) or ``'conv'``: (real,
+            imaginary) pairs with the DFT and its inverse as matrix products, the same numbers with
+            TFLite built-in ops only (give it to the model you convert; slower in TensorFlow).
         **kwargs: Keras layer arguments.
+
+    Uncentred frames (``center=False``) cover their first and last samples with little window
+    weight; each synthesis divides by at least 1/10 of the peak window sum
+    (:data:`kapre_like.MIN_COVERAGE`) so that those samples stay bounded.
+    With ``center=True`` the numbers are ``librosa.griffinlim``'s.
 
     Input: real, non-negative, ``n_fft // 2 + 1`` frequency bins (a complex input is a
     ``TypeError``: give its :class:`~kapre_like.time_frequency.Magnitude`; negative values raise
@@ -88,9 +96,11 @@ class GriffinLim(_FramedTransform, AudioLayer):
 
     def __init__(self, n_fft=2048, win_length=None, hop_length=None, window_name=None, n_iter=32, momentum=0.99,
                  init="random", seed=None, length=None, power=1.0, center=False, pad_mode="constant",
-                 input_data_format="default", output_data_format="default", **kwargs):
+                 input_data_format="default", output_data_format="default", strategy="plain", **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
+        check_choice(strategy, "strategy", functional.GRIFFIN_LIM_STRATEGIES, owner)
+        self.strategy = strategy
         self._configure(n_fft, win_length, hop_length, window_name, input_data_format, output_data_format)
         self.window_name = window_name
         self.n_iter = _checked_iterations(n_iter, owner)
@@ -127,10 +137,11 @@ class GriffinLim(_FramedTransform, AudioLayer):
         angles = None
         if self.init == "random":
             complex_dtype = tf.complex128 if magnitudes.dtype == tf.float64 else tf.complex64
-            angles = functional.random_phases(tf.shape(magnitudes), complex_dtype, self.seed)
+            angles = functional.random_phases(tf.shape(magnitudes), complex_dtype, self.seed,
+                                              pairs=self.strategy == "conv")
         waveforms = functional.griffin_lim(magnitudes, self.n_fft, self.win_length, self.hop_length, self.window,
                                            self.n_iter, self.momentum, angles, self.center, self.pad_mode,
-                                           self.length)
+                                           self.length, self.strategy)
         return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):
@@ -152,7 +163,7 @@ class GriffinLim(_FramedTransform, AudioLayer):
         config.update(self._transform_config())
         config.update({"window_name": self.window_name, "n_iter": self.n_iter, "momentum": self.momentum,
                        "init": self.init, "seed": self.seed, "length": self.length, "power": self.power,
-                       "pad_mode": self.pad_mode})
+                       "pad_mode": self.pad_mode, "strategy": self.strategy})
         return config
 
 

@@ -4,22 +4,22 @@ The layers in :mod:`kapre_like.time_frequency` and friends hold configuration an
 functions; the encoder and the tests call them too, so there is one implementation of each
 operation. By concern:
 
-============================  ==================================================================
-``functional.tensors``        shapes, free transposes, DSP precision, time padding
-``functional.windows``        analysis windows as arrays; synthesis window of the inverse
-``functional.framing``        frame counts, padding, framing, chunk pieces, overlap-add
-``functional.finite``         NaN/Inf checks that gate a result
-``functional.routes``         the route planner (:func:`plan`, :class:`Strategy`)
-``functional.fourier``        :func:`stft`, :func:`inverse_stft`
-``functional.dft``            the DFT as a strided convolution (TFLite route)
-``functional.spectral``       magnitude (to a power), phase, atan2
-``functional.decibels``       :func:`to_decibel`
-``functional.filterbank``     :func:`apply_filterbank`
-``functional.front_end``      :func:`filtered_spectrogram`: waveform to (mel) dB in one computation
-``functional.features``       deltas, energy, DCT/MFCC, masks, mu-law
-``functional.waveform``       waveform conditioning and the encoder's partitions
-``functional.griffin_lim``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
-============================  ==================================================================
+===============================  ==================================================================
+``functional.tensors``           shapes, free transposes, DSP precision, time padding
+``functional.windows``           analysis windows as arrays; synthesis window of the inverse
+``functional.framing``           frame counts, padding, framing, chunk pieces, overlap-add
+``functional.finite``            NaN/Inf checks that gate a result
+``functional.routes``            the route planner (:func:`plan`, :class:`Strategy`)
+``functional.fourier``           :func:`stft`, :func:`inverse_stft`
+``functional.dft``               the DFT as a strided convolution (TFLite route)
+``functional.spectral``          magnitude (to a power), phase, atan2
+``functional.decibels``          :func:`to_decibel`
+``functional.filterbank``        :func:`apply_filterbank`
+``functional.front_end``         :func:`filtered_spectrogram`: waveform to (mel) dB in one computation
+``functional.features``          deltas, energy, DCT/MFCC, masks, mu-law
+``functional.waveform``          waveform conditioning and the encoder's partitions
+``functional.reconstruction``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
+===============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
 ``tf.signal`` layout); the layers transpose to and from their data formats. Lengths are in
@@ -61,7 +61,8 @@ from .spectral import (
 )
 from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
-from .griffin_lim import (
+from .reconstruction import (
+    GRIFFIN_LIM_STRATEGIES,
     griffin_lim,
     griffin_lim_step,
     nonnegative_least_squares,
@@ -119,7 +120,7 @@ __all__ = [
     "mu_law_encode", "mu_law_decode", "check_finite", "normalize_waveform", "time_shift", "convolve",
     "partition_spectrogram",
     # phase reconstruction
-    "griffin_lim", "griffin_lim_step", "random_phases", "spectral_convergence", "nonnegative_least_squares",
+    "griffin_lim", "griffin_lim_step", "GRIFFIN_LIM_STRATEGIES", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names
     "stft_real", "magnitude_real", "phase_real", "spectral_power", "power_to_magnitude_power",
     "filtered_magnitude",

@@ -170,15 +170,30 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
         waveforms = overlap_add(frames[..., :win_length] * inverse_stft_window(win_length, hop_length, window, dtype),
                                 hop_length)
         return waveforms if length is None else _fixed_length(waveforms, length)
+    return overlap_add_normalized(frames, n_fft, win_length, hop_length, window, center, length)
+
+
+def overlap_add_normalized(frames, n_fft, win_length, hop_length, window=None, center=False, length=None,
+                           min_coverage=0.0):
+    """Signals from inverse-transformed frames ``(..., frames, n_fft)``: windowed, overlap-added and
+    divided by the overlap-added squared window of the actual frames (``librosa.istft``'s least-squares
+    normalisation); with ``center`` the window is centred in ``n_fft`` and the ``n_fft // 2`` padded
+    samples are removed at both ends, without it frames hold ``win_length`` samples (``tf.signal``'s
+    framing). Built-in TFLite ops only. Arguments as :func:`inverse_stft`, and ``min_coverage``: the
+    divisor is at least this fraction of its peak (0, the default, is librosa's: samples that windows
+    barely cover are divided by almost 0, which magnifies an inconsistent spectrogram's errors there)."""
+    dtype = frames.dtype
     if center:
         analysis, frame_length = centered_window(window_values(window, win_length), n_fft), n_fft
     else:  # frames of win_length samples, zero-padded at the end to n_fft (tf.signal's framing)
         analysis, frame_length, frames = window_values(window, win_length), win_length, frames[..., :win_length]
     waveforms = overlap_add(frames * tf.constant(analysis, dtype), hop_length)
     # the squared window overlap-added over as many frames: what each sample was weighted by
-    n_frames = tf.shape(stfts)[-2]
+    n_frames = tf.shape(frames)[-2]
     weights = overlap_add(tf.broadcast_to(tf.constant(analysis**2, dtype), tf.stack([n_frames, frame_length])),
                           hop_length)
+    if min_coverage:
+        weights = tf.maximum(weights, min_coverage * tf.reduce_max(weights))
     weighted = weights > np.finfo(dtype.as_numpy_dtype).tiny  # librosa's threshold
     waveforms = tf.where(weighted, waveforms / tf.where(weighted, weights, tf.ones_like(weights)), waveforms)
     if not center:

@@ -10,12 +10,28 @@ so it exports and converts to TFLite with built-in ops.
 import numpy as np
 import tensorflow as tf
 
-from .fourier import inverse_stft, stft
+from .dft import stft_pairs
+from .fourier import centered_framing, overlap_add_normalized, stft
 from .tensors import float_dtype_of
+
+#: Each synthesis divides by at least this fraction of the overlap-added squared window's peak: samples
+#: the windows barely cover (the first and last of uncentred frames) are magnified at most 10 times, not
+#: up to 10^9 as by ``librosa.istft(center=False)``; inside a signal of centred frames the divisor never
+#: comes near it, so there the numbers are librosa's.
+MIN_COVERAGE = 0.1
+
+#: How the iteration transforms: ``'plain'`` (FFTs on complex tensors, fastest in TensorFlow) or
+#: ``'conv'`` ((real, imaginary) pairs, the DFT and its inverse as matrix products: TFLite built-ins).
+GRIFFIN_LIM_STRATEGIES = ("plain", "conv")
 
 
 def _complex_dtype(dtype):
     return tf.complex128 if dtype == tf.float64 else tf.complex64
+
+
+def _synthesis(spectra, n_fft, win_length, hop_length, window, center, length=None):
+    frames = tf.signal.irfft(spectra, fft_length=[n_fft])
+    return overlap_add_normalized(frames, n_fft, win_length, hop_length, window, center, length, MIN_COVERAGE)
 
 
 def griffin_lim_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window=None, momentum=0.99,
@@ -32,16 +48,40 @@ def griffin_lim_step(magnitudes, angles, previous, n_fft, win_length, hop_length
     Returns:
         (complex Tensor, complex Tensor): the phases for the next iteration and ``stft(istft(...))``.
     """
-    signals = inverse_stft(magnitudes * angles, n_fft, win_length, hop_length, window, center=center,
-                           window_sum=True)
+    signals = _synthesis(magnitudes * angles, n_fft, win_length, hop_length, window, center)
     rebuilt = stft(signals, n_fft, win_length, hop_length, window, center=center, pad_mode=pad_mode)
     angles = rebuilt if previous is None or momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
     modulus = tf.abs(angles) + np.finfo(float_dtype_of(angles.dtype).as_numpy_dtype).tiny
     return angles / tf.cast(modulus, angles.dtype), rebuilt
 
 
+def inverse_dft_matrix(n_fft, dtype=np.float64):
+    """``(2 * (n_fft // 2 + 1), n_fft)`` matrix taking interleaved (real, imaginary) bins to
+    ``irfft(., n_fft)``: row ``2k`` is ``w_k cos(2 pi k n / n_fft) / n_fft``, row ``2k + 1`` is
+    ``-w_k sin(2 pi k n / n_fft) / n_fft``, ``w_k = 1`` for DC and Nyquist, 2 otherwise."""
+    bins = np.arange(n_fft // 2 + 1)
+    angles = 2.0 * np.pi * (np.outer(bins, np.arange(n_fft)) % n_fft) / n_fft
+    weights = np.where((bins == 0) | (2 * bins == n_fft), 1.0, 2.0)[:, None] / n_fft
+    return np.stack([weights * np.cos(angles), -weights * np.sin(angles)], axis=1).reshape(-1, n_fft).astype(dtype)
+
+
+def _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window, momentum, center, pad_mode,
+                inverse):
+    """:func:`griffin_lim_step` on (real, imaginary) pairs ``(..., frames, bins, 2)``, real ops only."""
+    spectra = magnitudes[..., tf.newaxis] * angles
+    flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+    signals = overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
+                                     min_coverage=MIN_COVERAGE)
+    signals, frame_length, frame_window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
+                                                           hop_length=hop_length)
+    rebuilt = stft_pairs(signals, n_fft, frame_length, hop_length, frame_window)
+    angles = rebuilt if previous is None or momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
+    modulus = tf.sqrt(tf.reduce_sum(tf.square(angles), axis=-1, keepdims=True))
+    return angles / (modulus + np.finfo(angles.dtype.as_numpy_dtype).tiny), rebuilt
+
+
 def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=32, momentum=0.99, angles=None,
-                center=False, pad_mode="constant", length=None):
+                center=False, pad_mode="constant", length=None, strategy="plain"):
     """Waveforms whose STFT magnitudes approach ``magnitudes`` (``librosa.griffinlim``'s iteration).
 
     Args:
@@ -52,12 +92,16 @@ def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=3
         window: its analysis window, as :func:`stft` takes it. Defaults to None, the periodic Hann.
         n_iter (int): iterations, >= 1. Defaults to 32.
         momentum (float): fast Griffin-Lim's momentum, >= 0 (0: the original algorithm). Defaults to 0.99.
-        angles (complex Tensor or None): the initial unit phases, the shape of ``magnitudes``; None
-            (the default) starts from zero phase.
+        angles (Tensor or None): the initial unit phases: complex, the shape of ``magnitudes``
+            (``'plain'``), or (real, imaginary) pairs on a trailing axis of 2 (``'conv'``); None (the
+            default) starts from zero phase.
         center (bool): frames centred on ``t * hop_length`` (:func:`stft`'s ``center``). Defaults to False.
         pad_mode (str): with ``center``, ``'constant'`` (librosa's default) or ``'reflect'`` (torch's).
         length (int or None): the number of samples to return. Defaults to the STFT's natural length:
             ``(frames - 1) * hop_length`` with ``center``, ``+ win_length`` without.
+        strategy (str): ``'plain'`` (the default: FFTs on complex tensors) or ``'conv'`` (real
+            (real, imaginary) pairs, the DFT and its inverse as matrix products: TFLite built-in
+            ops only, ``O(n_fft)`` times more arithmetic per frame). The same numbers.
 
     Returns:
         float Tensor: ``(..., samples)``.
@@ -69,23 +113,37 @@ def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=3
         >>> y.shape, float(spectral_convergence(target, tf.abs(stft(y, 512, 512, 128, center=True)))[0]) < 0.06
         (TensorShape([1, 4096]), True)
     """
+    if strategy not in GRIFFIN_LIM_STRATEGIES:
+        raise ValueError(f"griffin_lim: `strategy` must be one of {list(GRIFFIN_LIM_STRATEGIES)}; got {strategy!r}.")
     magnitudes = tf.convert_to_tensor(magnitudes)
-    complex_dtype = _complex_dtype(magnitudes.dtype)
-    target = tf.cast(magnitudes, complex_dtype)
-    angles = tf.ones_like(target) if angles is None else tf.cast(angles, complex_dtype)
     previous = None
+    if strategy == "conv":
+        inverse = tf.constant(inverse_dft_matrix(n_fft), magnitudes.dtype)
+        if angles is None:
+            angles = tf.stack([tf.ones_like(magnitudes), tf.zeros_like(magnitudes)], axis=-1)
+        for _ in range(n_iter):
+            angles, previous = _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window,
+                                           momentum, center, pad_mode, inverse)
+        spectra = magnitudes[..., tf.newaxis] * angles
+        flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+        return overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
+                                      length, MIN_COVERAGE)
+    target = tf.cast(magnitudes, _complex_dtype(magnitudes.dtype))
+    angles = tf.ones_like(target) if angles is None else tf.cast(angles, target.dtype)
     for _ in range(n_iter):
         angles, previous = griffin_lim_step(target, angles, previous, n_fft, win_length, hop_length, window,
                                             momentum, center, pad_mode)
-    return inverse_stft(target * angles, n_fft, win_length, hop_length, window, center=center, length=length,
-                        window_sum=True)
+    return _synthesis(target * angles, n_fft, win_length, hop_length, window, center, length)
 
 
-def random_phases(shape, dtype=tf.complex64, seed=None):
+def random_phases(shape, dtype=tf.complex64, seed=None, pairs=False):
     """Unit complex numbers with phases uniform in ``[0, 2 pi)`` (``tf.random.uniform``: TFLite's
-    RANDOM_UNIFORM, a built-in op; a ``seed`` repeats the sequence of draws in a new process)."""
-    real_dtype = tf.float64 if dtype == tf.complex128 else tf.float32
+    RANDOM_UNIFORM, a built-in op; a ``seed`` repeats the sequence of draws in a new process). With
+    ``pairs``, float (cos, sin) pairs on a trailing axis of size 2 (``dtype`` then a float dtype)."""
+    real_dtype = tf.float64 if dtype in (tf.complex128, tf.float64) else tf.float32
     phase = tf.random.uniform(shape, 0.0, 2 * np.pi, dtype=real_dtype, seed=seed)
+    if pairs:
+        return tf.stack([tf.cos(phase), tf.sin(phase)], axis=-1)
     return tf.complex(tf.cos(phase), tf.sin(phase))
 
 
