@@ -1,13 +1,14 @@
 """Command-line tool: spectrogram pictures, the STFT round trip, and front-end export.
 
 ``kapre-like`` (or ``python -m kapre_like_cli``; ``python -m kapre_like`` works too but imports the
-library, and TensorFlow, before reading its arguments) with no arguments runs all three on a built-in
+library, and TensorFlow, before reading its arguments) with no arguments runs the first three on a built-in
 signal (a rising chirp, two steady tones and a speech-like burst) and writes into
 ``kapre_like_out/``. Subcommands do one job each, on the built-in signal or an audio file
 (WAV, FLAC, OGG; MP3 where libsndfile reads it)::
 
     kapre-like spectrogram [FILE] [--kind mel|stft|log] [--out PICTURE.png] [--save ARRAY.npy]
     kapre-like roundtrip   [FILE] [--n-fft N] [--hop H]
+    kapre-like reconstruct [FILE] [--from mel|stft] [--n-iter N] [--out AUDIO.wav]  # Griffin-Lim
     kapre-like export      [--frontend mel|stft|log] [--out DIR] [--check FILE]  # .keras, SavedModel, TFLite
 
 Every subcommand has ``--help``. Errors (a missing or unreadable file, a bad parameter, an
@@ -33,6 +34,8 @@ BUILTIN_RATE = 16000
 PICTURE_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
 #: Defaults of the options only subcommands have (see ``_parser``).
 SUBCOMMAND_DEFAULTS = {"channel": "mix", "sr": None}
+#: Audio formats ``reconstruct`` writes (soundfile's, by extension).
+AUDIO_FORMATS = ("wav", "flac", "ogg")
 #: Default bins of each front end (the log-frequency one: semitones from C1, at most 7 octaves).
 DEFAULT_BINS = {"mel": 128, "log": 84, "stft": None}
 
@@ -225,7 +228,7 @@ def _parser():
                          help="highest frequency in Hz (default: half the sample rate; log: bins stop below it)")
 
     common(parser, audio=False, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,export}")
+    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,reconstruct,export}")
 
     spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",
                                       description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "
@@ -248,6 +251,19 @@ def _parser():
                                                 "the reconstruction error and SNR (exit status 1 below 100 dB).")
     common(roundtrip)
     roundtrip.set_defaults(job="roundtrip")
+
+    reconstruct = commands.add_parser("reconstruct", help="audio back from its mel (or magnitude) spectrogram",
+                                      description="Take the mel spectrogram (or the STFT magnitude) of a file or the "
+                                                  "built-in signal, rebuild audio from it with the inverse mel scale "
+                                                  "and Griffin-Lim, write it, and report the spectral convergence and "
+                                                  "SNR of its magnitudes.")
+    common(reconstruct)
+    reconstruct.add_argument("--from", dest="source", choices=["mel", "stft"], default="mel",
+                             help="mel (default: mel spectrogram, magnitudes) or stft (the STFT magnitude)")
+    reconstruct.add_argument("--bins", type=_positive_int, default=None, help="mel bands (default 128)")
+    reconstruct.add_argument("--n-iter", type=_positive_int, default=32, help="Griffin-Lim iterations (default 32)")
+    reconstruct.add_argument("--out", help=f"audio path, .wav, .flac or .ogg (default: {DEFAULT_OUT}/reconstructed.wav)")
+    reconstruct.set_defaults(job="reconstruct")
 
     export = commands.add_parser("export", help="export a front end to .keras, SavedModel and TFLite",
                                  description="Build a dB spectrogram front end for fixed-length mono input and write "
@@ -285,6 +301,13 @@ def _checked(args):
             if not args.save.endswith(".npy"):
                 args.save += ".npy"  # what numpy.save writes
             writable_folder(os.path.dirname(os.path.abspath(args.save)), "--save")
+    elif args.job == "reconstruct":
+        args.out = args.out or os.path.join(DEFAULT_OUT, "reconstructed.wav")
+        extension = os.path.splitext(args.out)[1].lower().lstrip(".")
+        if extension not in AUDIO_FORMATS:
+            raise CommandError(f"cannot write audio as {'.' + extension if extension else 'a file without extension'} "
+                               f"({args.out!r}); give --out a {', '.join('.' + f for f in AUDIO_FORMATS)} path")
+        writable_folder(os.path.dirname(os.path.abspath(args.out)))
     elif args.job == "export":
         args.out = args.out or os.path.join(DEFAULT_OUT, "export")
         writable_folder(args.out)

@@ -12,6 +12,10 @@ Workloads (design §5):
 - ``train``: one training step (forward + backward + SGD update) of a small CNN on a mel front end,
   batch 16 of the same clips.
 - ``stftspec``: ``STFTSpectrogram`` (mode 'log', frame 512, step 256) vs ``keras.layers.STFTSpectrogram``.
+- ``griffinlim``: 16 Griffin-Lim iterations (momentum 0.99, zero initial phase, centred frames, n_fft 2048,
+  hop 512) on the STFT magnitudes of 2 of the clips: kapre_like's ``GriffinLim`` vs ``librosa.griffinlim``
+  and ``torchaudio.transforms.GriffinLim`` (its row only when torch and torchaudio are installed);
+  ratios are against librosa.
 
 Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; one round runs each
 candidate, in a shuffled order after a 50 ms pause, as a burst of back-to-back calls. The table reports
@@ -164,6 +168,51 @@ def _stft_spectrogram(cls):
     return tf.function(lambda x: layer(x)), clips()[..., np.newaxis]
 
 
+GRIFFIN_LIM_CLIPS = 2
+GRIFFIN_LIM_ITERATIONS = 16
+
+
+def _magnitudes():
+    """(2, frames, 1025) float32 STFT magnitudes (centred frames) of the first clips."""
+    import librosa
+
+    return np.abs(librosa.stft(clips()[:GRIFFIN_LIM_CLIPS], n_fft=N_FFT, hop_length=HOP)).transpose(0, 2, 1)
+
+
+def _griffin_lim(kapre_like):
+    import tensorflow as tf
+
+    layer = kapre_like.GriffinLim(n_fft=N_FFT, hop_length=HOP, n_iter=GRIFFIN_LIM_ITERATIONS, init="zeros",
+                                  center=True, input_data_format="channels_last", output_data_format="channels_last")
+    return tf.function(lambda x: layer(x)), _magnitudes()[..., np.newaxis]
+
+
+def _librosa_griffin_lim():
+    import librosa
+
+    def run(magnitudes):
+        return librosa.griffinlim(magnitudes, n_iter=GRIFFIN_LIM_ITERATIONS, hop_length=HOP, n_fft=N_FFT, init=None,
+                                  momentum=0.99)
+
+    return run, _magnitudes().transpose(0, 2, 1).copy()
+
+
+def _torchaudio_griffin_lim():
+    try:
+        import torch
+        import torchaudio
+    except ImportError:
+        return None
+    transform = torchaudio.transforms.GriffinLim(n_fft=N_FFT, hop_length=HOP, n_iter=GRIFFIN_LIM_ITERATIONS,
+                                                 momentum=0.99, rand_init=False, power=1.0)
+
+    def run(magnitudes):
+        with torch.no_grad():
+            return transform(torch.from_numpy(magnitudes))
+
+    return run, _magnitudes().transpose(0, 2, 1).copy()
+
+
 def candidates(workload):
     """{name: zero-argument builder} for ``workload``; Kapre rows only when Kapre is installed."""
     import keras
@@ -192,6 +241,11 @@ def candidates(workload):
         "stftspec": {
             "kapre_like STFTSpectrogram": lambda: _stft_spectrogram(kapre_like.STFTSpectrogram),
             "keras.layers.STFTSpectrogram": lambda: _stft_spectrogram(keras.layers.STFTSpectrogram),
+        },
+        "griffinlim": {
+            "kapre_like GriffinLim": lambda: _griffin_lim(kapre_like),
+            "librosa.griffinlim": _librosa_griffin_lim,
+            "torchaudio GriffinLim": _torchaudio_griffin_lim() and _torchaudio_griffin_lim,
         },
     }[workload]
     return {name: builder for name, builder in table.items() if builder}
@@ -318,18 +372,25 @@ def peak_memory_mib(workload, name):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+#: The rows each workload's ratio columns compare with (name prefixes), and their headings.
+REFERENCES = {"griffinlim": (("librosa", "vs librosa"), ("torchaudio", "vs torch"))}
+
+
 def report(workload, medians, cold, memory):
-    audio_seconds = N_CLIPS * CLIP_SECONDS
+    audio_seconds = (GRIFFIN_LIM_CLIPS if workload == "griffinlim" else N_CLIPS) * CLIP_SECONDS
+    (first, first_heading), (second, second_heading) = REFERENCES.get(
+        workload, (("kapre 0.4.1", "vs Kapre"), ("keras.layers", "vs Keras")))
 
     def ratios(times, prefix):
         reference = next((times[n] for n in times if n.startswith(prefix)), None)
         return {n: (f"{reference / t:7.2f}x" if reference else "     n/a") for n, t in times.items()}
 
-    vs_kapre, vs_keras = ratios(medians, "kapre 0.4.1"), ratios(medians, "keras.layers")
-    cold_vs_kapre = ratios(cold, "kapre 0.4.1")
-    print(f"\n{workload}: {N_CLIPS} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz")
-    header = (f"{'candidate':38s} {'steady ms':>9s} {'audio s/s':>9s} {'vs Kapre':>8s} {'vs Keras':>8s} "
-              f"{'cold ms':>8s} {'vs Kapre':>8s} {'MiB 1st':>8s} {'+code':>6s} {'MiB call':>8s}")
+    vs_kapre, vs_keras = ratios(medians, first), ratios(medians, second)
+    cold_vs_kapre = ratios(cold, first)
+    what = f", {GRIFFIN_LIM_ITERATIONS} iterations" if workload == "griffinlim" else ""
+    print(f"\n{workload}: {int(audio_seconds / CLIP_SECONDS)} clips x {CLIP_SECONDS:g} s at {SAMPLE_RATE} Hz{what}")
+    header = (f"{'candidate':38s} {'steady ms':>9s} {'audio s/s':>9s} {first_heading:>8s} {second_heading:>8s} "
+              f"{'cold ms':>8s} {first_heading:>8s} {'MiB 1st':>8s} {'+code':>6s} {'MiB call':>8s}")
     print(header)
     print("-" * len(header))
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):

@@ -15,7 +15,7 @@ from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, CommandErro
                             replaced_on_success)
 
 __all__ = ["main", "run", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "draw_spectrogram",
-           "round_trip", "export_frontend", "CommandError"]
+           "round_trip", "reconstruct", "export_frontend", "CommandError"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
@@ -326,6 +326,54 @@ def _cmd_roundtrip(args):
     return 0 if ok else 1
 
 
+def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter, center=False, seed=0):
+    """Audio rebuilt from the ``source`` ('mel' or 'stft') magnitude spectrogram of ``samples`` with
+    :func:`~kapre_like.composed.get_mel_to_audio` / :class:`~kapre_like.reconstruction.GriffinLim`.
+
+    Returns ``(audio, spectral convergence, SNR in dB)``: the convergence
+    ``||S - S'|| / ||S||`` of the STFT magnitudes ``S`` of ``samples`` and ``S'`` of the audio, and
+    ``-20 log10`` of it.
+    """
+    from .composed import get_mel_to_audio, get_melspectrogram_layer, get_stft_magnitude_layer
+    from .functional import spectral_convergence
+    from .reconstruction import GriffinLim
+
+    layout = dict(input_data_format="channels_last", output_data_format="channels_last")
+    frames = dict(n_fft=n_fft, hop_length=hop_length, center=center)
+    x = samples[None, :, None].astype(np.float32)
+    magnitudes = get_stft_magnitude_layer(**frames, **layout)(x)
+    if source == "mel":
+        mel = get_melspectrogram_layer(**frames, sample_rate=sample_rate, n_mels=n_bins, **layout)(x)
+        model = get_mel_to_audio(**frames, sample_rate=sample_rate, n_mels=n_bins, n_iter=n_iter, seed=seed,
+                                 length=len(samples), **layout)
+        audio = model(mel)
+    else:
+        audio = GriffinLim(**frames, n_iter=n_iter, seed=seed, length=len(samples), **layout)(magnitudes)
+    rebuilt = get_stft_magnitude_layer(**frames, **layout)(audio)
+    convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
+    return np.asarray(audio)[0, :, 0], convergence, -20 * np.log10(max(convergence, 1e-30))
+
+
+def _cmd_reconstruct(args):
+    import soundfile
+
+    samples, sample_rate, title = _signal(args)
+    check_length(samples, sample_rate, args.n_fft, args.center, title)
+    check_hop(args.n_fft, args.hop)
+    n_bins = args.bins or DEFAULT_BINS["mel"]
+    try:
+        audio, convergence, snr = reconstruct(samples, sample_rate, args.source, args.n_fft, args.hop, n_bins,
+                                              args.n_iter, args.center)
+    except ValueError as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    with replaced_on_success(args.out) as temporary:
+        soundfile.write(temporary, audio, sample_rate, format=os.path.splitext(args.out)[1].lstrip(".").upper())
+    what = f"{n_bins}-band mel spectrogram" if args.source == "mel" else "STFT magnitude"
+    print(f"{title}: audio from its {what} (n_fft {args.n_fft}, hop {args.hop}, {args.n_iter} Griffin-Lim "
+          f"iterations): spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB -> {args.out}")
+    return 0
+
+
 def _cmd_export(args):
     n_samples = int(round(args.seconds * args.sample_rate))
     if getattr(args, "check", None):
@@ -370,7 +418,8 @@ def _cmd_demo(args):
     return max(status, _cmd_export(argparse.Namespace(**export)))
 
 
-_JOBS = {"spectrogram": _cmd_spectrogram, "roundtrip": _cmd_roundtrip, "export": _cmd_export, "demo": _cmd_demo}
+_JOBS = {"spectrogram": _cmd_spectrogram, "roundtrip": _cmd_roundtrip, "reconstruct": _cmd_reconstruct,
+         "export": _cmd_export, "demo": _cmd_demo}
 
 
 def run(args):
