@@ -145,14 +145,7 @@ class GriffinLim(_FramedTransform, AudioLayer):
         return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):
-        batch, channels, frames, _ = self.input_format.split_shape(input_shape)
-        if self.length is not None:
-            time = self.length
-        elif frames is None:
-            time = None
-        else:
-            time = max(0, (frames - 1) * self.hop_length + (0 if self.center else self.win_length))
-        return self.output_format.join_shape(batch, channels, time)
+        return self.synthesized_shape(input_shape)
 
     def compute_output_spec(self, inputs):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(

@@ -147,6 +147,18 @@ class _FramedTransform:
         self.window_fn = functional.window_function(window_name)
         self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
 
+    def synthesized_shape(self, input_shape):
+        """The waveforms' shape synthesised from spectrograms of ``input_shape``: ``length`` samples, or
+        ``(frames - 1) * hop_length`` (+ ``win_length`` without ``center``)."""
+        batch, channels, frames, _ = self.input_format.split_shape(input_shape)
+        if self.length is not None:
+            time = self.length
+        elif frames is None:
+            time = None
+        else:
+            time = max(0, (frames - 1) * self.hop_length + (0 if self.center else self.win_length))
+        return self.output_format.join_shape(batch, channels, time)
+
     def _transform_config(self):
         """The ``get_config`` entries that both transforms have."""
         return {"n_fft": self.n_fft, "win_length": self.win_length, "hop_length": self.hop_length,
@@ -407,16 +419,7 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):
-        batch, channels, frames, _ = self.input_format.split_shape(input_shape)
-        if self.length is not None:
-            time = self.length
-        elif frames is None:
-            time = None
-        elif self.center:
-            time = max(0, (frames - 1) * self.hop_length)
-        else:
-            time = max(0, (frames - 1) * self.hop_length + self.win_length)
-        return self.output_format.join_shape(batch, channels, time)
+        return self.synthesized_shape(input_shape)
 
     def compute_output_spec(self, inputs):
         self._complex_input(inputs)
