@@ -131,7 +131,7 @@ class GriffinLim(_FramedTransform, AudioLayer):
                             f"input of shape {tuple(inputs.shape)}. Give Magnitude()(stft) instead of the STFT.")
         magnitudes = self.input_format.to_channels_first(self._float_input(inputs))
         magnitudes = asserted(magnitudes, tf.reduce_all(magnitudes >= 0),
-                                         f"{type(self).__name__}: the magnitudes must be >= 0 (got negative values)")
+                              f"{type(self).__name__}: the magnitudes must be >= 0 (got negative values)")
         if self.power != 1:
             magnitudes = magnitudes ** (1.0 / self.power)
         angles = None
