@@ -32,7 +32,7 @@ from .augmentation import ChannelSwap, SpecAugment
 from .encoder import AudioSpectrogram, AudioSpectrogramEncoder
 from .reconstruction import GriffinLim, InverseMelScale
 from .spectrogram import MelSpectrogram, STFTSpectrogram
-from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
+from .signal import PCEN, Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -64,6 +64,7 @@ __all__ = [
     "MuLawEncoding",
     "MuLawDecoding",
     "LogmelToMFCC",
+    "PCEN",
     "STFT",
     "InverseSTFT",
     "Magnitude",

@@ -19,6 +19,7 @@ operation. By concern:
 ``functional.features``          deltas, energy, DCT/MFCC, masks, mu-law
 ``functional.waveform``          waveform conditioning and the encoder's partitions
 ``functional.reconstruction``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
+``functional.pcen``              per-channel energy normalisation and its IIR smoother
 ===============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
@@ -61,6 +62,7 @@ from .spectral import (
 )
 from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
+from .pcen import pcen, pcen_smoothing_coefficient, smooth
 from .reconstruction import (
     GRIFFIN_LIM_STRATEGIES,
     griffin_lim,
@@ -119,6 +121,8 @@ __all__ = [
     "delta", "frame_energy", "dct_matrix", "mfcc", "random_band_mask", "random_permutations", "frequency_map",
     "mu_law_encode", "mu_law_decode", "check_finite", "normalize_waveform", "time_shift", "convolve",
     "partition_spectrogram",
+    # normalisation
+    "pcen", "pcen_smoothing_coefficient", "smooth",
     # phase reconstruction
     "griffin_lim", "griffin_lim_step", "GRIFFIN_LIM_STRATEGIES", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names
