@@ -11,6 +11,7 @@ from . import (
     encoder,
     filters,
     functional,
+    normalization,
     reconstruction,
     signal,
     spectrogram,
@@ -32,7 +33,8 @@ from .augmentation import ChannelSwap, SpecAugment
 from .encoder import AudioSpectrogram, AudioSpectrogramEncoder
 from .reconstruction import GriffinLim, InverseMelScale
 from .spectrogram import MelSpectrogram, STFTSpectrogram
-from .signal import PCEN, Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
+from .normalization import PCEN
+from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
     ApplyFilterbank,
@@ -93,6 +95,7 @@ __all__ = [
     "get_mfcc_layer",
     "get_mel_to_audio",
     "reconstruction",
+    "normalization",
     "GriffinLim",
     "InverseMelScale",
 ]
