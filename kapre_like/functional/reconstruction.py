@@ -65,13 +65,19 @@ def inverse_dft_matrix(n_fft, dtype=np.float64):
     return np.stack([weights * np.cos(angles), -weights * np.sin(angles)], axis=1).reshape(-1, n_fft).astype(dtype)
 
 
+def _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center, length=None):
+    """:func:`_synthesis` of ``magnitudes`` with (real, imaginary) unit ``angles``: the inverse DFT as a
+    product with ``inverse`` (:func:`inverse_dft_matrix`), real ops only."""
+    spectra = magnitudes[..., tf.newaxis] * angles
+    flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+    return overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
+                                  length, MIN_COVERAGE)
+
+
 def _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window, momentum, center, pad_mode,
                 inverse):
     """:func:`griffin_lim_step` on (real, imaginary) pairs ``(..., frames, bins, 2)``, real ops only."""
-    spectra = magnitudes[..., tf.newaxis] * angles
-    flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
-    signals = overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
-                                     min_coverage=MIN_COVERAGE)
+    signals = _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center)
     signals, frame_length, frame_window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
                                                            hop_length=hop_length)
     rebuilt = stft_pairs(signals, n_fft, frame_length, hop_length, frame_window)
@@ -124,10 +130,7 @@ def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=3
         for _ in range(n_iter):
             angles, previous = _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window,
                                            momentum, center, pad_mode, inverse)
-        spectra = magnitudes[..., tf.newaxis] * angles
-        flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
-        return overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
-                                      length, MIN_COVERAGE)
+        return _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center, length)
     target = tf.cast(magnitudes, _complex_dtype(magnitudes.dtype))
     angles = tf.ones_like(target) if angles is None else tf.cast(angles, target.dtype)
     for _ in range(n_iter):
