@@ -11,7 +11,6 @@ SavedModels and convert to TFLite with built-in ops only (any batch).
 
 import warnings
 
-import keras
 import numpy as np
 import tensorflow as tf
 from keras import InputSpec
@@ -146,10 +145,6 @@ class GriffinLim(_FramedTransform, AudioLayer):
 
     def compute_output_shape(self, input_shape):
         return self.synthesized_shape(input_shape)
-
-    def compute_output_spec(self, inputs):
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(
-            "float64" if keras.backend.standardize_dtype(inputs.dtype) == "float64" else "float32"))
 
     def get_config(self):
         config = super().get_config()
