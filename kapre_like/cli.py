@@ -334,22 +334,24 @@ def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter,
     ``||S - S'|| / ||S||`` of the STFT magnitudes ``S`` of ``samples`` and ``S'`` of the audio, and
     ``-20 log10`` of it.
     """
-    from .composed import get_mel_to_audio, get_melspectrogram_layer, get_stft_magnitude_layer
+    from .composed import get_mel_to_audio, get_stft_magnitude_layer
     from .functional import spectral_convergence
     from .reconstruction import GriffinLim
+    from .time_frequency import ApplyFilterbank
 
     layout = dict(input_data_format="channels_last", output_data_format="channels_last")
     frames = dict(n_fft=n_fft, hop_length=hop_length, center=center)
-    x = samples[None, :, None].astype(np.float32)
-    magnitudes = get_stft_magnitude_layer(**frames, **layout)(x)
-    if source == "mel":
-        mel = get_melspectrogram_layer(**frames, sample_rate=sample_rate, n_mels=n_bins, **layout)(x)
+    analysis = get_stft_magnitude_layer(**frames, **layout)
+    magnitudes = analysis(samples[None, :, None].astype(np.float32))
+    if source == "mel":  # the mel front end's last step, on the magnitudes already computed
+        mel = ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, "n_mels": n_bins,
+                                      "n_fft": n_fft}, data_format="channels_last")(magnitudes)
         model = get_mel_to_audio(**frames, sample_rate=sample_rate, n_mels=n_bins, n_iter=n_iter, seed=seed,
                                  length=len(samples), **layout)
         audio = model(mel)
     else:
         audio = GriffinLim(**frames, n_iter=n_iter, seed=seed, length=len(samples), **layout)(magnitudes)
-    rebuilt = get_stft_magnitude_layer(**frames, **layout)(audio)
+    rebuilt = analysis(audio)
     convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
     return np.asarray(audio)[0, :, 0], convergence, -20 * np.log10(max(convergence, 1e-30))
 
