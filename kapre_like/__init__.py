@@ -13,6 +13,7 @@ from . import (
     functional,
     normalization,
     reconstruction,
+    resampling,
     signal,
     spectrogram,
     time_frequency,
@@ -34,6 +35,7 @@ from .encoder import AudioSpectrogram, AudioSpectrogramEncoder
 from .reconstruction import GriffinLim, InverseMelScale
 from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .normalization import PCEN
+from .resampling import Resample
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
@@ -67,6 +69,7 @@ __all__ = [
     "MuLawDecoding",
     "LogmelToMFCC",
     "PCEN",
+    "Resample",
     "STFT",
     "InverseSTFT",
     "Magnitude",
@@ -96,6 +99,7 @@ __all__ = [
     "get_mel_to_audio",
     "reconstruction",
     "normalization",
+    "resampling",
     "GriffinLim",
     "InverseMelScale",
 ]

@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import functional
+from .resampling import Resample, check_rate
 from .time_frequency import AudioLayer, _register
 
 __all__ = ["AudioSpectrogramEncoder", "AudioSpectrogram", "AudioReadError", "load_audio"]
@@ -531,13 +532,16 @@ class AudioSpectrogramEncoder:
         data = data.map(encode, num_parallel_calls=num_parallel_calls)
         return data.padded_batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
-    def layer(self, seed=None):
+    def layer(self, seed=None, input_sample_rate=None):
         """The in-graph part as a Keras layer (:class:`AudioSpectrogram`) for a model's input.
 
-        It takes ``(batch, samples)`` waveforms at the encoder's sample rate and applies the
-        normalization, the augmentation (in training only; white noise, volume and time shift
-        with fixed values or ``(low, high)`` ranges; convolution with a fixed array) and the
-        spectrogram. Reading files, resampling and distribution objects stay outside the graph.
+        It takes ``(batch, samples)`` waveforms at the encoder's sample rate, or at
+        ``input_sample_rate`` (Hz, a whole number) when given: then it first resamples them to the
+        encoder's rate in the graph (:class:`~kapre_like.Resample`'s polyphase filter, so the
+        numbers differ slightly from the encoder's soxr resampling near the band edge). Then it
+        applies the normalization, the augmentation (in training only; white noise, volume and
+        time shift with fixed values or ``(low, high)`` ranges; convolution with a fixed array) and
+        the spectrogram. Reading files and distribution objects stay outside the graph.
         """
         augmentation = {}
         for key, value in self.augmentation.items():
@@ -558,7 +562,8 @@ class AudioSpectrogramEncoder:
                 augmentation["convolution"] = (_graph_range(mix)[0], response.tolist())
         return AudioSpectrogram(window_size=self.window_size, offset=self.offset, window=self.window.tolist(),
                                 normalization=list(self.normalization) if self.normalization else None,
-                                augmentation=augmentation, sample_rate=self.sample_rate, seed=seed)
+                                augmentation=augmentation, sample_rate=self.sample_rate, seed=seed,
+                                input_sample_rate=input_sample_rate)
 
 
 def _graph_range(parameter):
@@ -585,6 +590,9 @@ class AudioSpectrogram(AudioLayer):
             ``(low, high)`` ranges, ``convolution`` as ``(mix, response list)``.
         sample_rate (int): Hz, to turn time shifts into samples.
         seed (int or None): seed of the random draws.
+        input_sample_rate (int or None): the rate of the input waveforms in Hz, when not
+            ``sample_rate``: they are resampled to ``sample_rate`` first (polyphase, as
+            :class:`~kapre_like.Resample`).
 
     Example:
         >>> layer = AudioSpectrogramEncoder().layer()
@@ -593,8 +601,14 @@ class AudioSpectrogram(AudioLayer):
     """
 
     def __init__(self, window_size, offset, window, normalization=None, augmentation=None, sample_rate=16000,
-                 seed=None, **kwargs):
+                 seed=None, input_sample_rate=None, **kwargs):
         super().__init__(**kwargs)
+        self.input_sample_rate = None if input_sample_rate is None else \
+            check_rate(input_sample_rate, "input_sample_rate", "AudioSpectrogram")
+        # (up, down, kernel) of the polyphase resampler, checked by Resample; not a sublayer: nothing to build
+        resampler = None if input_sample_rate in (None, sample_rate) else Resample(self.input_sample_rate,
+                                                                                     int(sample_rate))
+        self.resampling = None if resampler is None else (resampler.up, resampler.down, resampler.kernel)
         self.window_size = int(window_size)
         self.offset = int(offset)
         self.window = list(window)
@@ -614,6 +628,8 @@ class AudioSpectrogram(AudioLayer):
     def call(self, inputs, training=None):
         x = functional.check_finite(self._float_input(inputs, "a real floating-point waveform batch"),
                                     self.finite_message)
+        if self.resampling is not None:
+            x = functional.resample(x, *self.resampling)
         if self.normalization:
             x = functional.normalize_waveform(x, *self.normalization)
         if training and self.augmentation:
@@ -635,6 +651,8 @@ class AudioSpectrogram(AudioLayer):
 
     def compute_output_shape(self, input_shape):
         samples = input_shape[1]
+        if samples is not None and self.resampling is not None:
+            samples = functional.resampled_length(samples, *self.resampling[:2])
         partitions = None if samples is None else -(-samples // self.offset)
         return (input_shape[0], partitions, self.window_size // 2 + 1)
 
@@ -646,6 +664,6 @@ class AudioSpectrogram(AudioLayer):
             "normalization": None if self.normalization is None else list(self.normalization),
             "augmentation": {key: list(value) if isinstance(value, (list, tuple)) else value
                              for key, value in dict(self.augmentation).items()},
-            "sample_rate": self.sample_rate, "seed": self.seed,
+            "sample_rate": self.sample_rate, "seed": self.seed, "input_sample_rate": self.input_sample_rate,
         }, default=list)))
         return config

@@ -20,6 +20,7 @@ operation. By concern:
 ``functional.waveform``          waveform conditioning and the encoder's partitions
 ``functional.reconstruction``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
 ``functional.pcen``              per-channel energy normalisation and its IIR smoother
+``functional.resampling``        polyphase resampling (``scipy.signal.resample_poly`` as a convolution)
 ===============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
@@ -63,6 +64,7 @@ from .spectral import (
 from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
 from .pcen import pcen, pcen_smoothing_coefficient, smooth
+from .resampling import lowpass_filter, polyphase_kernel, resample, resampled_length, soxr_filter
 from .reconstruction import (
     GRIFFIN_LIM_STRATEGIES,
     griffin_lim,
@@ -123,6 +125,8 @@ __all__ = [
     "partition_spectrogram",
     # normalisation
     "pcen", "pcen_smoothing_coefficient", "smooth",
+    # resampling
+    "resample", "resampled_length", "lowpass_filter", "polyphase_kernel", "soxr_filter",
     # phase reconstruction
     "griffin_lim", "griffin_lim_step", "GRIFFIN_LIM_STRATEGIES", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names
