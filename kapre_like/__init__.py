@@ -8,6 +8,7 @@ from . import (
     augmentation,
     backend,
     composed,
+    constant_q,
     encoder,
     filters,
     functional,
@@ -36,6 +37,7 @@ from .reconstruction import GriffinLim, InverseMelScale
 from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .normalization import PCEN
 from .resampling import Resample
+from .constant_q import CQT, VQT
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
@@ -70,6 +72,8 @@ __all__ = [
     "LogmelToMFCC",
     "PCEN",
     "Resample",
+    "CQT",
+    "VQT",
     "STFT",
     "InverseSTFT",
     "Magnitude",
@@ -100,6 +104,7 @@ __all__ = [
     "reconstruction",
     "normalization",
     "resampling",
+    "constant_q",
     "GriffinLim",
     "InverseMelScale",
 ]

@@ -21,6 +21,7 @@ operation. By concern:
 ``functional.reconstruction``    Griffin-Lim phase reconstruction, spectral convergence, NNLS
 ``functional.pcen``              per-channel energy normalisation and its IIR smoother
 ``functional.resampling``        polyphase resampling (``scipy.signal.resample_poly`` as a convolution)
+``functional.constant_q``        CQT/VQT plans (librosa's filters, in NumPy) and transforms
 ===============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
@@ -65,6 +66,7 @@ from .tensors import pad_time, transpose
 from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
 from .pcen import pcen, pcen_smoothing_coefficient, smooth
 from .resampling import lowpass_filter, polyphase_kernel, resample, resampled_length, soxr_filter
+from .constant_q import ConstantQPlan, constant_q_frames, constant_q_pairs, constant_q_plan
 from .reconstruction import (
     GRIFFIN_LIM_STRATEGIES,
     griffin_lim,
@@ -127,6 +129,8 @@ __all__ = [
     "pcen", "pcen_smoothing_coefficient", "smooth",
     # resampling
     "resample", "resampled_length", "lowpass_filter", "polyphase_kernel", "soxr_filter",
+    # constant-Q
+    "ConstantQPlan", "constant_q_plan", "constant_q_pairs", "constant_q_frames",
     # phase reconstruction
     "griffin_lim", "griffin_lim_step", "GRIFFIN_LIM_STRATEGIES", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names
