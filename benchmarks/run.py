@@ -16,6 +16,12 @@ Workloads (design §5):
   hop 512) on the STFT magnitudes of 2 of the clips: kapre_like's ``GriffinLim`` vs ``librosa.griffinlim``
   and ``torchaudio.transforms.GriffinLim`` (its row only when torch and torchaudio are installed);
   ratios are against librosa.
+- ``cqt``: constant-Q transform (84 bins from C1, 12 per octave, hop 512) of the 16 clips: kapre_like's
+  ``CQT`` vs ``librosa.cqt`` (the same numbers, see tests/test_constant_q.py) and nnAudio's ``CQT2010v2``
+  (its row only when nnAudio and torch are installed); ratios are against librosa.
+- ``resample``: the 16 clips from 22 050 Hz to 16 000 Hz: kapre_like's ``Resample`` vs ``soxr.resample``
+  ('HQ', librosa's and the encoder's resampler) and ``scipy.signal.resample_poly`` (the same filter as
+  ``Resample``); ratios are against soxr.
 
 Every TensorFlow candidate runs as a ``tf.function`` on the same input tensor; one round runs each
 candidate, in a shuffled order after a 50 ms pause, as a burst of back-to-back calls. The table reports
@@ -213,6 +219,63 @@ def _torchaudio_griffin_lim():
     return run, _magnitudes().transpose(0, 2, 1).copy()
 
 
+CQT_BINS = 84
+
+
+def _cqt(kapre_like):
+    import tensorflow as tf
+
+    layer = kapre_like.CQT(sample_rate=SAMPLE_RATE, hop_length=HOP, n_bins=CQT_BINS, input_data_format="channels_last",
+                           output_data_format="channels_last")
+    return tf.function(lambda x: layer(x)), clips()[..., np.newaxis]
+
+
+def _librosa_cqt():
+    import librosa
+
+    return (lambda y: np.abs(librosa.cqt(y, sr=SAMPLE_RATE, hop_length=HOP, n_bins=CQT_BINS))), clips()
+
+
+def _nnaudio_cqt():
+    try:
+        import torch
+        from nnAudio.features import CQT2010v2
+    except ImportError:
+        return None
+    transform = CQT2010v2(sr=SAMPLE_RATE, hop_length=HOP, n_bins=CQT_BINS, verbose=False)
+
+    def run(y):
+        with torch.no_grad():
+            return transform(torch.from_numpy(y))
+
+    return run, clips()
+
+
+RESAMPLED_RATE = 16000
+
+
+def _resample(kapre_like):
+    import tensorflow as tf
+
+    layer = kapre_like.Resample(SAMPLE_RATE, RESAMPLED_RATE, data_format="channels_last")
+    return tf.function(lambda x: layer(x)), clips()[..., np.newaxis]
+
+
+def _soxr_resample():
+    import soxr
+
+    return (lambda y: soxr.resample(y.T, SAMPLE_RATE, RESAMPLED_RATE, "HQ")), clips()
+
+
+def _scipy_resample():
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    divisor = gcd(SAMPLE_RATE, RESAMPLED_RATE)
+    return (lambda y: resample_poly(y, RESAMPLED_RATE // divisor, SAMPLE_RATE // divisor, axis=-1)), clips()
+
+
 def candidates(workload):
     """{name: zero-argument builder} for ``workload``; Kapre rows only when Kapre is installed."""
     import keras
@@ -246,6 +309,16 @@ def candidates(workload):
             "kapre_like GriffinLim": lambda: _griffin_lim(kapre_like),
             "librosa.griffinlim": _librosa_griffin_lim,
             "torchaudio GriffinLim": _torchaudio_griffin_lim() and _torchaudio_griffin_lim,
+        },
+        "cqt": {
+            "kapre_like CQT": lambda: _cqt(kapre_like),
+            "librosa.cqt": _librosa_cqt,
+            "nnAudio CQT2010v2": _nnaudio_cqt() and _nnaudio_cqt,
+        },
+        "resample": {
+            "kapre_like Resample": lambda: _resample(kapre_like),
+            "soxr.resample HQ": _soxr_resample,
+            "scipy resample_poly": _scipy_resample,
         },
     }[workload]
     return {name: builder for name, builder in table.items() if builder}
@@ -373,7 +446,9 @@ def peak_memory_mib(workload, name):
 
 
 #: The rows each workload's ratio columns compare with (name prefixes), and their headings.
-REFERENCES = {"griffinlim": (("librosa", "vs librosa"), ("torchaudio", "vs torch"))}
+REFERENCES = {"griffinlim": (("librosa", "vs librosa"), ("torchaudio", "vs torch")),
+              "cqt": (("librosa", "vs librosa"), ("nnAudio", "vs nnAudio")),
+              "resample": (("soxr", "vs soxr"), ("scipy", "vs scipy"))}
 
 
 def report(workload, medians, cold, memory):
