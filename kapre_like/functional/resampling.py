@@ -91,7 +91,12 @@ def soxr_filter(down, quality="soxr_hq"):
     return np.array([responses.get(k, 0.0) for k in range(-half_length, half_length + 1)])
 
 
-def polyphase_kernel(taps, up, down):
+#: Outputs per block of the polyphase convolution at least: 32 output channels make it a matrix product
+#: (a 2:1 decimation of 16 x 10 s runs 6x faster than with one output per block).
+MIN_OUTPUTS_PER_BLOCK = 32
+
+
+def polyphase_kernel(taps, up, down, block=None):
     """The convolution kernel of the polyphase resampler and the zeros it needs before the signal.
 
     Output ``m = q * up + r`` is ``sum_j x[q * down + j] * taps[r * down + h - j * up]``, ``h`` the
@@ -99,19 +104,27 @@ def polyphase_kernel(taps, up, down):
     ``resample_poly``): with ``left`` zeros before the signal, block ``q`` reads the
     ``kernel.shape[0]`` samples from ``q * down`` and phase ``r`` is column ``r``.
 
+    With ``block`` > 1 a block holds ``block`` periods (``block * up`` outputs from ``block * down``
+    new samples): a few more multiplications per output, but a convolution with more output
+    channels, which CPUs compute as a matrix product, several times faster when ``up`` is 1.
+
     Args:
         taps (np.ndarray): the filter, odd length (see :func:`lowpass_filter`).
         up, down (int): the reduced factors.
+        block (int or None): periods per block; None for enough to give
+            :data:`MIN_OUTPUTS_PER_BLOCK` outputs.
 
     Returns:
-        tuple: ``(kernel, left)``, a float64 ``(taps_per_block, up)`` array and an int.
+        tuple: ``(kernel, left)``, a float64 ``(taps_per_block, block * up)`` array and an int.
     """
     taps = np.asarray(taps, dtype=np.float64)
+    block = -(-MIN_OUTPUTS_PER_BLOCK // up) if block is None else block
     half_length = (len(taps) - 1) // 2
     left = half_length // up  # the most samples before q * down that phase 0 reads
-    last = ((up - 1) * down + half_length) // up  # the last sample after q * down that phase up - 1 reads
-    kernel = np.zeros((left + last + 1, up))
-    for phase in range(up):
+    phases = block * up
+    last = ((phases - 1) * down + half_length) // up  # the last sample after the block's start that the last phase reads
+    kernel = np.zeros((left + last + 1, phases))
+    for phase in range(phases):
         offsets = np.arange(-left, last + 1)
         index = phase * down + half_length - offsets * up
         inside = (index >= 0) & (index < len(taps))
@@ -130,8 +143,8 @@ def resample(signals, up, down, kernel=None):
     Args:
         signals (float Tensor): ``(..., time)``; the leading axes and time may be unknown.
         up, down (int): the factors, >= 1 (reduced by their gcd here).
-        kernel (tuple or None): ``polyphase_kernel(taps, up, down)`` for the reduced factors, or
-            None for :func:`lowpass_filter`'s (computed here in NumPy, once per trace).
+        kernel (tuple or None): ``polyphase_kernel(taps, up, down, block)`` for the reduced
+            factors, or None for :func:`lowpass_filter`'s (computed here in NumPy, once per trace).
 
     Returns:
         float Tensor: ``(..., ceil(time * up / down))`` in ``signals``' dtype; zeros are assumed
@@ -150,17 +163,18 @@ def resample(signals, up, down, kernel=None):
     if up == down == 1:
         return tf.identity(signals)
     matrix, left = polyphase_kernel(lowpass_filter(up, down), up, down) if kernel is None else kernel
-    taps_per_block = matrix.shape[0]
+    taps_per_block, outputs_per_block = matrix.shape
+    stride = down * outputs_per_block // up  # the input samples a block advances by
     length = signals.shape[-1]
     dynamic_length = tf.shape(signals)[-1] if length is None else length
     out_length = (dynamic_length * up + down - 1) // down
-    blocks = (out_length + up - 1) // up
+    blocks = (out_length + outputs_per_block - 1) // outputs_per_block
     # zeros after the end so that the last block has all its samples (never a negative pad)
-    right = (blocks - 1) * down + taps_per_block - (dynamic_length + left)
+    right = (blocks - 1) * stride + taps_per_block - (dynamic_length + left)
     right = max(right, 0) if length is not None else tf.maximum(right, 0)
     padded = pad_time(signals, begin=left, end=right)
-    phases = framed_dot(padded, tf.constant(matrix, dtype=signals.dtype), down)  # (..., blocks', up)
+    outputs = framed_dot(padded, tf.constant(matrix, dtype=signals.dtype), stride)  # (..., blocks', outputs_per_block)
     # static sizes where known, so that the result keeps its static shape (TFLite has no EnsureShape)
-    leading = [size if size is not None else tf.shape(phases)[axis] for axis, size in enumerate(phases.shape[:-2])]
-    interleaved = tf.reshape(phases, leading + [-1])
+    leading = [size if size is not None else tf.shape(outputs)[axis] for axis, size in enumerate(outputs.shape[:-2])]
+    interleaved = tf.reshape(outputs, leading + [-1])
     return interleaved[..., :out_length]
