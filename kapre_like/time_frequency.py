@@ -595,18 +595,25 @@ class MagnitudeToDecibel(AudioLayer):
         return config
 
 
-_FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filterbank}
+_FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filterbank,
+                        "chroma": filters.chroma_filterbank, "gammatone": filters.gammatone_filterbank}
 
 
 @_register
 class ApplyFilterbank(AudioLayer):
-    """Multiply the frequency axis of a spectrogram batch by a mel or log-frequency filterbank.
+    """Multiply the frequency axis of a spectrogram batch by a mel, log-frequency, chroma or gammatone filterbank.
 
     Args:
         type (str): ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
-            ``sample_rate``, ``n_freq``, ``n_mels``, ``f_min``, ``f_max``, ``htk``, ``norm``)
-            or ``'log'`` (of :func:`kapre_like.backend.filterbank_log`: ``sample_rate``,
-            ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``).
+            ``sample_rate``, ``n_freq``, ``n_mels``, ``f_min``, ``f_max``, ``htk``, ``norm``),
+            ``'log'`` (of :func:`kapre_like.backend.filterbank_log`: ``sample_rate``,
+            ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``), ``'chroma'``
+            (of :func:`kapre_like.filters.chroma_filterbank`: ``sample_rate``, ``n_freq``,
+            ``n_chroma``, ``tuning``, ``ctroct``, ``octwidth``, ``norm``, ``base_c``, ``n_fft``;
+            on a power spectrogram it gives ``librosa.feature.chroma_stft(..., norm=None)``) or
+            ``'gammatone'`` (of :func:`kapre_like.filters.gammatone_filterbank`: ``sample_rate``,
+            ``n_freq``, ``n_filters``, ``f_min``, ``f_max``, ``order``, ``norm``, ``n_fft``).
+            The last two are kapre_like's; Kapre 0.4.1 has only 'mel' and 'log'.
         filterbank_kwargs (dict): those keyword arguments.
         data_format (str): ``'channels_last'`` for ``(batch, time, freq, channels)``,
             ``'channels_first'`` for ``(batch, channels, time, freq)``, or ``'default'``.
@@ -625,6 +632,13 @@ class ApplyFilterbank(AudioLayer):
         ...                      data_format='channels_last')
         >>> fb(tf.ones((1, 3, 513, 1))).shape
         TensorShape([1, 3, 64, 1])
+        >>> chroma = ApplyFilterbank('chroma', {'sample_rate': 16000, 'n_freq': 257}, data_format='channels_first')
+        >>> chroma(tf.ones((1, 2, 5, 257))).shape
+        TensorShape([1, 2, 5, 12])
+        >>> erb = ApplyFilterbank('gammatone', {'sample_rate': 16000, 'n_freq': 257, 'n_filters': 40},
+        ...                       data_format='channels_last')
+        >>> erb(tf.ones((1, 5, 257, 1))).shape
+        TensorShape([1, 5, 40, 1])
     """
 
     keeps_float32 = True
