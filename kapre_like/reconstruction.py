@@ -19,6 +19,7 @@ from . import filters, functional
 from ._checks import check_choice, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import asserted
+from .functional.routes import note_switch
 from .time_frequency import AudioLayer, _check_bool, _check_centering, _FramedTransform, _register
 
 __all__ = ["GriffinLim", "InverseMelScale"]
@@ -133,14 +134,17 @@ class GriffinLim(_FramedTransform, AudioLayer):
                               f"{type(self).__name__}: the magnitudes must be >= 0 (got negative values)")
         if self.power != 1:
             magnitudes = magnitudes ** (1.0 / self.power)
+        # an export without complex numbers (functional.real_arithmetic) takes the pairs route
+        strategy = "conv" if functional.real_arithmetic_only() else self.strategy
+        if strategy != self.strategy:
+            note_switch(f"{type(self).__name__}: strategy {self.strategy!r} -> 'conv'")
         angles = None
         if self.init == "random":
             complex_dtype = tf.complex128 if magnitudes.dtype == tf.float64 else tf.complex64
-            angles = functional.random_phases(tf.shape(magnitudes), complex_dtype, self.seed,
-                                              pairs=self.strategy == "conv")
+            angles = functional.random_phases(tf.shape(magnitudes), complex_dtype, self.seed, pairs=strategy == "conv")
         waveforms = functional.griffin_lim(magnitudes, self.n_fft, self.win_length, self.hop_length, self.window,
                                            self.n_iter, self.momentum, angles, self.center, self.pad_mode,
-                                           self.length, self.strategy)
+                                           self.length, strategy)
         return self.cast_output(self.output_format.from_channels_first(waveforms))
 
     def compute_output_shape(self, input_shape):

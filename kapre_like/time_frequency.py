@@ -116,6 +116,15 @@ def _dsp_dtype(dtype):
 _FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
 
 
+def _complex_layout(stfts, move):
+    """``move`` (a transpose between data formats) applied to complex ``stfts``; within
+    :func:`~kapre_like.functional.real_arithmetic`, to their real and imaginary parts, so that a
+    complex tensor is only built and read, never transposed (what an export to pairs maps)."""
+    if not functional.real_arithmetic_only():
+        return move(stfts)
+    return tf.complex(move(tf.math.real(stfts)), move(tf.math.imag(stfts)))
+
+
 def _check_bool(value, arg_name, owner):
     """``value`` as a bool, raising ``TypeError`` for anything but True, False (or a NumPy bool)."""
     if not isinstance(value, (bool, np.bool_)):
@@ -321,7 +330,7 @@ class STFT(_FramedTransform, AudioLayer):
 
     def call(self, inputs):
         stfts = functional.stft(self.checked_waveforms(inputs), **self.spectrogram_arguments)
-        return self.output_format.from_channels_first(stfts)
+        return _complex_layout(stfts, self.output_format.from_channels_first)
 
     def compute_output_shape(self, input_shape):
         batch, channels, time = self.input_format.split_shape(input_shape)
@@ -413,7 +422,7 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         self.input_spec = InputSpec(ndim=4, axes={self.input_format.freq_axis: self.n_fft // 2 + 1})
 
     def call(self, inputs):
-        stfts = self.input_format.to_channels_first(self._complex_input(inputs))
+        stfts = _complex_layout(self._complex_input(inputs), self.input_format.to_channels_first)
         waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window,
                                             center=self.center, length=self.length)
         return self.cast_output(self.output_format.from_channels_first(waveforms))

@@ -31,7 +31,7 @@ each runs: ``docs/architecture.rst``.
 """
 
 from .decibels import to_decibel
-from .dft import dft_kernel, framed_dot, stft_pairs
+from .dft import dft_kernel, framed_dot, inverse_dft_matrix, stft_pairs
 from .features import (
     dct_matrix,
     delta,
@@ -48,7 +48,8 @@ from .finite import check_finite
 from .fourier import centered_framing, inverse_stft, stft
 from .framing import PAD_MODES, center_pad, frame, frame_count, overlap_add, pad_for_frames
 from .front_end import filtered_spectrogram
-from .routes import ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan
+from .routes import (ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan,
+                     real_arithmetic, real_arithmetic_only)
 from .spectral import (
     ATAN_TERMS_LIMIT,
     approx_atan2,
@@ -114,9 +115,11 @@ __all__ = [
     "overlapped_window_power", "centered_window", "frame_count", "pad_time", "pad_for_frames", "center_pad",
     "PAD_MODES", "frame", "overlap_add", "transpose",
     # routes
-    "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS",
+    "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS", "real_arithmetic",
+    "real_arithmetic_only",
     # transforms
-    "stft", "inverse_stft", "centered_framing", "stft_pairs", "dft_kernel", "framed_dot", "filtered_spectrogram",
+    "stft", "inverse_stft", "centered_framing", "stft_pairs", "dft_kernel", "inverse_dft_matrix", "framed_dot",
+    "filtered_spectrogram",
     # spectra
     "magnitude", "powered_magnitude", "powered_magnitude_from_power", "phase", "atan2", "approx_atan2",
     "ATAN_TERMS_LIMIT", "magnitude_of_pairs", "powered_magnitude_of_pairs", "phase_of_pairs", "one_sided_weights",

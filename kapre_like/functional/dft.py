@@ -84,3 +84,13 @@ def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=Fals
         signals = pad_time(signals, end=tf.maximum((frames - 1) * hop_length + win_length - length, 0))
     pairs = framed_dot(signals, kernel, hop_length)
     return tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-1], [n_freq, 2]], axis=0))
+
+
+def inverse_dft_matrix(n_fft, dtype=np.float64):
+    """``(2 * (n_fft // 2 + 1), n_fft)`` matrix taking interleaved (real, imaginary) bins to
+    ``irfft(., n_fft)``: row ``2k`` is ``w_k cos(2 pi k n / n_fft) / n_fft``, row ``2k + 1`` is
+    ``-w_k sin(2 pi k n / n_fft) / n_fft``, ``w_k = 1`` for DC and Nyquist, 2 otherwise."""
+    bins = np.arange(n_fft // 2 + 1)
+    angles = 2.0 * np.pi * (np.outer(bins, np.arange(n_fft)) % n_fft) / n_fft
+    weights = np.where((bins == 0) | (2 * bins == n_fft), 1.0, 2.0)[:, None] / n_fft
+    return np.stack([weights * np.cos(angles), -weights * np.sin(angles)], axis=1).reshape(-1, n_fft).astype(dtype)

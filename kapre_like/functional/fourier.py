@@ -4,10 +4,10 @@ import numpy as np
 
 import tensorflow as tf
 
-from .dft import stft_pairs
+from .dft import inverse_dft_matrix, stft_pairs
 from .finite import and_unframed_finite, asserted, checked_against, overflow_message
 from .framing import center_pad, chunk_pieces, frame, frame_count, overlap_add, time_last_padded
-from .routes import plan
+from .routes import note_switch, plan, real_arithmetic_only
 from .tensors import float_dtype_of, pad_time
 from .windows import centered_window, inverse_stft_window, window_values
 
@@ -165,7 +165,13 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
     if center and not window_sum:
         raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
     dtype = float_dtype_of(stfts.dtype)
-    frames = tf.signal.irfft(stfts, fft_length=[n_fft])
+    if real_arithmetic_only():  # the inverse DFT as a product with the (real, imaginary) parts
+        note_switch("inverse STFT: irfft -> inverse DFT matrix")
+        pairs = tf.stack([tf.math.real(stfts), tf.math.imag(stfts)], axis=-1)
+        flat = tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+        frames = tf.tensordot(flat, tf.constant(inverse_dft_matrix(n_fft), dtype), 1)
+    else:
+        frames = tf.signal.irfft(stfts, fft_length=[n_fft])
     if not window_sum:
         waveforms = overlap_add(frames[..., :win_length] * inverse_stft_window(win_length, hop_length, window, dtype),
                                 hop_length)

@@ -10,7 +10,7 @@ so it exports and converts to TFLite with built-in ops.
 import numpy as np
 import tensorflow as tf
 
-from .dft import stft_pairs
+from .dft import inverse_dft_matrix, stft_pairs
 from .fourier import centered_framing, overlap_add_normalized, stft
 from .tensors import float_dtype_of
 
@@ -53,16 +53,6 @@ def griffin_lim_step(magnitudes, angles, previous, n_fft, win_length, hop_length
     angles = rebuilt if previous is None or momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
     modulus = tf.abs(angles) + np.finfo(float_dtype_of(angles.dtype).as_numpy_dtype).tiny
     return angles / tf.cast(modulus, angles.dtype), rebuilt
-
-
-def inverse_dft_matrix(n_fft, dtype=np.float64):
-    """``(2 * (n_fft // 2 + 1), n_fft)`` matrix taking interleaved (real, imaginary) bins to
-    ``irfft(., n_fft)``: row ``2k`` is ``w_k cos(2 pi k n / n_fft) / n_fft``, row ``2k + 1`` is
-    ``-w_k sin(2 pi k n / n_fft) / n_fft``, ``w_k = 1`` for DC and Nyquist, 2 otherwise."""
-    bins = np.arange(n_fft // 2 + 1)
-    angles = 2.0 * np.pi * (np.outer(bins, np.arange(n_fft)) % n_fft) / n_fft
-    weights = np.where((bins == 0) | (2 * bins == n_fft), 1.0, 2.0)[:, None] / n_fft
-    return np.stack([weights * np.cos(angles), -weights * np.sin(angles)], axis=1).reshape(-1, n_fft).astype(dtype)
 
 
 def _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center, length=None):

@@ -13,11 +13,17 @@ Routes:
   built from TFLite built-in ops only; ``O(win_length * n_fft)`` per frame. Never chosen by
   ``'auto'``: the ``*Tflite`` layers use it, and tests compare it with the others.
 
+Within :func:`real_arithmetic` (what the ONNX export traces in) every transform takes ``'conv'``,
+and the spectral functions compute from real and imaginary parts: a graph without complex
+arithmetic, for converters that have none.
+
 ``'auto'`` takes ``'plain'`` unless the spectrogram would exceed :data:`WHOLE_SPECTROGRAM_BYTES`
 (then ``'chunked'``, with chunks of at most :data:`CHUNK_SAMPLES` framed samples), and always
 ``'plain'`` for the complex STFT, whose output is the whole spectrogram anyway.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import numbers
 
@@ -64,6 +70,49 @@ class Strategy:
         chunk = self.frames_per_chunk
         if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk < 1):
             raise ValueError(f"Strategy: `frames_per_chunk` must be None or an integer >= 1; got {chunk!r}.")
+
+
+_REAL_ARITHMETIC = contextvars.ContextVar("kapre_like_real_arithmetic", default=None)
+
+
+@contextlib.contextmanager
+def real_arithmetic():
+    """Trace with real arithmetic only, within this context: every STFT as a convolution (the
+    ``'conv'`` route, whatever the strategy asked), magnitudes, phases and inverse STFTs from the
+    real and imaginary parts, Griffin-Lim on (real, imaginary) pairs. Complex tensors then only pass
+    between layers (built by ``Complex``, read by ``Real`` and ``Imag``), which a converter without
+    complex numbers maps to pairs (:func:`kapre_like.export_onnx` does). The numbers are the same
+    within float32 rounding.
+
+    Yields:
+        list of str: what took another route than it would have (one entry per transform traced).
+
+    Example:
+        >>> with real_arithmetic() as switched:
+        ...     plan(16, 431, 2048).route
+        'conv'
+        >>> switched
+        ['STFT: plain -> conv']
+    """
+    switched = []
+    token = _REAL_ARITHMETIC.set(switched)
+    try:
+        yield switched
+    finally:
+        _REAL_ARITHMETIC.reset(token)
+
+
+def real_arithmetic_only():
+    """Whether the caller traces within :func:`real_arithmetic`."""
+    return _REAL_ARITHMETIC.get() is not None
+
+
+def note_switch(what):
+    """Record, within :func:`real_arithmetic`, that ``what`` (e.g. ``'inverse STFT: irfft -> matrix'``)
+    took the real-arithmetic route."""
+    switched = _REAL_ARITHMETIC.get()
+    if switched is not None:
+        switched.append(what)
 
 
 def chunk_count(n_rows, n_frames, n_fft, sample_bytes=4):
@@ -113,6 +162,9 @@ def plan(n_rows, n_frames, n_fft, sample_bytes=4, strategy="auto", complex_outpu
                          f"one frame); got {'an unknown length' if n_frames is None else 'no frame'}.")
     if route == "auto":
         route, reason = _automatic(n_rows, n_frames, n_fft, sample_bytes, complex_output)
+    if real_arithmetic_only() and route != "conv":
+        note_switch(f"STFT: {route} -> conv")
+        route, reason = "conv", "real arithmetic only (an export without complex numbers)"
     if route == "conv" and n_frames == 0:
         route, reason = "plain", "no frame: an empty result, which a convolution cannot give"
     if route == "plain":

@@ -4,10 +4,15 @@ and for the (real, imaginary) pairs of the TFLite route."""
 import numpy as np
 import tensorflow as tf
 
+from .routes import real_arithmetic_only
+
 
 def magnitude(stfts):
     """Absolute value of a complex tensor, as a real tensor of the matching precision (``tf.abs``;
-    its gradient at 0 is 0)."""
+    its gradient at 0 is 0; within :func:`~kapre_like.functional.routes.real_arithmetic`, the
+    root of the squared real and imaginary parts)."""
+    if real_arithmetic_only():
+        return powered_magnitude(stfts, 1)
     return tf.abs(stfts)
 
 
