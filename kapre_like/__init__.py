@@ -38,6 +38,7 @@ from .spectrogram import MelSpectrogram, STFTSpectrogram
 from .normalization import PCEN
 from .resampling import Resample
 from .constant_q import CQT, VQT
+from .onnx_export import export_onnx
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
@@ -73,6 +74,7 @@ __all__ = [
     "PCEN",
     "Resample",
     "CQT",
+    "export_onnx",
     "VQT",
     "STFT",
     "InverseSTFT",

@@ -1,0 +1,250 @@
+"""ONNX export (issue 21): every front end, the inverse STFT included, in onnxruntime, equal to Keras."""
+
+import os
+import subprocess
+import sys
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import kapre_like as kl
+from kapre_like import composed
+from kapre_like.synthetic import speech_like
+
+from conftest import assert_says
+
+onnxruntime = pytest.importorskip("onnxruntime")  # the dev extra installs it; without it, nothing to test here
+
+CL = dict(input_data_format="channels_last", output_data_format="channels_last")
+RATE = 16000
+
+
+def waveforms(batch, seconds, seed=0):
+    """(batch, time, 1) float32 speech-like audio."""
+    return np.stack([speech_like(seconds, RATE, seed=seed + i) for i in range(batch)])[..., None].astype(np.float32)
+
+
+def run_onnx(path, x):
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: x})
+
+
+def exported(model, tmp_path, name="model"):
+    path = str(tmp_path / f"{name}.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert kl.export_onnx(model, path) == path
+    return path
+
+
+def keras_output(model, x):
+    out = model(x, training=False)
+    return np.stack([np.real(out), np.imag(out)], -1) if out.dtype.is_complex else np.asarray(out)
+
+
+# name -> (builder, input maker(batch, seconds), tolerance, decibels)
+MODELS = {
+    "mel dB factory": (lambda: composed.get_melspectrogram_layer(input_shape=(None, 1), n_fft=512, hop_length=160,
+                                                                 sample_rate=RATE, n_mels=64, return_decibel=True,
+                                                                 **CL), waveforms, 1e-3, True),
+    "mel factory, centred, channels_first": (
+        lambda: composed.get_melspectrogram_layer(input_shape=(1, None), n_fft=400, hop_length=160, sample_rate=RATE,
+                                                  n_mels=40, center=True, pad_mode="reflect",
+                                                  input_data_format="channels_first",
+                                                  output_data_format="channels_first"),
+        lambda b, s: np.transpose(waveforms(b, s), (0, 2, 1)), 1e-4, False),
+    "stft magnitude factory": (lambda: composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
+                                                                         hop_length=256, **CL), waveforms, 1e-4, False),
+    "log-frequency factory": (lambda: composed.get_log_frequency_spectrogram_layer(
+        input_shape=(None, 1), n_fft=1024, hop_length=256, sample_rate=RATE, log_n_bins=72, return_decibel=True,
+        **CL), waveforms, 1e-3, True),
+    "mfcc factory": (lambda: composed.get_mfcc_layer(input_shape=(None, 1), sample_rate=RATE, **CL), waveforms, 1e-4,
+                     False),
+    "STFT (complex output)": (lambda: keras.Sequential([keras.Input((None, 2)), kl.STFT(n_fft=256, hop_length=64,
+                                                                                          **CL)]),
+                              lambda b, s: np.concatenate([waveforms(b, s), waveforms(b, s, 9)], -1), 1e-4, False),
+    "STFTSpectrogram": (lambda: keras.Sequential([keras.Input((None, 1)), kl.STFTSpectrogram(
+        mode="log", frame_length=512, frame_step=256, data_format="channels_last")]), waveforms, 1e-4, False),
+    "MelSpectrogram": (lambda: keras.Sequential([keras.Input((None,)), kl.MelSpectrogram(sampling_rate=RATE)]),
+                       lambda b, s: waveforms(b, s)[..., 0], 1e-3, True),
+    "CQT": (lambda: keras.Sequential([keras.Input((None, 1)), kl.CQT(sample_rate=RATE, hop_length=256, n_bins=60,
+                                                                     f_min=50.0, **CL)]), waveforms, 1e-4, False),
+    "Resample": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Resample(RATE, 22050,
+                                                                               data_format="channels_last")]),
+                 waveforms, 1e-4, False),
+    "Frame": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Frame(400, 160, data_format="channels_last")]),
+                      waveforms, 1e-4, False),
+    "Energy": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Energy(sample_rate=RATE,
+                                                                           data_format="channels_last")]),
+               waveforms, 1e-4, False),
+}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_model_runs_in_onnxruntime_with_dynamic_batch_and_time(name, tmp_path):
+    build, make_input, tolerance, decibels = MODELS[name]
+    model = build()
+    path = exported(model, tmp_path)
+    for batch, seconds in [(1, 1.0), (3, 0.7)]:
+        x = make_input(batch, seconds)
+        (got,) = run_onnx(path, x)
+        expected = keras_output(model, x)
+        assert got.shape == expected.shape
+        if decibels:
+            assert np.abs(got - expected).max() <= tolerance  # dB
+        else:
+            assert np.abs(got - expected).max() <= tolerance * np.abs(expected).max()
+
+
+def test_mu_law_codes(tmp_path):
+    model = keras.Sequential([keras.Input((None, 1)), kl.MuLawEncoding(256)])
+    path = exported(model, tmp_path)
+    x = waveforms(3, 0.7)
+    (got,) = run_onnx(path, x)
+    expected = keras_output(model, x)
+    # log1p is computed by another formula in ONNX: a sample on a code boundary may round the other way
+    assert np.abs(got - expected).max() <= 1 and np.mean(got != expected) < 1e-3
+    decoded = keras.Sequential([keras.Input((None, 1), dtype="int32"), kl.MuLawDecoding(256)])
+    (got,) = run_onnx(exported(decoded, tmp_path, "decode"), expected)
+    np.testing.assert_allclose(got, keras_output(decoded, expected), atol=1e-6)
+
+
+def test_perfectly_reconstructing_pair_in_onnxruntime(tmp_path):
+    stft, istft = composed.get_perfectly_reconstructing_stft_istft(stft_input_shape=(None, 1), n_fft=512,
+                                                                   hop_length=128, waveform_data_format="channels_last",
+                                                                   stft_data_format="channels_last")
+    model = keras.Sequential([keras.Input((None, 1)), stft, istft])
+    path = exported(model, tmp_path)
+    x = waveforms(2, 1.0)
+    (got,) = run_onnx(path, x)
+    np.testing.assert_allclose(got, keras_output(model, x), atol=1e-4 * np.abs(x).max())
+    trim = 512 - 128  # y[trim : trim + len(x)] is x
+    np.testing.assert_allclose(got[:, trim:trim + x.shape[1]], x, atol=1e-4)
+
+
+def test_centred_pair_magnitude_phase_and_a_mask_model(tmp_path):
+    waveform = keras.Input((None, 1))
+    spectra = kl.STFT(n_fft=512, hop_length=128, center=True, **CL)(waveform)
+    magnitude, phase = kl.Magnitude()(spectra), kl.Phase()(spectra)
+    rebuilt = kl.InverseSTFT(n_fft=512, hop_length=128, center=True, **CL)(spectra)
+    model = keras.Model(waveform, [magnitude, phase, rebuilt])
+    path = exported(model, tmp_path)
+    x = waveforms(2, 0.8)
+    got_magnitude, got_phase, got_rebuilt = run_onnx(path, x)
+    magnitude, phase, rebuilt = (np.asarray(t) for t in model(x))
+    np.testing.assert_allclose(got_magnitude, magnitude, atol=1e-4 * magnitude.max())
+    loud = magnitude > 1e-3 * magnitude.max()  # the angle of a near-zero bin is rounding noise
+    wrapped = np.angle(np.exp(1j * (got_phase - phase)))
+    assert np.abs(wrapped[loud]).max() < 1e-3
+    np.testing.assert_allclose(got_rebuilt, rebuilt, atol=1e-4)
+    np.testing.assert_allclose(got_rebuilt[:, :x.shape[1]], x, atol=1e-4)
+
+
+@pytest.mark.parametrize("layer", ["PCEN", "GriffinLim", "InverseMelScale", "Delta", "LogmelToMFCC"])
+def test_spectrogram_layers(layer, tmp_path):
+    rng = np.random.default_rng(1)
+    if layer == "GriffinLim":
+        built = kl.GriffinLim(n_fft=512, hop_length=128, n_iter=4, init="zeros", center=True, **CL)
+        x = np.abs(rng.standard_normal((2, 30, 257, 1))).astype(np.float32)
+    elif layer == "InverseMelScale":
+        built = kl.InverseMelScale(sample_rate=RATE, n_fft=512, n_mels=40, data_format="channels_last")
+        x = np.abs(rng.standard_normal((2, 30, 40, 1))).astype(np.float32)
+    else:
+        built = {"PCEN": lambda: kl.PCEN(data_format="channels_last"),
+                 "Delta": lambda: kl.Delta(data_format="channels_last"),
+                 "LogmelToMFCC": lambda: kl.LogmelToMFCC(n_mfccs=13, data_format="channels_last")}[layer]()
+        x = (np.abs(rng.standard_normal((2, 50, 40, 1))) * 100).astype(np.float32)
+    model = keras.Sequential([keras.Input((None,) + x.shape[2:]), built])
+    path = exported(model, tmp_path)
+    for rows in (x, x[:1, :17]):
+        (got,) = run_onnx(path, rows)
+        expected = keras_output(model, rows)
+        assert np.abs(got - expected).max() <= 1e-4 * np.abs(expected).max()
+
+
+def test_a_trained_classifier_on_a_front_end(tmp_path):
+    front_end = composed.get_melspectrogram_layer(input_shape=(RATE, 1), n_fft=400, hop_length=160, sample_rate=RATE,
+                                                  n_mels=40, return_decibel=True, **CL)
+    model = keras.Sequential([front_end, keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    path = exported(model, tmp_path)
+    x = waveforms(4, 1.0)
+    (got,) = run_onnx(path, x)
+    np.testing.assert_allclose(got, keras_output(model, x), atol=1e-5)
+
+
+def test_says_once_which_transforms_switched_route(tmp_path):
+    model = MODELS["stft magnitude factory"][0]()
+    with pytest.warns(UserWarning, match=r"1 transform\(s\) \(STFT\) run with real arithmetic") as record:
+        kl.export_onnx(model, str(tmp_path / "m.onnx"))
+    assert len([w for w in record if "export_onnx" in str(w.message)]) == 1
+    resample = keras.Sequential([keras.Input((None, 1)), kl.Resample(RATE, 8000, data_format="channels_last")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing switched: nothing said
+        kl.export_onnx(resample, str(tmp_path / "r.onnx"))
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class InverseFourier(keras.layers.Layer):
+    """A user's layer with an op ONNX has no mapping for (an inverse FFT of its own)."""
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.signal.irfft(tf.complex(inputs, tf.zeros_like(inputs)))
+
+
+def test_a_layer_that_does_not_convert_is_named(tmp_path):
+    model = keras.Sequential([keras.Input((None, 257)), InverseFourier(name="my_inverse_fourier")])
+    with pytest.raises(kl.onnx_export.OnnxExportError) as info:
+        exported(model, tmp_path)
+    assert_says(info, "my_inverse_fourier", "does not convert to ONNX")
+    assert not os.path.exists(tmp_path / "model.onnx")
+
+
+@pytest.mark.parametrize("path, error, words", [
+    ("missing_folder/m.onnx", ValueError, ["missing_folder", "does not exist"]),
+    ("m.keras", ValueError, ["`path`", ".onnx", "m.keras"]),
+])
+def test_paths_that_cannot_be_written(path, error, words, tmp_path):
+    with pytest.raises(error) as info:
+        kl.export_onnx(MODELS["Energy"][0](), str(tmp_path / path))
+    assert_says(info, *words)
+
+
+def test_a_folder_in_the_way_and_bad_opsets(tmp_path):
+    (tmp_path / "taken.onnx").mkdir()
+    with pytest.raises(ValueError) as info:
+        kl.export_onnx(MODELS["Energy"][0](), str(tmp_path / "taken.onnx"))
+    assert_says(info, "taken.onnx", "folder")
+    for opset in (12, 19, "17", True):
+        with pytest.raises(ValueError) as info:
+            kl.export_onnx(MODELS["Energy"][0](), str(tmp_path / "m.onnx"), opset=opset)
+        assert_says(info, "`opset`", "13", "18")
+
+
+def test_opsets_13_and_18(tmp_path):
+    model = MODELS["mel dB factory"][0]()
+    x = waveforms(1, 0.5)
+    for opset in (13, 18):
+        path = str(tmp_path / f"m{opset}.onnx")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kl.export_onnx(model, path, opset=opset)
+        assert np.abs(run_onnx(path, x)[0] - keras_output(model, x)).max() <= 1e-3
+
+
+def test_missing_extra_names_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as if not installed
+    with pytest.raises(ImportError) as info:
+        kl.export_onnx(MODELS["Energy"][0](), str(tmp_path / "m.onnx"))
+    assert_says(info, "tf2onnx", "kapre_like[onnx]")
+
+
+def test_import_kapre_like_does_not_import_the_converters():
+    code = "import sys, kapre_like; print([m for m in ('tf2onnx', 'onnx', 'onnxruntime') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.stdout.strip().splitlines()[-1] == "[]"
