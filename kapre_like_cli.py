@@ -9,7 +9,7 @@ signal (a rising chirp, two steady tones and a speech-like burst) and writes int
     kapre-like spectrogram [FILE] [--kind mel|stft|log] [--out PICTURE.png] [--save ARRAY.npy]
     kapre-like roundtrip   [FILE] [--n-fft N] [--hop H]
     kapre-like reconstruct [FILE] [--from mel|stft] [--n-iter N] [--out AUDIO.wav]  # Griffin-Lim
-    kapre-like export      [--frontend mel|stft|log] [--out DIR] [--check FILE]  # .keras, SavedModel, TFLite
+    kapre-like export      [--frontend mel|stft|log] [--format ...] [--out DIR] [--check FILE]  # .keras, SavedModel, TFLite, ONNX
 
 Every subcommand has ``--help``. Errors (a missing or unreadable file, a bad parameter, an
 output path that cannot be written) print one line saying what to do and exit with status 2.
@@ -30,6 +30,9 @@ import warnings
 PROG = "kapre-like"
 DEFAULT_OUT = "kapre_like_out"
 BUILTIN_RATE = 16000
+#: What ``export`` writes: .keras, a SavedModel folder, .tflite, .onnx.
+EXPORT_FORMATS = ("keras", "savedmodel", "tflite", "onnx")
+
 #: Picture formats the tool writes (matplotlib's, by extension).
 PICTURE_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
 #: Defaults of the options only subcommands have (see ``_parser``).
@@ -265,11 +268,12 @@ def _parser():
     reconstruct.add_argument("--out", help=f"audio path, .wav, .flac or .ogg (default: {DEFAULT_OUT}/reconstructed.wav)")
     reconstruct.set_defaults(job="reconstruct")
 
-    export = commands.add_parser("export", help="export a front end to .keras, SavedModel and TFLite",
+    export = commands.add_parser("export", help="export a front end to .keras, SavedModel, TFLite (and ONNX)",
                                  description="Build a dB spectrogram front end for fixed-length mono input and write "
-                                             "it as .keras, SavedModel and TFLite (built-in ops only), each reloaded "
-                                             "and checked against the Keras model (on the built-in signal, or on "
-                                             "the start of --check FILE).")
+                                             "it as .keras, SavedModel and TFLite (built-in ops only), or the "
+                                             "--format(s) given (onnx: run in onnxruntime; needs pip install "
+                                             "\"kapre_like[onnx]\"), each reloaded and checked against the Keras "
+                                             "model (on the built-in signal, or on the start of --check FILE).")
     common(export, audio=False, duration=False)
     export.add_argument("--frontend", choices=["mel", "stft", "log"], default="mel", help="default: mel")
     export.add_argument("--bins", type=_positive_int, default=None,
@@ -281,6 +285,9 @@ def _parser():
     export.add_argument("--check", metavar="FILE",
                         help="audio file to compare the exported models on (its first --seconds, mixed to mono, "
                              "resampled to --sample-rate)")
+    export.add_argument("--format", nargs="+", choices=EXPORT_FORMATS, default=list(EXPORT_FORMATS[:3]),
+                        dest="formats", metavar="FORMAT",
+                        help=f"one or more of {', '.join(EXPORT_FORMATS)} (default: keras savedmodel tflite)")
     export.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT}/export)")
     export.set_defaults(job="export")
     return parser
@@ -311,6 +318,14 @@ def _checked(args):
     elif args.job == "export":
         args.out = args.out or os.path.join(DEFAULT_OUT, "export")
         writable_folder(args.out)
+        args.formats = list(dict.fromkeys(args.formats))  # in the order given, once each
+        if "onnx" in args.formats:
+            import importlib.util
+
+            missing = [name for name in ("tf2onnx", "onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
+            if missing:
+                raise CommandError(f"--format onnx needs {', '.join(missing)}: pip install \"kapre_like[onnx]\" "
+                                   f"(from a clone: pip install -e \".[onnx]\")")
     elif args.job == "demo":
         writable_folder(DEFAULT_OUT)
     return args

@@ -244,8 +244,9 @@ def round_trip(samples, n_fft, hop_length, center=False):
 
 
 def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False,
-                    f_min=None, f_max=None):
-    """Write the front end as .keras, SavedModel and TFLite into ``folder``; check each reloads.
+                    f_min=None, f_max=None, formats=("keras", "savedmodel", "tflite")):
+    """Write the front end in each of ``formats`` (``keras``, ``savedmodel``, ``tflite``, ``onnx``)
+    into ``folder``; check each reloads.
 
     Returns ``{format: (path, max abs difference from the Keras model on check_signal)}``.
     """
@@ -258,31 +259,48 @@ def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, fol
     model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, **built)
     x = check_signal[None, :, None].astype(np.float32)
     expected = np.asarray(model(x))
+
+    def difference(output):
+        return float(np.max(np.abs(np.asarray(output) - expected)))
+
     results = {}
+    for fmt in formats:
+        if fmt == "keras":
+            path = os.path.join(folder, f"{kind}_frontend.keras")
+            model.save(path)
+            results[fmt] = (path, difference(keras.models.load_model(path)(x)))
+        elif fmt == "savedmodel":
+            path = os.path.join(folder, f"{kind}_frontend_savedmodel")
+            model.export(path, verbose=False)
+            results[fmt] = (path, difference(tf.saved_model.load(path).serve(tf.constant(x))))
+        elif fmt == "tflite":
+            tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True,
+                                          **built)
+            converter = tf.lite.TFLiteConverter.from_keras_model(tflite_model)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+            path = os.path.join(folder, f"{kind}_frontend.tflite")
+            with replaced_on_success(path) as temporary:
+                with open(temporary, "wb") as handle:
+                    handle.write(converter.convert())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+                interpreter = tf.lite.Interpreter(model_path=path)
+            runner = interpreter.get_signature_runner()
+            (input_name,) = runner.get_input_details()
+            (output,) = runner(**{input_name: x}).values()
+            results[fmt] = (path, difference(output))
+        elif fmt == "onnx":
+            import onnxruntime
 
-    keras_path = os.path.join(folder, f"{kind}_frontend.keras")
-    model.save(keras_path)
-    results["keras"] = (keras_path, float(np.max(np.abs(np.asarray(keras.models.load_model(keras_path)(x)) - expected))))
+            from .onnx_export import export_onnx
 
-    saved_path = os.path.join(folder, f"{kind}_frontend_savedmodel")
-    model.export(saved_path, verbose=False)
-    served = tf.saved_model.load(saved_path).serve(tf.constant(x))
-    results["savedmodel"] = (saved_path, float(np.max(np.abs(np.asarray(served) - expected))))
-
-    tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True, **built)
-    converter = tf.lite.TFLiteConverter.from_keras_model(tflite_model)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    tflite_path = os.path.join(folder, f"{kind}_frontend.tflite")
-    with replaced_on_success(tflite_path) as temporary:
-        with open(temporary, "wb") as handle:
-            handle.write(converter.convert())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-        interpreter = tf.lite.Interpreter(model_path=tflite_path)
-    runner = interpreter.get_signature_runner()
-    (input_name,) = runner.get_input_details()
-    (output,) = runner(**{input_name: x}).values()
-    results["tflite"] = (tflite_path, float(np.max(np.abs(output - expected))))
+            path = os.path.join(folder, f"{kind}_frontend.onnx")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the note on the STFT's route: the check below shows the numbers
+                export_onnx(model, path)
+            session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+            (output,) = session.run(None, {session.get_inputs()[0].name: x})
+            results[fmt] = (path, difference(output))
     return results
 
 
@@ -395,7 +413,8 @@ def _cmd_export(args):
     try:
         with native_output_silenced(not args.verbose):  # the TFLite converter's and interpreter's notes
             results = export_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, n_bins,
-                                      args.out, check, center=args.center, f_min=f_min, f_max=f_max)
+                                      args.out, check, center=args.center, f_min=f_min, f_max=f_max,
+                                      formats=getattr(args, "formats", ("keras", "savedmodel", "tflite")))
     except ValueError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     bins = f", {n_bins} bins" if n_bins else ""
