@@ -89,6 +89,27 @@ def test_export_subcommand(tmp_path, capsys):
     assert (tmp_path / "stft_frontend.tflite").exists() and "tflite" in out
 
 
+def test_export_to_onnx_and_one_format_only(tmp_path, capsys):
+    pytest.importorskip("onnxruntime")
+    status, out, err = _run(capsys, "export", "--format", "onnx", "--seconds", "0.5", "--out", str(tmp_path))
+    assert status == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mel_frontend.onnx"]
+    (line,) = [line for line in out.splitlines() if line.strip().startswith("onnx")]
+    assert float(line.rsplit(" ", 2)[-2]) < 5e-3  # dB from the Keras model
+    assert err == ""
+
+
+def test_onnx_without_the_extra_is_refused_in_the_tools_terms(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else
+                        real_find_spec(name, *a))
+    status, out, err = _run(capsys, "export", "--format", "onnx", "--out", str(tmp_path))
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "--format onnx needs tf2onnx" in err and "kapre_like[onnx]" in err
+
+
 @pytest.mark.parametrize("command", [[], ["spectrogram"], ["roundtrip"], ["reconstruct"], ["export"]])
 def test_help_on_every_subcommand(command, capsys):
     with pytest.raises(SystemExit) as info:
