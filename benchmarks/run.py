@@ -19,6 +19,11 @@ Workloads (design §5):
 - ``cqt``: constant-Q transform (84 bins from C1, 12 per octave, hop 512) of the 16 clips: kapre_like's
   ``CQT`` vs ``librosa.cqt`` (the same numbers, see tests/test_constant_q.py) and nnAudio's ``CQT2010v2``
   (its row only when nnAudio and torch are installed); ratios are against librosa.
+- ``onnx``: the speech front end of ``benchmarks/cold.py`` (16 kHz, n_fft 512, hop 160, 64 mels, decibels)
+  on the 16 clips (10 s each, resampled to 16 kHz): kapre_like's ``get_melspectrogram_layer`` in
+  TensorFlow and the same model exported with ``export_onnx`` in onnxruntime (where the STFT is a
+  convolution with the DFT matrix: ``O(n_fft)`` times the FFT's arithmetic per frame); ratios
+  against TensorFlow.
 - ``resample``: the 16 clips from 22 050 Hz to 16 000 Hz: kapre_like's ``Resample`` vs ``soxr.resample``
   ('HQ', librosa's and the encoder's resampler) and ``scipy.signal.resample_poly`` (the same filter as
   ``Resample``); ratios are against soxr.
@@ -40,6 +45,7 @@ Kapre rows need ``pip install --no-deps kapre==0.4.1``; they are skipped without
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -276,6 +282,43 @@ def _scipy_resample():
     return (lambda y: resample_poly(y, RESAMPLED_RATE // divisor, SAMPLE_RATE // divisor, axis=-1)), clips()
 
 
+ONNX_RATE, ONNX_N_FFT, ONNX_HOP, ONNX_MELS = 16000, 512, 160, 64
+
+
+def _speech_clips():
+    import soxr
+
+    return np.ascontiguousarray(soxr.resample(clips().T, SAMPLE_RATE, ONNX_RATE).T)[..., np.newaxis]
+
+
+def _speech_front_end(kapre_like):
+    return kapre_like.composed.get_melspectrogram_layer(
+        input_shape=(None, 1), n_fft=ONNX_N_FFT, hop_length=ONNX_HOP, sample_rate=ONNX_RATE, n_mels=ONNX_MELS,
+        return_decibel=True, input_data_format="channels_last", output_data_format="channels_last")
+
+
+def _tensorflow_front_end(kapre_like):
+    import tensorflow as tf
+
+    model = _speech_front_end(kapre_like)
+    return tf.function(lambda x: model(x)), _speech_clips()
+
+
+def _onnx_front_end(kapre_like):
+    import tempfile
+    import warnings
+
+    import onnxruntime
+
+    path = os.path.join(tempfile.mkdtemp(), "front_end.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kapre_like.export_onnx(_speech_front_end(kapre_like), path)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return (lambda x: session.run(None, {name: x})[0]), _speech_clips()
+
+
 def candidates(workload):
     """{name: zero-argument builder} for ``workload``; Kapre rows only when Kapre is installed."""
     import keras
@@ -314,6 +357,11 @@ def candidates(workload):
             "kapre_like CQT": lambda: _cqt(kapre_like),
             "librosa.cqt": _librosa_cqt,
             "nnAudio CQT2010v2": _nnaudio_cqt() and _nnaudio_cqt,
+        },
+        "onnx": {
+            "kapre_like front end, TensorFlow": lambda: _tensorflow_front_end(kapre_like),
+            "same model in onnxruntime": importlib.util.find_spec("onnxruntime") and (
+                lambda: _onnx_front_end(kapre_like)),
         },
         "resample": {
             "kapre_like Resample": lambda: _resample(kapre_like),
@@ -448,7 +496,8 @@ def peak_memory_mib(workload, name):
 #: The rows each workload's ratio columns compare with (name prefixes), and their headings.
 REFERENCES = {"griffinlim": (("librosa", "vs librosa"), ("torchaudio", "vs torch")),
               "cqt": (("librosa", "vs librosa"), ("nnAudio", "vs nnAudio")),
-              "resample": (("soxr", "vs soxr"), ("scipy", "vs scipy"))}
+              "resample": (("soxr", "vs soxr"), ("scipy", "vs scipy")),
+              "onnx": (("kapre_like front end, TensorFlow", "vs TF"), ("same model", "vs ORT"))}
 
 
 def report(workload, medians, cold, memory):
