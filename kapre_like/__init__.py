@@ -17,6 +17,7 @@ from . import (
     resampling,
     signal,
     spectrogram,
+    streaming,
     time_frequency,
     time_frequency_tflite,
 )
@@ -50,7 +51,7 @@ from .time_frequency import (
     MagnitudeToDecibel,
     Phase,
 )
-from .time_frequency_tflite import MagnitudeTflite, PhaseTflite, STFTTflite
+from .time_frequency_tflite import InverseSTFTTflite, MagnitudeTflite, PhaseTflite, STFTTflite
 
 VERSION = __version__
 
@@ -85,6 +86,7 @@ __all__ = [
     "Delta",
     "ConcatenateFrequencyMap",
     "STFTTflite",
+    "InverseSTFTTflite",
     "MagnitudeTflite",
     "PhaseTflite",
     "SpecAugment",
@@ -107,6 +109,7 @@ __all__ = [
     "normalization",
     "resampling",
     "constant_q",
+    "streaming",
     "GriffinLim",
     "InverseMelScale",
 ]

@@ -166,7 +166,8 @@ def get_stft_magnitude_layer(
             (Kapre's ``10 * log10`` of the magnitude). Defaults to False.
         db_amin (float): noise floor of the decibel scaling. Defaults to 1e-5.
         db_ref_value (float): value that becomes 0 dB. Defaults to 1.0.
-        db_dynamic_range (float): dB kept below each item's maximum. Defaults to 80.
+        db_dynamic_range (float or None): dB kept below each item's maximum; None keeps every
+            value (what :func:`kapre_like.streaming.to_streaming` needs). Defaults to 80.
         input_data_format (str): ``'channels_last'`` (``(batch, time, ch)``),
             ``'channels_first'`` (``(batch, ch, time)``) or ``'default'``.
         output_data_format (str): ``'channels_last'`` (``(batch, time, freq, ch)``),

@@ -554,8 +554,10 @@ class MagnitudeToDecibel(AudioLayer):
         ref_value (float): the input value that becomes 0 dB. Must be > 0. Defaults to 1.0.
         amin (float): noise floor of the input; smaller values are raised to it. Must be
             > 0. Defaults to 1e-5.
-        dynamic_range (float): dB kept below each batch item's maximum; lower values are
-            raised to ``max - dynamic_range``. Must be > 0. Defaults to 80.
+        dynamic_range (float or None): dB kept below each batch item's maximum; lower values are
+            raised to ``max - dynamic_range``. Must be > 0. None keeps every value (down to
+            ``amin``): decibels against the fixed ``ref_value`` only, what a stream
+            (:mod:`kapre_like.streaming`) can compute. Defaults to 80.
         stype (str): ``'power'`` (Kapre's default, ``10 * log10``) or ``'magnitude'``
             (``20 * log10``).
         **kwargs: Keras layer arguments.
@@ -572,7 +574,7 @@ class MagnitudeToDecibel(AudioLayer):
     def __init__(self, ref_value=1.0, amin=1e-5, dynamic_range=80.0, stype="power", **kwargs):
         super().__init__(**kwargs)
         for name, value in (("ref_value", ref_value), ("amin", amin), ("dynamic_range", dynamic_range)):
-            check_number(value, name, "MagnitudeToDecibel")
+            check_number(value, name, "MagnitudeToDecibel", allow_none=name == "dynamic_range")
         check_choice(stype, "stype", tuple(_DECIBEL_MULTIPLIERS), "MagnitudeToDecibel")
         self.ref_value = ref_value
         self.amin = amin

@@ -1,4 +1,4 @@
-"""TFLite-ready versions of :class:`STFT`, :class:`Magnitude` and :class:`Phase`.
+"""TFLite-ready versions of :class:`STFT`, :class:`InverseSTFT`, :class:`Magnitude` and :class:`Phase`.
 
 TensorFlow Lite has no complex dtype and no built-in FFT, so these layers hold complex
 numbers as a trailing axis of size 2 (real, imaginary) and compute the STFT as one strided
@@ -8,12 +8,13 @@ Select TF ops, no Flex delegate) and runs in ``tf.lite.Interpreter`` for **any b
 and, when the input's time axis is ``None``, any signal length (resize the interpreter's
 input). Kapre's versions are fixed to batch 1 and need Select TF ops.
 
-None of the three layers has weights, so a model trained with :class:`STFT`,
+None of these layers has weights, so a model trained with :class:`STFT`,
 :class:`Magnitude` and :class:`Phase` moves over with ``tflite_model.set_weights(
 trained_model.get_weights())`` after swapping these layers in.
 
 Output layouts of :class:`STFTTflite`: ``(batch, time, freq, channels, 2)`` for
-``'channels_last'`` and ``(batch, channels, time, freq, 2)`` for ``'channels_first'``.
+``'channels_last'`` and ``(batch, channels, time, freq, 2)`` for ``'channels_first'``; what
+:class:`InverseSTFTTflite` takes.
 
 Example:
     >>> model = keras.Sequential([keras.Input((4000, 1)),
@@ -32,9 +33,9 @@ from keras import InputSpec
 
 from . import functional
 from ._checks import check_float_input
-from .time_frequency import STFT, Magnitude, Phase, _register
+from .time_frequency import STFT, InverseSTFT, Magnitude, Phase, _register
 
-__all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
+__all__ = ["STFTTflite", "InverseSTFTTflite", "MagnitudeTflite", "PhaseTflite"]
 
 _PAIR_AXIS_SPEC = InputSpec(min_ndim=1, axes={-1: 2})
 
@@ -73,6 +74,44 @@ class STFTTflite(STFT):
 
     def compute_output_spec(self, inputs):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
+
+
+@_register
+class InverseSTFTTflite(InverseSTFT):
+    """:class:`InverseSTFT` of complex numbers held as a trailing (real, imaginary) axis.
+
+    Same arguments, defaults and values as :class:`InverseSTFT` (within float32 rounding); the
+    inverse real DFT is one matrix product (:func:`kapre_like.functional.inverse_stft_of_pairs`),
+    so a model made of :class:`STFTTflite`, a mask on the pairs and this layer converts to TFLite
+    with built-in ops only. Input: what :class:`STFTTflite` gives, ``(batch, time, freq, channels,
+    2)`` or ``(batch, channels, time, freq, 2)`` as ``input_data_format`` says.
+
+    Example:
+        >>> stft = STFTTflite(n_fft=512, hop_length=128, input_data_format='channels_last',
+        ...                   output_data_format='channels_last')
+        >>> istft = InverseSTFTTflite(n_fft=512, hop_length=128, input_data_format='channels_last',
+        ...                           output_data_format='channels_last')
+        >>> istft(stft(tf.zeros((1, 2048, 1)))).shape
+        TensorShape([1, 2048, 1])
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_spec = InputSpec(ndim=5, axes={self.input_format.freq_axis: self.n_fft // 2 + 1, -1: 2})
+
+    def call(self, inputs):
+        check_float_input(inputs, type(self).__name__, "(real, imaginary) pairs of floats on a last axis of size 2")
+        pairs = inputs if not self.input_format.channels_last else tf.transpose(inputs, (0, 3, 1, 2, 4))
+        waveforms = functional.inverse_stft_of_pairs(pairs, self.n_fft, self.win_length, self.hop_length, self.window,
+                                                     center=self.center, length=self.length)
+        return self.cast_output(self.output_format.from_channels_first(waveforms))
+
+    def compute_output_shape(self, input_shape):
+        return self.synthesized_shape(tuple(input_shape)[:-1])
+
+    def compute_output_spec(self, inputs):
+        check_float_input(inputs, type(self).__name__, "(real, imaginary) pairs of floats on a last axis of size 2")
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(inputs.dtype))
 
 
 @_register

@@ -22,6 +22,7 @@ operation. By concern:
 ``functional.pcen``              per-channel energy normalisation and its IIR smoother
 ``functional.resampling``        polyphase resampling (``scipy.signal.resample_poly`` as a convolution)
 ``functional.constant_q``        CQT/VQT plans (librosa's filters, in NumPy) and transforms
+``functional.streaming``         what a stream keeps between chunks: frame samples, overlap-add tail
 ===============================  ==================================================================
 
 Conventions: waveforms are ``(..., time)`` and spectrograms ``(..., frames, freq)`` (the
@@ -45,7 +46,7 @@ from .features import (
 )
 from .filterbank import apply_filterbank, filterbank_constant
 from .finite import check_finite
-from .fourier import centered_framing, inverse_stft, stft
+from .fourier import centered_framing, inverse_stft, inverse_stft_of_pairs, stft
 from .framing import PAD_MODES, center_pad, frame, frame_count, overlap_add, pad_for_frames
 from .front_end import filtered_spectrogram
 from .routes import (ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan,
@@ -68,6 +69,7 @@ from .waveform import convolve, normalize_waveform, partition_spectrogram, time_
 from .pcen import pcen, pcen_smoothing_coefficient, smooth
 from .resampling import lowpass_filter, polyphase_kernel, resample, resampled_length, soxr_filter
 from .constant_q import ConstantQPlan, constant_q_frames, constant_q_pairs, constant_q_plan
+from .streaming import buffered, overlap_add_step, stream_state_length, stream_warmup_frames
 from .reconstruction import (
     GRIFFIN_LIM_STRATEGIES,
     griffin_lim,
@@ -118,7 +120,7 @@ __all__ = [
     "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS", "real_arithmetic",
     "real_arithmetic_only",
     # transforms
-    "stft", "inverse_stft", "centered_framing", "stft_pairs", "dft_kernel", "inverse_dft_matrix", "framed_dot",
+    "stft", "inverse_stft", "inverse_stft_of_pairs", "centered_framing", "stft_pairs", "dft_kernel", "inverse_dft_matrix", "framed_dot",
     "filtered_spectrogram",
     # spectra
     "magnitude", "powered_magnitude", "powered_magnitude_from_power", "phase", "atan2", "approx_atan2",
@@ -134,6 +136,8 @@ __all__ = [
     "resample", "resampled_length", "lowpass_filter", "polyphase_kernel", "soxr_filter",
     # constant-Q
     "ConstantQPlan", "constant_q_plan", "constant_q_pairs", "constant_q_frames",
+    # streaming
+    "stream_state_length", "stream_warmup_frames", "buffered", "overlap_add_step",
     # phase reconstruction
     "griffin_lim", "griffin_lim_step", "GRIFFIN_LIM_STRATEGIES", "random_phases", "spectral_convergence", "nonnegative_least_squares",
     # earlier names

@@ -8,7 +8,7 @@ from .dft import inverse_dft_matrix, stft_pairs
 from .finite import and_unframed_finite, asserted, checked_against, overflow_message
 from .framing import center_pad, chunk_pieces, frame, frame_count, overlap_add, time_last_padded
 from .routes import note_switch, plan, real_arithmetic_only
-from .tensors import float_dtype_of, pad_time
+from .tensors import pad_time
 from .windows import centered_window, inverse_stft_window, window_values
 
 
@@ -161,17 +161,39 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
         >>> bool(tf.reduce_max(tf.abs(x - z)) < 1e-5)
         True
     """
+    if real_arithmetic_only():  # the inverse DFT as a product with the (real, imaginary) parts
+        note_switch("inverse STFT: irfft -> inverse DFT matrix")
+        return inverse_stft_of_pairs(tf.stack([tf.math.real(stfts), tf.math.imag(stfts)], axis=-1), n_fft,
+                                     win_length, hop_length, window, center, length, window_sum)
+    return _synthesized(tf.signal.irfft(stfts, fft_length=[n_fft]), n_fft, win_length, hop_length, window, center,
+                        length, window_sum)
+
+
+def inverse_stft_of_pairs(pairs, n_fft, win_length, hop_length, window=None, center=False, length=None,
+                          window_sum=None):
+    """:func:`inverse_stft` of complex numbers held as a trailing (real, imaginary) axis,
+    ``(..., frames, n_fft // 2 + 1, 2)``: the inverse real DFT as one matrix product
+    (:func:`~kapre_like.functional.inverse_dft_matrix`), so TFLite built-in ops and ONNX run it.
+    Arguments and result as :func:`inverse_stft`.
+
+    Example:
+        >>> x = tf.random.normal((1, 4096))
+        >>> s = stft(x, 512, 512, 128)
+        >>> y = inverse_stft_of_pairs(tf.stack([tf.math.real(s), tf.math.imag(s)], -1), 512, 512, 128)
+        >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
+        True
+    """
+    flat = tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+    frames = tf.tensordot(flat, tf.constant(inverse_dft_matrix(n_fft), pairs.dtype), 1)
+    return _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum)
+
+
+def _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum):
+    """Signals from inverse-transformed ``frames`` ``(..., frames, n_fft)``, as :func:`inverse_stft` says."""
     window_sum = center if window_sum is None else window_sum
     if center and not window_sum:
         raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
-    dtype = float_dtype_of(stfts.dtype)
-    if real_arithmetic_only():  # the inverse DFT as a product with the (real, imaginary) parts
-        note_switch("inverse STFT: irfft -> inverse DFT matrix")
-        pairs = tf.stack([tf.math.real(stfts), tf.math.imag(stfts)], axis=-1)
-        flat = tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
-        frames = tf.tensordot(flat, tf.constant(inverse_dft_matrix(n_fft), dtype), 1)
-    else:
-        frames = tf.signal.irfft(stfts, fft_length=[n_fft])
+    dtype = frames.dtype
     if not window_sum:
         waveforms = overlap_add(frames[..., :win_length] * inverse_stft_window(win_length, hop_length, window, dtype),
                                 hop_length)
