@@ -255,6 +255,8 @@ class _Plan:
             return
         if isinstance(layer, FRAME_WISE_LAYERS + self.frame_wise):
             return
+        if isinstance(layer, keras.layers.Concatenate) and layer.axis % 4 != self.stft.output_format.time_axis:
+            return  # joins the channels or bins of each frame
         raise StreamingError(
             f"to_streaming: layer {layer.name!r} ({type(layer).__name__}) is not known to work frame by frame, so "
             f"its streamed output could differ from the offline one (Delta, PCEN, convolutions and recurrences over "
