@@ -24,6 +24,12 @@ Workloads (design §5):
   TensorFlow and the same model exported with ``export_onnx`` in onnxruntime (where the STFT is a
   convolution with the DFT matrix: ``O(n_fft)`` times the FFT's arithmetic per frame); ratios
   against TensorFlow.
+- ``streaming``: one core, one stream: the latency of one step and the real-time factor (step time over
+  the audio it consumes) of the mel front end (16 kHz, n_fft 512, hop 160, 64 mels, dB) and of the
+  perfectly reconstructing STFT -> ISTFT pair (n_fft 512, hop 128), for the step of ``to_streaming``
+  (a ``tf.function`` and, for TFLite-layer models, the TFLite interpreter) and for ``Stream`` (eager
+  Python loop), beside the offline model called each hop on a sliding window (the fewest samples that
+  give the new hop's output, and one second of context); ratios are window time over step time.
 - ``resample``: the 16 clips from 22 050 Hz to 16 000 Hz: kapre_like's ``Resample`` vs ``soxr.resample``
   ('HQ', librosa's and the encoder's resampler) and ``scipy.signal.resample_poly`` (the same filter as
   ``Resample``); ratios are against soxr.
@@ -323,6 +329,125 @@ def _onnx_front_end(kapre_like):
     return (lambda x: session.run(None, {name: x})[0]), _speech_clips()
 
 
+STREAM_STEPS = 100  # hops per timed run
+
+
+def _streaming_models(kapre_like, tflite=False):
+    """``{name: (model, hop)}``: the speech front end (decibels against a fixed reference) and the pair."""
+    import keras
+
+    stft_class = kapre_like.STFTTflite if tflite else kapre_like.STFT
+    magnitude_class = kapre_like.MagnitudeTflite if tflite else kapre_like.Magnitude
+    istft_class = kapre_like.InverseSTFTTflite if tflite else kapre_like.InverseSTFT
+    formats = dict(input_data_format="channels_last", output_data_format="channels_last")
+    front_end = keras.Sequential([
+        keras.Input((None, 1)), stft_class(n_fft=ONNX_N_FFT, hop_length=ONNX_HOP, **formats), magnitude_class(),
+        kapre_like.ApplyFilterbank("mel", {"sample_rate": ONNX_RATE, "n_freq": ONNX_N_FFT // 2 + 1,
+                                           "n_mels": ONNX_MELS}, data_format="channels_last"),
+        kapre_like.MagnitudeToDecibel(dynamic_range=None)], name="mel_front_end")
+    pair = keras.Sequential([
+        keras.Input((None, 1)), stft_class(n_fft=512, hop_length=128, pad_begin=True, pad_end=True, **formats),
+        istft_class(n_fft=512, hop_length=128, **formats)], name="stft_istft_pair")
+    return {"mel front end": (front_end, ONNX_HOP), "STFT -> ISTFT pair": (pair, 128)}
+
+
+def _tflite_step(step):
+    import warnings
+
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(step)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        interpreter = tf.lite.Interpreter(model_content=converter.convert())
+    runner = interpreter.get_signature_runner()
+    outputs = sorted(runner.get_output_details())  # output_0 (the chunk's output), then the next states
+
+    def run(chunk, states):
+        feed = dict(zip(("stft_state", "overlap_add_state"), states))  # initial_states' order
+        result = runner(chunk=chunk, **feed)
+        values = [result[name] for name in outputs]
+        return values[0], values[1:]
+
+    return run
+
+
+def streaming_report(rounds):
+    """Per-hop latency of streamed and sliding-window computation, one core (see the module docstring)."""
+    import tensorflow as tf
+
+    import kapre_like
+    from kapre_like.streaming import Stream, initial_states, to_streaming
+
+    signal = _speech_clips()[:1]  # (1, 160000, 1)
+    print(f"\nstreaming: one stream, one core, {STREAM_STEPS} hops per run, median of {rounds} runs")
+    header = f"{'model':20s} {'candidate':38s} {'ms/hop':>8s} {'RT factor':>10s} {'window/step':>12s}"
+    print(header)
+    print("-" * len(header))
+    for (label, (model, hop)), (_, (tflite_model, _)) in zip(_streaming_models(kapre_like).items(),
+                                                              _streaming_models(kapre_like, tflite=True).items()):
+        step = to_streaming(model, chunk_hops=1)
+        traced = tf.function(step)
+        tflite_run = _tflite_step(to_streaming(tflite_model, chunk_hops=1))
+        stream = Stream(model)
+        states0 = initial_states(step, 1)
+        chunks = [signal[:, i * hop:(i + 1) * hop] for i in range(STREAM_STEPS)]
+        inverse = "pair" in label
+        shortest = 2 * 512 - hop if inverse else ONNX_N_FFT  # samples whose offline output holds the new hop
+        windows = {}
+        for length in (shortest, ONNX_RATE):
+            window_model = tf.function(model)
+            x = tf.constant(signal[:, :length])
+            window_model(x)
+            windows[length] = (window_model, x)
+
+        def run_step():
+            states = [tf.constant(s) for s in states0]
+            for chunk in chunks:
+                output, *states = traced([tf.constant(chunk), *states])
+            return output
+
+        def run_tflite():
+            states = list(states0)
+            for chunk in chunks:
+                output, states = tflite_run(chunk, states)
+            return output
+
+        def run_stream():
+            stream.reset_state()
+            for chunk in chunks:
+                output = stream(chunk)
+            return output
+
+        def sliding(length):
+            window_model, x = windows[length]
+
+            def run():
+                for _ in chunks:  # the same window each hop: the cost, not the values, is measured
+                    output = window_model(x)
+                return output
+            return run
+
+        runs = {"step (tf.function)": run_step, "step (TFLite, built-in ops)": run_tflite,
+                "Stream (eager Python loop)": run_stream,
+                f"offline on a {shortest}-sample window": sliding(shortest),
+                "offline on a 1 s window": sliding(ONNX_RATE)}
+        for run in runs.values():
+            run()
+        times = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run()
+                times[name].append((time.perf_counter() - start) / STREAM_STEPS)
+        per_hop = {name: statistics.median(values) for name, values in times.items()}
+        step_time = per_hop["step (tf.function)"]
+        for name, seconds in per_hop.items():
+            window = "" if not name.startswith("offline") else f"{seconds / step_time:11.2f}x"
+            print(f"{label:20s} {name:38s} {1e3 * seconds:8.3f} {seconds / (hop / ONNX_RATE):10.4f} {window:>12s}")
+
+
 def candidates(workload):
     """{name: zero-argument builder} for ``workload``; Kapre rows only when Kapre is installed."""
     import keras
@@ -537,6 +662,19 @@ def main(argv=None):
     parser.add_argument("--burst", type=int, default=3, help="back-to-back calls per candidate and round (default 3)")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-candidate memory subprocesses")
     args = parser.parse_args(argv)
+    if "streaming" in args.workloads:
+        args.workloads.remove("streaming")
+        if args.workloads:  # measured on one core: in its own process, whose TensorFlow runtime starts so
+            subprocess.run([sys.executable, os.path.abspath(__file__), "streaming", "--rounds", str(args.rounds)],
+                           check=True)
+        else:
+            import tensorflow as tf
+
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+            print(f"TensorFlow {tf.__version__}, one core (intra- and inter-op threads 1)")
+            streaming_report(args.rounds)
+            return
     import tensorflow as tf
 
     print(f"TensorFlow {tf.__version__}, {os.cpu_count()} CPUs, "
