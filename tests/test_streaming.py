@@ -286,8 +286,8 @@ def test_tflite_front_end_step_runs_hop_by_hop_with_builtin_ops():
     step = to_streaming(model, chunk_hops=1)
     runner = tflite_runner(step)
     names = sorted(runner.get_output_details())
-    x = speech(0.5, seed=2)
-    (state,) = initial_states(step, 1)
+    x = np.concatenate([speech(0.5, seed=2), speech(0.5, seed=4)])  # a batch of two
+    (state,) = initial_states(step, 2)
     frames = []
     for start in range(0, x.shape[1] - 159, 160):
         result = runner(chunk=x[:, start:start + 160], stft_state=state)
