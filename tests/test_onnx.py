@@ -74,6 +74,9 @@ MODELS = {
     "Resample": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Resample(RATE, 22050,
                                                                                data_format="channels_last")]),
                  waveforms, 1e-4, False),
+    "STFTTflite -> InverseSTFTTflite": (lambda: keras.Sequential([
+        keras.Input((None, 1)), kl.STFTTflite(n_fft=256, hop_length=64, pad_begin=True, pad_end=True, **CL),
+        kl.InverseSTFTTflite(n_fft=256, hop_length=64, **CL)]), waveforms, 1e-4, False),
     "Frame": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Frame(400, 160, data_format="channels_last")]),
                       waveforms, 1e-4, False),
     "Energy": (lambda: keras.Sequential([keras.Input((None, 1)), kl.Energy(sample_rate=RATE,
