@@ -130,7 +130,11 @@ def _without_reshape_merging(tf2onnx):
     dimensions (``0``) refer to the wrong input (onnxruntime then fails: "requested shape
     {1,1,514,257,2}" for a {1,61,514} input); the conversion runs without it, every other
     optimizer kept, and the list is restored afterwards."""
-    optimizers = getattr(getattr(tf2onnx, "optimizer", None), "_optimizers", None)
+    import importlib
+
+    # the submodule is imported explicitly: `import tf2onnx` loads it only once a conversion has run, and
+    # without this the first export in a process kept the faulty merging
+    optimizers = getattr(importlib.import_module(tf2onnx.__name__ + ".optimizer"), "_optimizers", None)
     if not isinstance(optimizers, dict) or "reshape_optimizer" not in optimizers:
         yield
         return

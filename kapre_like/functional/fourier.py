@@ -183,8 +183,11 @@ def inverse_stft_of_pairs(pairs, n_fft, win_length, hop_length, window=None, cen
         >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
         True
     """
-    flat = tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
-    frames = tf.tensordot(flat, tf.constant(inverse_dft_matrix(n_fft), pairs.dtype), 1)
+    # (real, imaginary) rows of the matrix apart: two broadcasting products, no reshape (which an exporter's
+    # transpose optimisation can move past)
+    matrix = inverse_dft_matrix(n_fft)
+    frames = (tf.matmul(pairs[..., 0], tf.constant(matrix[0::2], pairs.dtype))
+              + tf.matmul(pairs[..., 1], tf.constant(matrix[1::2], pairs.dtype)))
     return _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum)
 
 
