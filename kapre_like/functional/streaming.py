@@ -73,7 +73,11 @@ def buffered(state, chunk, time_axis=-1):
     kept = state.shape[time_axis]
     if kept is None:
         kept = tf.shape(state)[time_axis]
-    return buffer, _time_slice(buffer, time_axis, tf.shape(buffer)[time_axis] - kept, None)
+    elif kept == 0:
+        return buffer, state
+    # a negative start slices from the end with no shape arithmetic in the graph
+    return buffer, _time_slice(buffer, time_axis, -kept if isinstance(kept, int) else tf.shape(buffer)[time_axis] - kept,
+                               None)
 
 
 def overlap_add_step(synthesized, tail, time_axis=-1):
@@ -92,7 +96,9 @@ def overlap_add_step(synthesized, tail, time_axis=-1):
         kept = tf.shape(tail)[time_axis]
     rank = synthesized.shape.rank
     axis = time_axis % rank
-    length = tf.shape(synthesized)[axis]
+    length = synthesized.shape[axis]
+    if length is None or not isinstance(kept, int):
+        length = tf.shape(synthesized)[axis]
     padding = [[0, 0]] * rank
     padding[axis] = [0, length - kept]
     total = synthesized + tf.pad(tail, padding)
