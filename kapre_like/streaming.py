@@ -351,7 +351,8 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
             ``verify``, a step that does not reproduce ``model``.
 
     Example:
-        >>> frontend = kapre_like.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
+        >>> from kapre_like.composed import get_stft_magnitude_layer
+        >>> frontend = get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
         ...     hop_length=128, input_data_format='channels_last', output_data_format='channels_last')
         >>> step = to_streaming(frontend, chunk_hops=2)
         >>> [tuple(x.shape) for x in step.inputs]
@@ -409,7 +410,8 @@ def stream_properties(step):
     from ``.keras``): ``dict(hop_length, state_length, warmup_frames, tail_length)``.
 
     Example:
-        >>> frontend = kapre_like.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
+        >>> from kapre_like.composed import get_stft_magnitude_layer
+        >>> frontend = get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
         ...     hop_length=128, input_data_format='channels_last', output_data_format='channels_last')
         >>> stream_properties(to_streaming(frontend))
         {'hop_length': 128, 'state_length': 384, 'warmup_frames': 3, 'tail_length': 0}
@@ -424,7 +426,8 @@ def initial_states(step, batch_size=1):
     """Zeros for each state input of ``step`` (silence before the stream), as NumPy arrays.
 
     Example:
-        >>> frontend = kapre_like.composed.get_stft_magnitude_layer(input_shape=(None, 2), n_fft=400,
+        >>> from kapre_like.composed import get_stft_magnitude_layer
+        >>> frontend = get_stft_magnitude_layer(input_shape=(None, 2), n_fft=400,
         ...     hop_length=160, input_data_format='channels_last', output_data_format='channels_last')
         >>> [s.shape for s in initial_states(to_streaming(frontend), batch_size=3)]
         [(3, 320, 2)]
@@ -453,7 +456,8 @@ class Stream(keras.layers.Layer):
         **kwargs: Keras layer arguments.
 
     Example:
-        >>> frontend = kapre_like.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
+        >>> from kapre_like.composed import get_stft_magnitude_layer
+        >>> frontend = get_stft_magnitude_layer(input_shape=(None, 1), n_fft=512,
         ...     hop_length=128, input_data_format='channels_last', output_data_format='channels_last')
         >>> stream = Stream(frontend)
         >>> [stream(np.zeros((1, n, 1), 'float32')).shape[1] for n in (100, 100, 300)]
