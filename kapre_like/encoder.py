@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import functional
+from ._checks import check_int
 from .resampling import Resample, check_rate
 from .time_frequency import AudioLayer, _register
 
@@ -531,6 +532,47 @@ class AudioSpectrogramEncoder:
             data = data.filter(lambda ok, *rest: ok)
         data = data.map(encode, num_parallel_calls=num_parallel_calls)
         return data.padded_batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def dataset_fn(self, paths, labels=None, global_batch_size=32, **dataset_arguments):
+        """A function for ``strategy.distribute_datasets_from_function``: each input pipeline (one per
+        worker under ``MultiWorkerMirroredStrategy``) reads only its share of the files.
+
+        Pipeline ``i`` of ``n`` takes files ``i, i + n, i + 2n, ...`` (with their labels) and batches
+        them by the per-replica batch size, so no file is decoded twice and each global batch of
+        ``global_batch_size`` items holds every pipeline's share (tf.data's automatic sharding
+        cannot split a list of paths by file: it would decode every file on every worker).
+
+        Args:
+            paths (list of str or PathLike): audio files.
+            labels (array-like or None): one label per path.
+            global_batch_size (int): items per step over all replicas. Defaults to 32.
+            **dataset_arguments: the other arguments of :meth:`dataset` (``shuffle``,
+                ``num_parallel_calls``, ``on_error``).
+
+        Returns:
+            callable: ``tf.distribute.InputContext -> tf.data.Dataset``.
+
+        Example:
+            >>> encoder = AudioSpectrogramEncoder()
+            >>> make = encoder.dataset_fn(['a.wav', 'b.wav', 'c.wav'], global_batch_size=4)
+            >>> context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1,
+            ...                                      num_replicas_in_sync=2)
+            >>> make(context).element_spec.shape  # pipeline 1 reads 'b.wav' only, 2 items per batch
+            TensorShape([None, None, 201])
+        """
+        check_int(global_batch_size, "global_batch_size", "AudioSpectrogramEncoder.dataset_fn", minimum=1)
+        paths = [os.fspath(p) for p in paths]
+        if labels is not None:
+            labels = np.asarray(labels)
+            if len(labels) != len(paths):
+                raise ValueError(f"`labels` must give one label per path: {len(paths)} paths, {len(labels)} labels.")
+
+        def make(context):
+            index, count = context.input_pipeline_id, context.num_input_pipelines
+            return self.dataset(paths[index::count], None if labels is None else labels[index::count],
+                                batch_size=context.get_per_replica_batch_size(global_batch_size), **dataset_arguments)
+
+        return make
 
     def layer(self, seed=None, input_sample_rate=None):
         """The in-graph part as a Keras layer (:class:`AudioSpectrogram`) for a model's input.
