@@ -490,6 +490,9 @@ class Stream(keras.layers.Layer):
         self._frames = 0
 
     def call(self, chunk):
+        """This chunk's output: the frames (or samples) its whole hops complete, with any samples kept from
+        earlier calls; 0 frames when it completes none. ``chunk`` is ``(batch, time, ch)`` or ``(batch, ch,
+        time)`` as the model takes it, of any length."""
         chunk = tf.convert_to_tensor(chunk)
         if not tf.executing_eagerly():
             raise RuntimeError("Stream runs eagerly, in a Python loop; in a graph or an export use the step of "
@@ -552,9 +555,11 @@ class Stream(keras.layers.Layer):
         return tf.zeros(shape, spec.dtype)
 
     def compute_output_spec(self, chunk):
+        """The step's output spec (time unknown)."""
         return self.step.outputs[0]
 
     def get_config(self):
+        """The layer's configuration: the model serialised, the registered names of ``frame_wise``."""
         config = super().get_config()
         config.update({"model": keras.saving.serialize_keras_object(self.model),
                        "frame_wise": [keras.saving.get_registered_name(cls) for cls in self.frame_wise]})
@@ -562,6 +567,8 @@ class Stream(keras.layers.Layer):
 
     @classmethod
     def from_config(cls, config):
+        """A ``Stream`` from :meth:`get_config`'s dictionary (the model deserialised, ``frame_wise`` classes
+        looked up among Keras's registered objects)."""
         config = dict(config)
         config["frame_wise"] = tuple(keras.saving.get_registered_object(name) for name in config.get("frame_wise", ()))
         return cls(**config)
