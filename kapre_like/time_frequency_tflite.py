@@ -35,7 +35,9 @@ from . import functional
 from ._checks import check_float_input
 from .time_frequency import STFT, InverseSTFT, Magnitude, Phase, _register
 
-__all__ = ["STFTTflite", "InverseSTFTTflite", "MagnitudeTflite", "PhaseTflite"]
+# Kapre's names exactly (tests/test_kapre_compat.py); InverseSTFTTflite, which Kapre lacks, is exported at
+# the top level of kapre_like
+__all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
 
 _PAIR_AXIS_SPEC = InputSpec(min_ndim=1, axes={-1: 2})
 
