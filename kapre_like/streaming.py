@@ -81,8 +81,37 @@ class StreamingError(ValueError):
     """A model that :func:`to_streaming` cannot stream; the message names the layer and why."""
 
 
+class _CarriedState(keras.layers.Layer):
+    """Base of the layers that carry ``length`` samples from one step to the next along ``time_axis``: the
+    checks of their arguments and of the state a step is given."""
+
+    #: what the state is called in messages
+    state_name = "the state"
+
+    def __init__(self, length, time_axis, length_name, **kwargs):
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        check_int(length, length_name, owner, minimum=0)
+        if time_axis not in (1, 2):
+            raise ValueError(f"{owner}: `time_axis` must be 1 or 2; got {time_axis!r}.")
+        self.carried_length, self.time_axis = length, time_axis
+
+    def _check_state(self, state_shape, like_shape):
+        """Raise unless ``state_shape`` is ``like_shape`` with ``carried_length`` samples on the time axis."""
+        expected = list(like_shape)
+        expected[self.time_axis] = self.carried_length
+        if len(state_shape) != len(expected) or not all(
+                a is None or b is None or a == b for a, b in zip(state_shape, expected)):
+            raise ValueError(
+                f"{type(self).__name__}: {self.state_name} has shape {tuple(state_shape)}; expected {tuple(expected)} "
+                f"({self.carried_length} samples on axis {self.time_axis}). Pass the state the previous step "
+                f"returned, or kapre_like.streaming.initial_states(step, batch_size) to start."
+            )
+
+
 @_register
-class StreamBuffer(keras.layers.Layer):
+class StreamBuffer(_CarriedState):
     """``[state, chunk] -> [buffer, next_state]``: the chunk appended to the kept samples, and the last
     ``state_length`` samples of the result (:func:`kapre_like.functional.buffered`).
 
@@ -99,30 +128,14 @@ class StreamBuffer(keras.layers.Layer):
     """
 
     def __init__(self, state_length, time_axis=1, hop_length=None, warmup_frames=0, **kwargs):
-        kwargs.setdefault("autocast", False)
-        super().__init__(**kwargs)
-        check_int(state_length, "state_length", "StreamBuffer", minimum=0)
+        super().__init__(state_length, time_axis, "state_length", **kwargs)
         check_int(hop_length, "hop_length", "StreamBuffer", minimum=1, allow_none=True)
         check_int(warmup_frames, "warmup_frames", "StreamBuffer", minimum=0)
         self.state_length, self.hop_length, self.warmup_frames = state_length, hop_length, warmup_frames
-        if time_axis not in (1, 2):
-            raise ValueError(f"StreamBuffer: `time_axis` must be 1 or 2; got {time_axis!r}.")
-        self.time_axis = time_axis
-
-    def _check(self, state_shape, chunk_shape):
-        expected = list(chunk_shape)
-        expected[self.time_axis] = self.state_length
-        known = all(a is None or b is None or a == b for a, b in zip(state_shape, expected))
-        if len(state_shape) != len(expected) or not known:
-            raise ValueError(
-                f"StreamBuffer: the state has shape {tuple(state_shape)}; expected {tuple(expected)} (the chunk's "
-                f"shape {tuple(chunk_shape)} with {self.state_length} samples on axis {self.time_axis}). Pass the "
-                f"state the previous step returned, or kapre_like.streaming.initial_states(step, batch_size) to start."
-            )
 
     def call(self, inputs):
         state, chunk = inputs
-        self._check(state.shape, chunk.shape)
+        self._check_state(state.shape, chunk.shape)
         if state.shape[self.time_axis] is None:
             tf.debugging.assert_equal(tf.shape(state)[self.time_axis], self.state_length,
                                       message=f"StreamBuffer: the state must hold {self.state_length} samples")
@@ -130,7 +143,7 @@ class StreamBuffer(keras.layers.Layer):
 
     def compute_output_spec(self, inputs):
         state, chunk = inputs
-        self._check(state.shape, chunk.shape)
+        self._check_state(state.shape, chunk.shape)
         shape = list(chunk.shape)
         shape[self.time_axis] = None if shape[self.time_axis] is None else shape[self.time_axis] + self.state_length
         return [keras.KerasTensor(tuple(shape), dtype=chunk.dtype), keras.KerasTensor(state.shape, dtype=chunk.dtype)]
@@ -143,7 +156,7 @@ class StreamBuffer(keras.layers.Layer):
 
 
 @_register
-class OverlapAddStream(keras.layers.Layer):
+class OverlapAddStream(_CarriedState):
     """``[synthesized, tail] -> [samples, next_tail]``: a streaming overlap-add
     (:func:`kapre_like.functional.overlap_add_step`). ``synthesized`` is an inverse STFT of this
     step's frames; ``tail`` the samples earlier frames left unfinished.
@@ -157,34 +170,20 @@ class OverlapAddStream(keras.layers.Layer):
         ValueError: at call, a tail whose shape is not ``tail_length`` samples of the waveform's channels.
     """
 
-    def __init__(self, tail_length, time_axis=1, **kwargs):
-        kwargs.setdefault("autocast", False)
-        super().__init__(**kwargs)
-        check_int(tail_length, "tail_length", "OverlapAddStream", minimum=0)
-        self.tail_length = tail_length
-        if time_axis not in (1, 2):
-            raise ValueError(f"OverlapAddStream: `time_axis` must be 1 or 2; got {time_axis!r}.")
-        self.time_axis = time_axis
+    state_name = "the overlap-add state"
 
-    def _check(self, synthesized_shape, tail_shape):
-        expected = list(synthesized_shape)
-        expected[self.time_axis] = self.tail_length
-        if len(tail_shape) != len(expected) or not all(
-                a is None or b is None or a == b for a, b in zip(tail_shape, expected)):
-            raise ValueError(
-                f"OverlapAddStream: the overlap-add state has shape {tuple(tail_shape)}; expected {tuple(expected)} "
-                f"({self.tail_length} samples on axis {self.time_axis}). Pass the state the previous step returned, "
-                f"or kapre_like.streaming.initial_states(step, batch_size) to start."
-            )
+    def __init__(self, tail_length, time_axis=1, **kwargs):
+        super().__init__(tail_length, time_axis, "tail_length", **kwargs)
+        self.tail_length = tail_length
 
     def call(self, inputs):
         synthesized, tail = inputs
-        self._check(synthesized.shape, tail.shape)
+        self._check_state(tail.shape, synthesized.shape)
         return list(functional.overlap_add_step(synthesized, tf.cast(tail, synthesized.dtype), self.time_axis))
 
     def compute_output_spec(self, inputs):
         synthesized, tail = inputs
-        self._check(synthesized.shape, tail.shape)
+        self._check_state(tail.shape, synthesized.shape)
         shape = list(synthesized.shape)
         if shape[self.time_axis] is not None:
             shape[self.time_axis] -= self.tail_length
@@ -376,6 +375,15 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
         chunk_hops = chunk_length // hop
     elif chunk_hops is not None:
         check_int(chunk_hops, "chunk_hops", "to_streaming", minimum=1)
+    step = _step_model(model, plan, chunk_hops)
+    if verify:
+        _verify(model, step, plan)
+    return step
+
+
+def _step_model(model, plan, chunk_hops):
+    """The step of ``model`` as ``plan`` found it, for chunks of ``chunk_hops`` hops (None: any number)."""
+    hop = plan.hop_length
     input_shape, time_axis = _input_batch_shape(model, plan)
     streamed = _streamed_model(model, plan, input_shape)
     dtype = model.inputs[0].dtype
@@ -399,10 +407,7 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
         tail = keras.Input(shape=tuple(tail_shape), dtype=output.dtype, name="overlap_add_state")
         samples, next_tail = OverlapAddStream(plan.tail_length, wave_axis, name="overlap_add")([output, tail])
         inputs, outputs = inputs + [tail], [samples, next_state, next_tail]
-    step = keras.Model(inputs, outputs, name=model.name + "_step")
-    if verify:
-        _verify(model, step, plan, time_axis)
-    return step
+    return keras.Model(inputs, outputs, name=model.name + "_step")
 
 
 def stream_properties(step):
@@ -471,8 +476,8 @@ class Stream(keras.layers.Layer):
             model = keras.saving.deserialize_keras_object(model)
         self.model = model
         self.frame_wise = tuple(frame_wise)
-        self.step = to_streaming(model, chunk_hops=None, frame_wise=self.frame_wise, verify=False)
         plan = _Plan(model, self.frame_wise)
+        self.step = _step_model(model, plan, chunk_hops=None)
         self.hop_length, self.warmup_frames = plan.hop_length, plan.warmup_frames
         self._stft, self._has_inverse = plan.stft, plan.inverse is not None
         self._time_axis, self._output_time_axis = plan.stft.input_format.time_axis, plan.output_time_axis
@@ -581,8 +586,9 @@ def _along(axis, start, stop):
     return tuple(index)
 
 
-def _verify(model, step, plan, time_axis):
+def _verify(model, step, plan):
     """Raise if ``step`` run over a test signal differs from ``model`` on it."""
+    time_axis = plan.stft.input_format.time_axis
     shape = list(model.inputs[0].shape)
     time = shape[time_axis]
     hop = plan.hop_length
