@@ -10,6 +10,7 @@ signal (a rising chirp, two steady tones and a speech-like burst) and writes int
     kapre-like roundtrip   [FILE] [--n-fft N] [--hop H]
     kapre-like reconstruct [FILE] [--from mel|stft] [--n-iter N] [--out AUDIO.wav]  # Griffin-Lim
     kapre-like export      [--frontend mel|stft|log] [--format ...] [--out DIR] [--check FILE]  # .keras, SavedModel, TFLite, ONNX
+    kapre-like encode      'data/**/*.flac' --out SHARDS/ [--workers N] [-- BEAM OPTIONS]  # a corpus to TFRecord shards
 
 Every subcommand has ``--help``. Errors (a missing or unreadable file, a bad parameter, an
 output path that cannot be written) print one line saying what to do and exit with status 2.
@@ -231,7 +232,7 @@ def _parser():
                          help="highest frequency in Hz (default: half the sample rate; log: bins stop below it)")
 
     common(parser, audio=False, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,reconstruct,export}")
+    commands = parser.add_subparsers(dest="command", metavar="{spectrogram,roundtrip,reconstruct,export,encode}")
 
     spectrogram = commands.add_parser("spectrogram", help="draw a spectrogram to a PNG",
                                       description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "
@@ -290,7 +291,53 @@ def _parser():
                         help=f"one or more of {', '.join(EXPORT_FORMATS)} (default: keras savedmodel tflite)")
     export.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT}/export)")
     export.set_defaults(job="export")
+
+    encode = commands.add_parser(
+        "encode", help="encode a corpus of audio files into spectrogram TFRecord shards (Apache Beam)",
+        description="Encode audio files with AudioSpectrogramEncoder in an Apache Beam pipeline and write the "
+                    "spectrograms as sharded TFRecord files, with spec.json (features, encoder settings, counts) and "
+                    "dead_letters.jsonl (files that could not be read) next to them; read them back with "
+                    "kapre_like.read_shards(OUT). Runs on this machine's cores by default (Beam's DirectRunner); "
+                    "Beam options after -- choose another runner. Needs pip install \"kapre_like[beam]\".",
+        epilog="Examples: kapre-like encode 'data/**/*.flac' --out shards/ --workers 4; on Flink: kapre-like encode "
+               "'/shared/data/**/*.wav' --out /shared/shards -- --runner=FlinkRunner --flink_master=localhost:8081 "
+               "--environment_type=LOOPBACK")
+    encode.add_argument("files", nargs="+", metavar="FILES",
+                        help="a glob in quotes ('data/**/*.flac'; ** for any depth) or audio files (WAV, FLAC, OGG)")
+    encode.add_argument("--out", required=True, help="output folder for the shards (created if needed)")
+    encode.add_argument("--workers", type=_positive_int, default=None,
+                        help=f"local worker processes (default: one per CPU core, {os.cpu_count() or 1} here)")
+    encode.add_argument("--shards", type=lambda text: _int_at_least(text, 0, "an integer >= 0"), default=0,
+                        help="TFRecord files to write (default 0: the runner decides)")
+    encode.add_argument("--sample-rate", type=_positive_int, default=BUILTIN_RATE,
+                        help="the encoder's rate in Hz; files are resampled to it (default: 16000)")
+    encode.add_argument("--window", type=_positive_float, default=25.0, help="window length in ms (default: 25)")
+    encode.add_argument("--offset", type=_positive_float, default=None,
+                        help="step between windows in ms (default: a third of the window)")
+    encode.add_argument("--target-length", type=_positive_float, default=None,
+                        help="pad or cut every file to this many seconds (default: each file's own length)")
+    encode.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show Beam's and TensorFlow's own log (hidden by default)")
+    encode.set_defaults(job="encode", beam_args=[])
     return parser
+
+
+def _audio_files(specs):
+    """The files ``encode`` would read (a glob or a list), checked here so that a typo is answered at once."""
+    import glob
+
+    if len(specs) == 1 and "://" not in specs[0]:
+        found = [path for path in glob.glob(os.path.expanduser(specs[0]), recursive=True) if os.path.isfile(path)]
+        if not found:
+            raise CommandError(f"no audio files match {specs[0]!r}; give a glob in quotes such as 'data/**/*.flac' "
+                               f"(** for any depth) or files")
+        return specs[0]
+    for path in specs:
+        if "://" not in path and not os.path.isfile(path):
+            raise CommandError(f"no such audio file: {path!r}" + ("; it is a folder: give a glob such as "
+                                                                   f"'{os.path.join(path, '**', '*.wav')}'"
+                                                                   if os.path.isdir(path) else ""))
+    return list(specs)
 
 
 def _checked(args):
@@ -326,6 +373,18 @@ def _checked(args):
             if missing:
                 raise CommandError(f"--format onnx needs {', '.join(missing)}: pip install \"kapre_like[onnx]\" "
                                    f"(from a clone: pip install -e \".[onnx]\")")
+    elif args.job == "encode":
+        import importlib.util
+
+        if importlib.util.find_spec("apache_beam") is None:
+            raise CommandError("encode needs Apache Beam: pip install \"kapre_like[beam]\" (from a clone: pip install "
+                               "-e \".[beam]\")")
+        args.files = _audio_files(args.files)
+        if "://" not in args.out:
+            writable_folder(args.out)
+        if args.offset is not None and args.offset > args.window:
+            raise CommandError(f"--offset {args.offset:g} ms is longer than --window {args.window:g} ms: samples "
+                               f"between windows would be skipped; give --offset {args.window:g} or less")
     elif args.job == "demo":
         writable_folder(DEFAULT_OUT)
     return args
@@ -333,7 +392,14 @@ def _checked(args):
 
 def main(argv=None):
     """Run the tool; returns the exit status (0 ok, 1 a check failed, 2 a usage error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    beam_args = []
+    if "encode" in argv and "--" in argv[argv.index("encode"):]:  # encode's Beam options follow --, passed as they are
+        split = argv.index("--", argv.index("encode"))
+        argv, beam_args = argv[:split], argv[split + 1:]
     args = _parser().parse_args(argv)
+    if getattr(args, "job", None) == "encode":
+        args.beam_args = beam_args
     for name, value in SUBCOMMAND_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, value)

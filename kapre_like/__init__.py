@@ -55,6 +55,19 @@ from .time_frequency_tflite import InverseSTFTTflite, MagnitudeTflite, PhaseTfli
 
 VERSION = __version__
 
+#: Names loaded on first use: kapre_like.beam (corpus encoding; it imports apache_beam only when a
+#: pipeline runs) is not imported by ``import kapre_like``.
+_LAZY = {"beam": None, "read_shards": "read_shards", "encode_corpus": "encode_corpus"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(".beam", __name__)
+        return module if _LAZY[name] is None else getattr(module, _LAZY[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "__version__",
     "VERSION",
@@ -112,4 +125,6 @@ __all__ = [
     "streaming",
     "GriffinLim",
     "InverseMelScale",
+    "read_shards",
+    "encode_corpus",
 ]

@@ -8,6 +8,7 @@ functions (NumPy in, NumPy out) that the tool calls once its arguments are check
 
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -427,6 +428,45 @@ def _cmd_export(args):
     return 0 if worst < 1e-2 else 1
 
 
+def _cmd_encode(args):
+    from .beam import CorpusEncodingError, encode_corpus
+    from .encoder import AudioSpectrogramEncoder
+
+    try:
+        encoder = AudioSpectrogramEncoder(sample_rate=args.sample_rate, window_size=args.window / 1000,
+                                          offset=None if args.offset is None else args.offset / 1000,
+                                          target_length=args.target_length)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+    # Beam's and its worker processes' own log lines stay off the terminal unless --verbose; the tool's
+    # progress lines go to a copy of the terminal's descriptor taken before it is silenced
+    try:
+        terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w") if sys.stdout.fileno() == 1 else None
+    except (AttributeError, OSError, ValueError):  # a captured stdout (pytest, a notebook) has no descriptor 1
+        terminal = None
+    stream = terminal or sys.stdout
+
+    def say(line):
+        stream.write(line + "\n")
+        stream.flush()
+
+    try:
+        with native_output_silenced(not args.verbose):
+            summary = encode_corpus(args.files, args.out, encoder, workers=args.workers, pipeline_args=args.beam_args,
+                                    num_shards=args.shards, verbose=args.verbose, progress=say)
+    except (ImportError, ValueError, OSError, CorpusEncodingError) as error:
+        raise CommandError(" ".join(str(error).split())) from None
+    finally:
+        if terminal is not None:
+            terminal.close()
+    if summary.dead_letters:
+        print(f"{summary.dead_letters} file(s) could not be read: listed in "
+              f"{os.path.join(summary.out, 'dead_letters.jsonl')}")
+    print(f"spec: {summary.spec}; read them with kapre_like.read_shards({summary.out!r})")
+    return 0
+
+
 def _cmd_demo(args):
     given = {**vars(args), "audio": None, "channel": "mix", "sr": None, "fmin": None, "fmax": None, "save": None}
     for kind in ("mel", "stft", "log"):
@@ -440,7 +480,7 @@ def _cmd_demo(args):
 
 
 _JOBS = {"spectrogram": _cmd_spectrogram, "roundtrip": _cmd_roundtrip, "reconstruct": _cmd_reconstruct,
-         "export": _cmd_export, "demo": _cmd_demo}
+         "export": _cmd_export, "encode": _cmd_encode, "demo": _cmd_demo}
 
 
 def run(args):
