@@ -33,7 +33,8 @@ Equality with the offline model: the stream starts from silence, so it gives
 with Kapre's ``pad_begin=True``, such as the pair of
 :func:`~kapre_like.composed.get_perfectly_reconstructing_stft_istft`). After them, frame ``j`` of
 the stream is the offline model's frame ``j - warmup_frames``, and waveform sample ``n`` is the
-offline sample ``n - warmup_frames * hop_length``. What streams: :class:`STFT` (not centred),
+offline sample ``n - warmup_frames * hop_length``. What streams: :class:`STFT` (centred only with
+``pad_mode='constant'``, ``win_length == n_fft`` and a hop of at most ``n_fft // 2``),
 then any layers that work frame by frame (:class:`Magnitude`, :class:`Phase`,
 :class:`ApplyFilterbank`, :class:`MagnitudeToDecibel` with ``dynamic_range=None``,
 :class:`LogmelToMFCC`, Keras's ``Dense``, activations, element-wise merges, ...), optionally ending
@@ -44,7 +45,6 @@ The sizes: :func:`stream_properties` (``hop_length``, ``state_length``, ``warmup
 ``tail_length``).
 """
 
-import math
 
 import keras
 import numpy as np
@@ -207,11 +207,17 @@ class _Plan:
             raise StreamingError(f"to_streaming: the model {model.name!r} must hold exactly one STFT layer (its first "
                                  f"transform); it holds {len(stfts)}.")
         self.stft = stft = stfts[0]
-        if stft.center:
-            raise StreamingError(
-                f"to_streaming: STFT layer {stft.name!r} has center=True, whose first frame reads n_fft // 2 samples "
-                f"before the signal and last frames after its end; streams take frames that start at the signal "
-                f"(center=False, optionally pad_begin=True).")
+        if stft.center:  # frames of n_fft samples, the first centred on sample 0: n_fft // 2 zeros before it
+            if stft.pad_mode != "constant" or stft.win_length != stft.n_fft:
+                raise StreamingError(
+                    f"to_streaming: STFT layer {stft.name!r} has center=True with pad_mode={stft.pad_mode!r} and "
+                    f"win_length={stft.win_length} (n_fft={stft.n_fft}); a stream centres frames with "
+                    f"pad_mode='constant' (zeros before the signal; 'reflect' mirrors samples not yet received) "
+                    f"and win_length == n_fft.")
+            if stft.hop_length > stft.n_fft // 2:
+                raise StreamingError(
+                    f"to_streaming: STFT layer {stft.name!r} has center=True and hop_length={stft.hop_length} > "
+                    f"n_fft // 2 = {stft.n_fft // 2}; a centred stream needs hops of at most half a frame.")
         if stft.hop_length > stft.win_length:
             raise StreamingError(f"to_streaming: STFT layer {stft.name!r} has hop_length={stft.hop_length} > "
                                  f"win_length={stft.win_length}; a stream needs frames that overlap or touch.")
@@ -234,12 +240,21 @@ class _Plan:
         for layer in layers:
             self._check_frame_wise(layer)
         self.hop_length = stft.hop_length
-        self.state_length = functional.stream_state_length(stft.win_length, stft.hop_length, stft.pad_begin_length)
-        self.warmup_frames = functional.stream_warmup_frames(stft.win_length, stft.hop_length,
-                                                             stft.pad_begin_length)
+        # the offline frames: frame_length samples after pad_begin zeros (centred: n_fft, n_fft // 2)
+        self.frame_length = stft.n_fft if stft.center else stft.win_length
+        self.pad_begin = stft.n_fft // 2 if stft.center else stft.pad_begin_length
+        self.state_length = functional.stream_state_length(self.frame_length, stft.hop_length, self.pad_begin)
+        self.warmup_frames = functional.stream_warmup_frames(self.frame_length, stft.hop_length, self.pad_begin)
         self.tail_length = 0 if self.inverse is None else stft.win_length - stft.hop_length
         # frame-wise layers keep the layout: frames on the STFT's time axis, samples on the inverse's
         self.output_time_axis = (stft.output_format if self.inverse is None else self.inverse.output_format).time_axis
+
+    def offline_frames(self, n_samples):
+        """Frames the offline STFT gives for ``n_samples`` samples."""
+        stft = self.stft
+        if stft.center:
+            return functional.frame_count(n_samples, stft.n_fft, stft.hop_length, center=True)
+        return functional.frame_count(n_samples + self.pad_begin, stft.win_length, stft.hop_length, stft.pad_end)
 
     def _check_frame_wise(self, layer):
         if isinstance(layer, (STFT, InverseSTFT, keras.Model)):
@@ -276,8 +291,9 @@ def _holds(model, layer):
 
 
 def _unpadded_stft(stft):
-    """A copy of ``stft`` without ``pad_begin``/``pad_end``: the stream's state holds what they add."""
-    config = dict(stft.get_config(), pad_begin=False, pad_end=False, name=stft.name + "_streamed")
+    """A copy of ``stft`` without ``pad_begin``/``pad_end``/``center``: the stream's state holds the zeros they
+    add before the signal (a centred STFT with ``win_length == n_fft`` frames as an uncentred one)."""
+    config = dict(stft.get_config(), pad_begin=False, pad_end=False, center=False, name=stft.name + "_streamed")
     return type(stft).from_config(config)
 
 
@@ -323,7 +339,7 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
     """The streaming step of an offline STFT model: ``step([chunk, *states]) -> [output, *next_states]``.
 
     Args:
-        model (keras.Model): a built model that starts with an :class:`STFT` (not centred) and is
+        model (keras.Model): a built model that starts with an :class:`STFT` (centred only with zero padding) and is
             frame-wise after it, optionally ending with an :class:`InverseSTFT` (see the module
             documentation): e.g. :func:`~kapre_like.composed.get_melspectrogram_layer`'s output (with
             ``db_dynamic_range=None`` for decibels), an MFCC front end, or an STFT -> mask ->
@@ -345,7 +361,8 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
 
     Raises:
         StreamingError (a ValueError): a layer the stream cannot run (named, with why), several
-            STFTs, a centred STFT or inverse, a decibel layer with a dynamic range, unknown channels.
+            STFTs, a centred STFT that reflects or has ``win_length < n_fft``, a centred inverse, a decibel
+            layer with a dynamic range, unknown channels.
         ValueError: ``chunk_length`` is not a multiple of the hop, or ``chunk_hops`` < 1; with
             ``verify``, a step that does not reproduce ``model``.
 
@@ -476,10 +493,10 @@ class Stream(keras.layers.Layer):
             model = keras.saving.deserialize_keras_object(model)
         self.model = model
         self.frame_wise = tuple(frame_wise)
-        plan = _Plan(model, self.frame_wise)
+        plan = self._plan = _Plan(model, self.frame_wise)
         self.step = _step_model(model, plan, chunk_hops=None)
         self.hop_length, self.warmup_frames = plan.hop_length, plan.warmup_frames
-        self._stft, self._has_inverse = plan.stft, plan.inverse is not None
+        self._has_inverse = plan.inverse is not None
         self._time_axis, self._output_time_axis = plan.stft.input_format.time_axis, plan.output_time_axis
         # one trace for every chunk length and batch size: eagerly, each call would dispatch the ops one by one
         # (about 20x slower for one hop of a mel front end)
@@ -531,13 +548,7 @@ class Stream(keras.layers.Layer):
         """
         if self._states is None:
             raise RuntimeError("Stream.flush: nothing was streamed since the last reset.")
-        stft = self._stft
-        total = self._samples + stft.pad_begin_length
-        if stft.pad_end:
-            offline = math.ceil(total / stft.hop_length)
-        else:
-            offline = 0 if total < stft.win_length else 1 + (total - stft.win_length) // stft.hop_length
-        owed = offline + self.warmup_frames - self._frames
+        owed = self._plan.offline_frames(self._samples) + self.warmup_frames - self._frames
         pending = self._pending
         batch = int(pending.shape[0])
         outputs = []

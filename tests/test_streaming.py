@@ -183,6 +183,28 @@ def test_stft_streams_for_any_sizes_window_and_chunking(n_fft, hop_fraction, win
     np.testing.assert_allclose(stepped[:, :n], offline[:, :n], atol=1e-5 * max(1, np.abs(offline).max()))
 
 
+@pytest.mark.parametrize("n_fft, hop", [(512, 128), (400, 160), (2048, 512)])
+def test_centred_front_ends_stream_like_librosa(n_fft, hop):
+    # center=True (librosa's and torch's framing) with zeros before the signal: the stream's frame j is the
+    # offline frame j - warmup; the flush gives the frames the offline end padding makes
+    model = kl.composed.get_mfcc_layer(input_shape=(None, 1), n_fft=n_fft, hop_length=hop, sample_rate=SR, n_mels=40,
+                                       n_mfcc=13, db_dynamic_range=None, pad_mode="constant", **CL)
+    assert model.layers[0].center
+    x = speech(0.6, seed=n_fft)
+    stream = Stream(model)
+    warmup = stream.warmup_frames
+    assert warmup == functional.stream_warmup_frames(n_fft, hop, n_fft // 2)
+    splits = sorted(set(int(v) for v in np.random.default_rng(hop).integers(1, x.shape[1], 7)))
+    streamed = drop(np.concatenate(run_stream(stream, x, splits, 1), axis=1), warmup, 1)
+    offline = model(x).numpy()
+    assert streamed.shape == offline.shape
+    np.testing.assert_allclose(streamed, offline, atol=1e-5 * max(1, np.abs(offline).max()))
+    mel = librosa.feature.melspectrogram(y=x[0, :, 0], sr=SR, n_fft=n_fft, hop_length=hop, center=True,
+                                         pad_mode="constant", power=2.0, n_mels=40)
+    reference = librosa.feature.mfcc(S=librosa.power_to_db(mel, amin=1e-10, top_db=None), n_mfcc=13).T
+    np.testing.assert_allclose(streamed[0, :, :, 0], reference, atol=2e-3 * np.abs(reference).max())
+
+
 # ----------------------------------------------------------------------------- inverse STFT
 
 
@@ -332,8 +354,13 @@ def test_state_of_the_wrong_shape_is_an_error_that_says_what_was_expected(mel16k
     (lambda: keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL), kl.Magnitude(),
                                kl.Delta(data_format="channels_last")]), ["delta", "Delta", "frame_wise"]),
     (lambda: mel_front_end(db_dynamic_range=80.0), ["MagnitudeToDecibel", "dynamic_range=80", "db_dynamic_range=None"]),
-    (lambda: kl.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=256, center=True, **CL),
-     ["center=True", "stft"]),
+    (lambda: kl.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=256, center=True, pad_mode="reflect",
+                                                  **CL), ["center=True", "pad_mode='reflect'", "stft"]),
+    (lambda: kl.composed.get_stft_magnitude_layer(input_shape=(None, 1), n_fft=256, hop_length=192, center=True,
+                                                  **CL), ["hop_length=192 > n_fft // 2 = 128"]),
+    (lambda: keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, center=True, **CL),
+                               kl.InverseSTFT(n_fft=256, hop_length=64, center=True, **CL)]),
+     ["InverseSTFT", "center=True"]),
     (lambda: keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL), kl.Magnitude(),
                                keras.layers.Conv2D(2, 3, padding="same")]), ["conv2d", "Conv2D"]),
     (lambda: keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL),
