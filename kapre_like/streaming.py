@@ -51,6 +51,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import functional
+from .functional.streaming import time_slice
 from ._checks import check_int
 from .augmentation import ChannelSwap, SpecAugment
 from .signal import LogmelToMFCC
@@ -248,13 +249,6 @@ class _Plan:
         self.tail_length = 0 if self.inverse is None else stft.win_length - stft.hop_length
         # frame-wise layers keep the layout: frames on the STFT's time axis, samples on the inverse's
         self.output_time_axis = (stft.output_format if self.inverse is None else self.inverse.output_format).time_axis
-
-    def offline_frames(self, n_samples):
-        """Frames the offline STFT gives for ``n_samples`` samples."""
-        stft = self.stft
-        if stft.center:
-            return functional.frame_count(n_samples, stft.n_fft, stft.hop_length, center=True)
-        return functional.frame_count(n_samples + self.pad_begin, stft.win_length, stft.hop_length, stft.pad_end)
 
     def _check_frame_wise(self, layer):
         if isinstance(layer, (STFT, InverseSTFT, keras.Model)):
@@ -496,8 +490,7 @@ class Stream(keras.layers.Layer):
         plan = self._plan = _Plan(model, self.frame_wise)
         self.step = _step_model(model, plan, chunk_hops=None)
         self.hop_length, self.warmup_frames = plan.hop_length, plan.warmup_frames
-        self._has_inverse = plan.inverse is not None
-        self._time_axis, self._output_time_axis = plan.stft.input_format.time_axis, plan.output_time_axis
+        self._time_axis = plan.stft.input_format.time_axis
         # one trace for every chunk length and batch size: eagerly, each call would dispatch the ops one by one
         # (about 20x slower for one hop of a mel front end)
         specs = [tf.TensorSpec((None,) + tuple(x.shape[1:]), x.dtype) for x in self.step.inputs]
@@ -524,17 +517,17 @@ class Stream(keras.layers.Layer):
                              f"{tuple(chunk.shape)}.")
         if self._states is None:
             self._states = [tf.convert_to_tensor(s) for s in initial_states(self.step, int(chunk.shape[0]))]
-            self._pending = chunk[_along(self._time_axis, 0, 0)]
+            self._pending = time_slice(chunk, self._time_axis, 0, 0)
         self._samples += int(chunk.shape[self._time_axis])
         return self._advance(tf.concat([self._pending, tf.cast(chunk, self._pending.dtype)], self._time_axis))
 
     def _advance(self, pending):
         """Run the step on the whole hops of ``pending``; keep the rest."""
         whole = pending.shape[self._time_axis] // self.hop_length * self.hop_length
-        self._pending = pending[_along(self._time_axis, whole, None)]
+        self._pending = time_slice(pending, self._time_axis, whole, None)
         if whole == 0:
             return self._empty(int(pending.shape[0]))
-        output, *self._states = self._run_step(pending[_along(self._time_axis, 0, whole)], *self._states)
+        output, *self._states = self._run_step(time_slice(pending, self._time_axis, 0, whole), *self._states)
         self._frames += whole // self.hop_length
         return output
 
@@ -548,7 +541,7 @@ class Stream(keras.layers.Layer):
         """
         if self._states is None:
             raise RuntimeError("Stream.flush: nothing was streamed since the last reset.")
-        owed = self._plan.offline_frames(self._samples) + self.warmup_frames - self._frames
+        owed = self._plan.stft.frame_count(self._samples) + self.warmup_frames - self._frames
         pending = self._pending
         batch = int(pending.shape[0])
         outputs = []
@@ -559,9 +552,9 @@ class Stream(keras.layers.Layer):
             outputs.append(self._advance(tf.concat([pending, tf.zeros(shape, pending.dtype)], self._time_axis)))
         else:
             outputs.append(self._empty(batch))
-        if self._has_inverse:
+        if self._plan.inverse is not None:
             outputs.append(self._states[-1])
-        axis = self._output_time_axis
+        axis = self._plan.output_time_axis
         self.reset_state()
         return tf.concat(outputs, axis) if len(outputs) > 1 else outputs[0]
 
@@ -590,13 +583,6 @@ class Stream(keras.layers.Layer):
         return cls(**config)
 
 
-def _along(axis, start, stop):
-    """An index that slices ``start:stop`` along ``axis`` of a rank-3 tensor."""
-    index = [slice(None)] * 3
-    index[axis] = slice(start, stop)
-    return tuple(index)
-
-
 def _verify(model, step, plan):
     """Raise if ``step`` run over a test signal differs from ``model`` on it."""
     time_axis = plan.stft.input_format.time_axis
@@ -615,7 +601,7 @@ def _verify(model, step, plan):
     states = [tf.convert_to_tensor(state) for state in initial_states(step, 1)]
     pieces = []
     for start in range(0, time - chunk + 1, chunk):
-        piece = tf.convert_to_tensor(signal[_along(time_axis, start, start + chunk)])
+        piece = tf.convert_to_tensor(time_slice(signal, time_axis, start, start + chunk))
         output, *states = step([piece, *states], training=False)
         pieces.append(np.asarray(output))
     if not pieces:

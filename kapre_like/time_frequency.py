@@ -332,16 +332,17 @@ class STFT(_FramedTransform, AudioLayer):
         stfts = functional.stft(self.checked_waveforms(inputs), **self.spectrogram_arguments)
         return _complex_layout(stfts, self.output_format.from_channels_first)
 
+    def frame_count(self, time):
+        """Frames this layer makes of ``time`` samples (None if unknown), its paddings included."""
+        if time is None:
+            return None
+        if self.center:
+            return functional.frame_count(time, self.n_fft, self.hop_length, center=True)
+        return functional.frame_count(time + self.pad_begin_length, self.win_length, self.hop_length, self.pad_end)
+
     def compute_output_shape(self, input_shape):
         batch, channels, time = self.input_format.split_shape(input_shape)
-        if time is None:
-            frames = None
-        elif self.center:
-            frames = functional.frame_count(time, self.n_fft, self.hop_length, center=True)
-        else:
-            frames = functional.frame_count(time + self.pad_begin_length, self.win_length, self.hop_length,
-                                            self.pad_end)
-        return self.output_format.join_shape(batch, channels, frames, self.n_fft // 2 + 1)
+        return self.output_format.join_shape(batch, channels, self.frame_count(time), self.n_fft // 2 + 1)
 
     def compute_output_spec(self, inputs):
         check_float_input(inputs, type(self).__name__, "a real floating-point waveform")

@@ -76,7 +76,7 @@ def buffered(state, chunk, time_axis=-1):
     elif kept == 0:
         return buffer, state
     # a negative start slices from the end with no shape arithmetic in the graph
-    return buffer, _time_slice(buffer, time_axis, -kept if isinstance(kept, int) else tf.shape(buffer)[time_axis] - kept,
+    return buffer, time_slice(buffer, time_axis, -kept if isinstance(kept, int) else tf.shape(buffer)[time_axis] - kept,
                                None)
 
 
@@ -102,12 +102,14 @@ def overlap_add_step(synthesized, tail, time_axis=-1):
     padding = [[0, 0]] * rank
     padding[axis] = [0, length - kept]
     total = synthesized + tf.pad(tail, padding)
-    return _time_slice(total, axis, 0, length - kept), _time_slice(total, axis, length - kept, None)
+    return time_slice(total, axis, 0, length - kept), time_slice(total, axis, length - kept, None)
 
 
-def _time_slice(tensor, axis, start, stop):
-    """``tensor[..., start:stop, ...]`` along ``axis`` (Python slicing, so TFLite sees a strided slice)."""
-    axis = axis % tensor.shape.rank
-    index = [slice(None)] * tensor.shape.rank
+def time_slice(tensor, axis, start, stop):
+    """``tensor[..., start:stop, ...]`` along ``axis`` of a tensor or NumPy array (Python slicing, so TFLite
+    sees a strided slice)."""
+    rank = len(tensor.shape)
+    axis = axis % rank
+    index = [slice(None)] * rank
     index[axis] = slice(start, stop)
     return tensor[tuple(index)]
