@@ -102,6 +102,16 @@ def _check_on_error(on_error):
         raise ValueError(f"`on_error` must be 'raise' or 'skip'; got {on_error!r}.")
 
 
+def _checked_labels(labels, paths):
+    """``labels`` as an array of one label per path (None stays None); ValueError otherwise."""
+    if labels is None:
+        return None
+    labels = np.asarray(labels)
+    if len(labels) != len(paths):
+        raise ValueError(f"`labels` must give one label per path: {len(paths)} paths, {len(labels)} labels.")
+    return labels
+
+
 def _item_and_rate(item, sample_rate):
     """``(data, rate)`` of one item: a ``(waveform, rate)`` pair carries its own rate."""
     if (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], numbers.Real)
@@ -490,10 +500,8 @@ class AudioSpectrogramEncoder:
         _check_on_error(on_error)
         paths = [os.fspath(p) for p in paths]
         items = tf.data.Dataset.from_tensor_slices(paths)
+        labels = _checked_labels(labels, paths)
         if labels is not None:
-            labels = np.asarray(labels)
-            if len(labels) != len(paths):
-                raise ValueError(f"`labels` must give one label per path: {len(paths)} paths, {len(labels)} labels.")
             items = tf.data.Dataset.zip((items, tf.data.Dataset.from_tensor_slices(labels)))
         if shuffle:
             items = items.shuffle(len(paths), seed=int(self.rng.integers(2**31)))
@@ -562,10 +570,7 @@ class AudioSpectrogramEncoder:
         """
         check_int(global_batch_size, "global_batch_size", "AudioSpectrogramEncoder.dataset_fn", minimum=1)
         paths = [os.fspath(p) for p in paths]
-        if labels is not None:
-            labels = np.asarray(labels)
-            if len(labels) != len(paths):
-                raise ValueError(f"`labels` must give one label per path: {len(paths)} paths, {len(labels)} labels.")
+        labels = _checked_labels(labels, paths)
 
         def make(context):
             index, count = context.input_pipeline_id, context.num_input_pipelines

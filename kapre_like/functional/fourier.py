@@ -163,8 +163,8 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
     """
     if real_arithmetic_only():  # the inverse DFT as a product with the (real, imaginary) parts
         note_switch("inverse STFT: irfft -> inverse DFT matrix")
-        return inverse_stft_of_pairs(tf.stack([tf.math.real(stfts), tf.math.imag(stfts)], axis=-1), n_fft,
-                                     win_length, hop_length, window, center, length, window_sum)
+        return _synthesized(_inverse_dft(tf.math.real(stfts), tf.math.imag(stfts), n_fft), n_fft, win_length,
+                            hop_length, window, center, length, window_sum)
     return _synthesized(tf.signal.irfft(stfts, fft_length=[n_fft]), n_fft, win_length, hop_length, window, center,
                         length, window_sum)
 
@@ -183,12 +183,17 @@ def inverse_stft_of_pairs(pairs, n_fft, win_length, hop_length, window=None, cen
         >>> bool(tf.reduce_max(tf.abs(x[:, 512:-512] - y[:, 512:-512])) < 1e-5)
         True
     """
-    # (real, imaginary) rows of the matrix apart: two broadcasting products, no reshape (which an exporter's
-    # transpose optimisation can move past)
+    return _synthesized(_inverse_dft(pairs[..., 0], pairs[..., 1], n_fft), n_fft, win_length, hop_length, window,
+                        center, length, window_sum)
+
+
+def _inverse_dft(real, imag, n_fft):
+    """``irfft(real + i imag, n_fft)`` of ``(..., n_fft // 2 + 1)`` parts as products with the inverse DFT
+    matrix's (real, imaginary) rows: two broadcasting products, no reshape (which an exporter's transpose
+    optimisation can move past). Built-in TFLite and ONNX ops."""
     matrix = inverse_dft_matrix(n_fft)
-    frames = (tf.matmul(pairs[..., 0], tf.constant(matrix[0::2], pairs.dtype))
-              + tf.matmul(pairs[..., 1], tf.constant(matrix[1::2], pairs.dtype)))
-    return _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum)
+    return (tf.matmul(real, tf.constant(matrix[0::2], real.dtype))
+            + tf.matmul(imag, tf.constant(matrix[1::2], imag.dtype)))
 
 
 def _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum):
