@@ -157,20 +157,13 @@ def _waveform(encoder, path):
     code as ``encoder.encode(path)``); URLs are read with Beam's file systems and decoded with soundfile."""
     if _is_local(path):
         return encoder.waveform(path)
-    import soundfile
     from apache_beam.io.filesystems import FileSystems
 
-    from .encoder import AudioReadError
+    from .encoder import decode_audio, mono_of_file
 
     with FileSystems.open(path) as handle:
         data = handle.read()
-    try:
-        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
-        raise AudioReadError(f"cannot read audio file {path!r}: {' '.join(str(error).split())}") from None
-    if samples.shape[0] == 0:
-        raise ValueError(f"audio file {path!r} has no samples.")
-    return encoder.waveform(samples.mean(axis=1), rate)
+    return encoder.waveform(*mono_of_file(*decode_audio(io.BytesIO(data), path), path))
 
 
 def decode_file(path, encoder):

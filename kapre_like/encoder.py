@@ -49,25 +49,43 @@ def load_audio(path):
         AudioReadError: the file cannot be decoded (a ``ValueError``; the message names the
             file and gives the decoder's reason).
     """
-    import soundfile
-
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a folder, not an audio file (pass the files in it, e.g. with glob)")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"audio file not found: {path!r}")
+    return decode_audio(path, path)
+
+
+def decode_audio(source, name):
+    """``(samples, sample_rate)`` decoded from ``source`` (a local path or a binary file object, e.g. the
+    bytes of a remote file), as :func:`load_audio`; ``name`` names it in messages.
+
+    Raises:
+        AudioReadError: the data cannot be decoded (the message names ``name`` and gives the decoder's reason).
+    """
+    import soundfile
+
     try:
-        with soundfile.SoundFile(path) as handle:
+        with soundfile.SoundFile(source) as handle:
             samples = handle.read(dtype="float32", always_2d=True)
             sample_rate, log = handle.samplerate, handle.extra_info
     except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
-        raise AudioReadError(f"cannot read audio file {path!r}: {' '.join(str(error).split())}") from None
+        raise AudioReadError(f"cannot read audio file {name!r}: {' '.join(str(error).split())}") from None
     # libsndfile reads what a cut-off file holds and notes the shortfall in its log ("data : 32000 (should be 15978)")
     shortfall = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.MULTILINE)
     if shortfall and int(shortfall.group(2)) < int(shortfall.group(1)):
-        warnings.warn(f"audio file {path!r} looks truncated: its header declares {shortfall.group(1)} bytes of audio, "
-                      f"the file holds {shortfall.group(2)}; read the {len(samples)} frames there are.", stacklevel=2)
+        warnings.warn(f"audio file {name!r} looks truncated: its header declares {shortfall.group(1)} bytes of audio, "
+                      f"the file holds {shortfall.group(2)}; read the {len(samples)} frames there are.", stacklevel=3)
     return samples, int(sample_rate)
+
+
+def mono_of_file(samples, sample_rate, name):
+    """``(mono, sample_rate)`` of a decoded file's ``(frames, channels)`` samples (the channels' mean);
+    ValueError naming the file ``name`` when it holds no samples."""
+    if samples.shape[0] == 0:
+        raise ValueError(f"audio file {name!r} has no samples.")
+    return samples.mean(axis=1), sample_rate
 
 
 def _seconds_or_samples(value, sample_rate, name):
@@ -327,10 +345,7 @@ class AudioSpectrogramEncoder:
     def waveform(self, item, sample_rate=None):
         """The mono waveform at the encoder's rate, cut or padded to a target duration (no augmentation)."""
         if isinstance(item, (str, os.PathLike)):
-            samples, rate = load_audio(item)
-            if samples.shape[0] == 0:
-                raise ValueError(f"audio file {os.fspath(item)!r} has no samples.")
-            mono = samples.mean(axis=1)
+            mono, rate = mono_of_file(*load_audio(item), os.fspath(item))
         else:
             if sample_rate is None:
                 raise ValueError("a waveform needs its `sample_rate` (Hz); pass encoder(waveform, sample_rate=...).")
