@@ -85,4 +85,70 @@ class DataFormat:
         return (batch,) + tuple(rest) + (channels,) if self.channels_last else (batch, channels) + tuple(rest)
 
 
-__all__ = ["DataFormat", "CHANNELS_FIRST", "CHANNELS_LAST"]
+#: Axis names of the inputs kapre_like's layers take, channels-first, by rank (batch axis included).
+_AXES_CHANNELS_FIRST = {
+    2: ("batch", "time"),
+    3: ("batch", "channels", "time"),
+    4: ("batch", "channels", "time", "freq"),
+    5: ("batch", "channels", "time", "freq", "real/imag"),
+}
+
+
+def expected_axes(rank, layout=None):
+    """The axis names of a rank-``rank`` input in ``layout`` (a :class:`DataFormat`; None: one layout only)."""
+    axes = _AXES_CHANNELS_FIRST[rank]
+    if layout is None or not layout.channels_last or rank < 3:
+        return axes
+    moved = axes[:1] + axes[2:] + axes[1:2]
+    return moved if rank < 5 else moved[:-2] + ("channels", "real/imag")
+
+
+def layout_mismatch_message(owner, shape, rank, layout=None, arg_name="data_format"):
+    """What a layer expecting rank-``rank`` input says of an input of ``shape``: the layout it expects
+    (with its ``arg_name`` setting), what it got, and the indexing that adds the missing axes.
+
+    Example:
+        >>> print(layout_mismatch_message('STFT', (16000,), 3, DataFormat('channels_last'), 'input_data_format'))
+        STFT expects input of shape (batch, time, channels) with input_data_format='channels_last'; got shape (16000,) (time): add a batch and a channel axis, x[None, :, None].
+    """
+    axes = expected_axes(rank, layout)
+    got = len(shape)
+    setting = "" if layout is None else f" with {arg_name}={layout.name!r}"
+    head = f"{owner} expects input of shape ({', '.join(axes)}){setting}; got shape {tuple(shape)}"
+    # librosa's habit is a (time,) or (batch, time) array: a missing axis is the channels, then the batch
+    missing = [axis for axis in ("channels", "batch") if axis in axes][: max(rank - got, 0)]
+    if got >= rank or got + len(missing) != rank or got < 1:
+        return f"{head}, which has {got} axes, not {rank}."
+    present = [axis for axis in axes if axis not in missing]
+    index = ", ".join("None" if axis in missing else ":" for axis in axes)
+    what = "a batch and a channel axis" if len(missing) == 2 else f"a {missing[0].rstrip('s')} axis"
+    return f"{head} ({', '.join(present)}): add {what}, x[{index}]."
+
+
+
+class LayoutChecked:
+    """Mixin of a Keras layer whose ``input_spec`` fixes its rank: an input of another rank gets
+    :func:`layout_mismatch_message` (the layout expected, what to add) instead of Keras's message,
+    which names only the ranks. The layout is read from the layer's ``input_format`` (set by
+    ``input_data_format``) or ``layout`` (set by ``data_format``), where it has one."""
+
+    #: Where a layer keeps the :class:`DataFormat` of its input, and the argument that sets it.
+    _layout_attributes = (("input_format", "input_data_format"), ("layout", "data_format"))
+
+    def check_layout(self, inputs):
+        """Raise ``ValueError`` saying which layout this layer expects when ``inputs`` has another
+        number of axes than its ``input_spec`` allows."""
+        rank = getattr(self.input_spec, "ndim", None)
+        shape = tuple(inputs.shape)
+        if rank is None or len(shape) == rank:
+            return
+        layout, arg_name = next(((getattr(self, name), arg) for name, arg in self._layout_attributes
+                                 if isinstance(getattr(self, name, None), DataFormat)), (None, None))
+        raise ValueError(layout_mismatch_message(type(self).__name__, shape, rank, layout, arg_name))
+
+    def _assert_input_compatibility(self, arg_0):  # Keras's hook, run before build and call
+        self.check_layout(arg_0)
+        super()._assert_input_compatibility(arg_0)
+
+
+__all__ = ["DataFormat", "CHANNELS_FIRST", "CHANNELS_LAST", "LayoutChecked", "expected_axes", "layout_mismatch_message"]

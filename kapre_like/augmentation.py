@@ -12,7 +12,7 @@ from keras import InputSpec
 
 from . import functional
 from ._checks import _prefix, check_int, check_number
-from ._layout import DataFormat
+from ._layout import DataFormat, LayoutChecked
 from .time_frequency import _register
 
 __all__ = ["SpecAugment", "ChannelSwap"]
@@ -23,7 +23,7 @@ class MaskParamError(RuntimeError, ValueError):
 
 
 @_register
-class SpecAugment(keras.layers.Layer):
+class SpecAugment(LayoutChecked, keras.layers.Layer):
     """SpecAugment (Park et al., 2019): random frequency and time bands set to ``mask_value``.
 
     In training, each example gets ``n_freq_masks`` frequency bands and ``n_time_masks``
@@ -145,7 +145,7 @@ class SpecAugment(keras.layers.Layer):
 
 
 @_register
-class ChannelSwap(keras.layers.Layer):
+class ChannelSwap(LayoutChecked, keras.layers.Layer):
     """Randomly permute the channels of each example in training; identity at inference.
 
     Works on waveform batches (3-D: ``(batch, time, ch)`` / ``(batch, ch, time)``) and

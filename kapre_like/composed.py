@@ -108,6 +108,7 @@ class SpectrogramSequential(keras.Sequential):
         if chain is None:
             return super().call(inputs, training=training, mask=mask)
         stft, magnitude, filterbank, decibel, rest = chain
+        stft.check_layout(inputs)
         spectra = functional.filtered_spectrogram(
             stft.checked_waveforms(inputs), **stft.spectrogram_arguments, power=magnitude.power,
             filterbank=None if filterbank is None else filterbank.filterbank,

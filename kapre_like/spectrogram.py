@@ -20,7 +20,7 @@ from ._checks import (
     check_number,
     check_signal_length,
 )
-from ._layout import DataFormat
+from ._layout import DataFormat, LayoutChecked
 from .time_frequency import _FINITE_MESSAGE, _register
 
 __all__ = ["STFTSpectrogram", "MelSpectrogram"]
@@ -54,7 +54,7 @@ def _next_power_of_two(n):
 
 
 @_register
-class STFTSpectrogram(keras.layers.Layer):
+class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
     """Spectrogram of multichannel waveforms by a strided convolution with (trainable) DFT kernels.
 
     ``keras.layers.STFTSpectrogram`` with its signature and semantics: frames of

@@ -23,7 +23,7 @@ from ._checks import (
     check_signal_length,
     resolve_stft_lengths,
 )
-from ._layout import DataFormat
+from ._layout import DataFormat, LayoutChecked
 
 __all__ = [
     "STFT",
@@ -53,7 +53,7 @@ def _real_of(dtype):
 _HALF_FLOATS = ("float16", "bfloat16")
 
 
-class AudioLayer(keras.layers.Layer):
+class AudioLayer(LayoutChecked, keras.layers.Layer):
     """Base of kapre_like's layers: inputs keep their precision (no autocasting).
 
     float64 input is computed in float64 (complex128 spectra); float16 and bfloat16 input,

@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from .dft import inverse_dft_matrix, stft_pairs
+from .filterbank import apply_filterbank
 from .finite import and_unframed_finite, asserted, checked_against, overflow_message
 from .framing import center_pad, chunk_pieces, frame, frame_count, overlap_add, time_last_padded
 from .routes import note_switch, plan, real_arithmetic_only
@@ -189,11 +190,14 @@ def inverse_stft_of_pairs(pairs, n_fft, win_length, hop_length, window=None, cen
 
 def _inverse_dft(real, imag, n_fft):
     """``irfft(real + i imag, n_fft)`` of ``(..., n_fft // 2 + 1)`` parts as products with the inverse DFT
-    matrix's (real, imaginary) rows: two broadcasting products, no reshape (which an exporter's transpose
-    optimisation can move past). Built-in TFLite and ONNX ops."""
+    matrix's (real, imaginary) rows. Built-in TFLite and ONNX ops.
+
+    Each product is a 2-D matmul after a reshape (:func:`apply_filterbank`), never a batch matmul that
+    broadcasts the matrix: TensorFlow's oneDNN ``BatchMatMulV2`` with a broadcast operand corrupts the heap
+    and crashes the process on some x86 CPUs for a batch of 3 or more (seen with TensorFlow 2.21 on AMD
+    EPYC: ``tf.matmul(tf.zeros((3, 1, 10, 7)), tf.zeros((7, 5)))``; tests/test_contract.py guards it)."""
     matrix = inverse_dft_matrix(n_fft)
-    return (tf.matmul(real, tf.constant(matrix[0::2], real.dtype))
-            + tf.matmul(imag, tf.constant(matrix[1::2], imag.dtype)))
+    return apply_filterbank(real, matrix[0::2]) + apply_filterbank(imag, matrix[1::2])
 
 
 def _synthesized(frames, n_fft, win_length, hop_length, window, center, length, window_sum):
