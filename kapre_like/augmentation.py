@@ -72,6 +72,7 @@ class SpecAugment(LayoutChecked, keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
+        kwargs.setdefault("autocast", False)  # float64 stays float64; float32 is not squashed to float16 by a mixed policy
         super().__init__(**kwargs)
         for name, value in (("freq_mask_param", freq_mask_param), ("time_mask_param", time_mask_param)):
             if isinstance(value, int) and not isinstance(value, bool) and value == 0:
@@ -169,6 +170,7 @@ class ChannelSwap(LayoutChecked, keras.layers.Layer):
     """
 
     def __init__(self, data_format="default", seed=None, **kwargs):
+        kwargs.setdefault("autocast", False)  # float64 stays float64; float32 is not squashed to float16 by a mixed policy
         super().__init__(**kwargs)
         self.layout = DataFormat(data_format, "data_format", "ChannelSwap")
         check_int(seed, "seed", "ChannelSwap", minimum=0, allow_none=True)

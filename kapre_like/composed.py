@@ -67,7 +67,26 @@ def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_en
 
 
 @_register
-class SpectrogramSequential(keras.Sequential):
+class AudioSequential(keras.Sequential):
+    """``keras.Sequential`` that does not cast its input: float64 waveforms stay float64, as for the
+    layers themselves (a plain ``Sequential`` casts them to the dtype of the ``InputLayer`` it
+    builds, float32). What the factories return."""
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(layers=layers, trainable=trainable, name=name)
+        self.autocast = False
+
+    def call(self, inputs, training=None, mask=None):
+        # the layers one after the other (Sequential's own fallback), not its functional graph,
+        # whose InputLayer would cast the input
+        outputs = inputs
+        for layer in self.layers:
+            outputs = layer(outputs, training=training)
+        return outputs
+
+
+@_register
+class SpectrogramSequential(AudioSequential):
     """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run as one computation.
 
     What the magnitude factories return. Its layers are the ordinary ones (inspect, reuse or
@@ -84,10 +103,6 @@ class SpectrogramSequential(keras.Sequential):
     (``LogmelToMFCC`` in :func:`get_mfcc_layer`, or any added with ``add``) run after it one by
     one; a model that no longer starts with the chain runs as a plain ``Sequential``.
     """
-
-    def __init__(self, layers=None, trainable=True, name=None):
-        super().__init__(layers=layers, trainable=trainable, name=name)
-        self.autocast = False  # float64 waveforms stay float64, as for the layers themselves
 
     def _filtered_chain(self):
         """``(stft, magnitude, filterbank, decibel, rest)`` when the model starts with STFT, Magnitude
@@ -733,4 +748,4 @@ def get_mel_to_audio(
                              n_iter=n_iter, momentum=momentum, init=init, seed=seed, length=length, center=center,
                              pad_mode=pad_mode, input_data_format=input_data_format,
                              output_data_format=output_data_format, strategy=strategy))
-    return keras.Sequential(layers, name=name)
+    return AudioSequential(layers, name=name)

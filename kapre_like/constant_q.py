@@ -134,7 +134,7 @@ class VQT(AudioLayer):
     def build(self, input_shape):
         if self.trainable:
             self.kernels = [self.add_weight(name=f"octave_{i}_kernel", shape=kernel.shape,
-                                            initializer=keras.initializers.Constant(kernel))
+                                            initializer=keras.initializers.Constant(kernel), autocast=False)
                             for i, kernel in enumerate(self.plan.kernels)]
 
     def call(self, inputs):

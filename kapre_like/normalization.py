@@ -76,7 +76,7 @@ class PCEN(AudioLayer):
 
         def log_weight(name, value):
             return self.add_weight(name=f"log_{name}", shape=(channels,),
-                                   initializer=keras.initializers.Constant(float(np.log(value))))
+                                   initializer=keras.initializers.Constant(float(np.log(value))), autocast=False)
 
         self.log_gain, self.log_bias = log_weight("gain", self.gain), log_weight("bias", self.bias)
         self.log_power, self.log_coefficient = log_weight("power", self.power), log_weight("b", self.coefficient)

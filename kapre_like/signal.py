@@ -178,6 +178,7 @@ class _MuLaw(keras.layers.Layer):
     """Shared configuration of the mu-law layers."""
 
     def __init__(self, quantization_channels, **kwargs):
+        kwargs.setdefault("autocast", False)  # float64 stays float64; float32 is not squashed to float16 by a mixed policy
         super().__init__(**kwargs)
         owner = type(self).__name__
         check_int(quantization_channels, "quantization_channels", owner, minimum=2)
@@ -217,6 +218,8 @@ class MuLawEncoding(_MuLaw):
     """
 
     def call(self, inputs):
+        if inputs.dtype in (tf.float16, tf.bfloat16):  # float16 rounds codes near their boundaries
+            inputs = tf.cast(inputs, tf.float32)
         return functional.mu_law_encode(inputs, self.quantization_channels)
 
     def compute_output_spec(self, inputs):

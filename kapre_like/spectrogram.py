@@ -149,6 +149,9 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
         check_choice(padding, "padding", ("valid", "same"), owner)
         layout = DataFormat(data_format, "data_format", owner, allowed=(CHANNELS_LAST, CHANNELS_FIRST), allow_none=True)
         self._window_values = functional.window_array(window, frame_length, periodic)
+        # cast in call instead (to the compute dtype, as Keras's layer does, but float32 under a mixed policy):
+        # Keras's autocast would squash float32 audio to float16 before the DSP
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.mode = mode
         self.frame_length = frame_length
@@ -176,10 +179,13 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
             return lambda shape, dtype=None: keras.ops.cast(self._initial_kernel(part), dtype)
 
         shape = (self.frame_length, 1, self._fft_length // 2 + 1)
+        # autocast=False: the kernels are read in float32 under a mixed policy too (the DSP runs in float32)
         if self.mode != "imag":
-            self.real_kernel = self.add_weight(name="real_kernel", shape=shape, initializer=initializer(0))
+            self.real_kernel = self.add_weight(name="real_kernel", shape=shape, initializer=initializer(0),
+                                               autocast=False)
         if self.mode != "real":
-            self.imag_kernel = self.add_weight(name="imag_kernel", shape=shape, initializer=initializer(1))
+            self.imag_kernel = self.add_weight(name="imag_kernel", shape=shape, initializer=initializer(1),
+                                               autocast=False)
 
     def _kernels(self):
         if self.mode == "real":
@@ -193,8 +199,8 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
         min_length = self.frame_length if self.padding == "valid" else 1
         waveforms = _check_signal(self.layout.to_channels_first(inputs), min_length, "STFTSpectrogram", inputs.shape,
                                   "frame_length")
-        if waveforms.dtype in (tf.float16, tf.bfloat16):  # the DSP runs in float32 (mixed precision)
-            waveforms = tf.cast(waveforms, tf.float32)
+        # the DSP runs in float32 under a mixed policy, in float64 for a float64 layer
+        waveforms = tf.cast(waveforms, self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32")
         kernels = [tf.cast(kernel[:, 0, :], waveforms.dtype) for kernel in self._kernels()]
         n_freq = self._fft_length // 2 + 1
         # one convolution for both parts: (batch, channels, frames, n_parts * freq)
@@ -365,6 +371,7 @@ class MelSpectrogram(keras.layers.Layer):
         check_number(mag_exp, "mag_exp", owner)
         check_number(min_power, "min_power", owner)
         check_number(ref_power, "ref_power", owner, positive=False)
+        kwargs.setdefault("autocast", False)  # call casts: float32 audio stays float32 under a mixed policy
         super().__init__(**kwargs)
         self.fft_length = fft_length
         self.sequence_stride = sequence_stride

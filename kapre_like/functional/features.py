@@ -24,14 +24,13 @@ def delta(x, win_length=5, mode="symmetric", axis=1):
     paddings = [[0, 0]] * rank
     paddings[axis] = [half, half]
     padded = tf.pad(x, paddings, mode=mode.upper())
-    length = tf.shape(x)[axis]
 
     def shifted(offset):
-        begin = [0] * rank
-        begin[axis] = half + offset
-        size = [-1] * rank
-        size[axis] = length
-        return tf.slice(padded, begin, size)
+        # Python slicing with static bounds keeps every static size (a tf.slice with a size tensor
+        # would not, and layers after an unknown-length Delta, a Conv2D, would then not export)
+        index = [slice(None)] * rank
+        index[axis] = slice(half + offset, (offset - half) or None)
+        return padded[tuple(index)]
 
     numerator = tf.add_n([n * (shifted(n) - shifted(-n)) for n in range(1, half + 1)])
     return numerator / (2.0 * sum(n * n for n in range(1, half + 1)))
