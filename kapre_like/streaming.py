@@ -66,7 +66,8 @@ from .time_frequency import (
     _register,
 )
 
-__all__ = ["to_streaming", "initial_states", "stream_properties", "Stream", "StreamBuffer", "OverlapAddStream", "StreamingError"]
+__all__ = ["to_streaming", "initial_states", "stream_properties", "Stream", "StreamStep", "StreamBuffer", "OverlapAddStream",
+           "StreamingError"]
 
 #: Layers that compute each frame from that frame alone (or are the identity at inference).
 FRAME_WISE_LAYERS = (
@@ -291,24 +292,25 @@ def _unpadded_stft(stft):
     return type(stft).from_config(config)
 
 
-def _streamed_model(model, plan, input_batch_shape):
+def _streamed_model(model, plan, input_batch_shape, dtype):
     """``model`` with its STFT unpadded (every other layer shared, weights included), taking
-    waveforms of ``input_batch_shape`` (unknown time)."""
+    waveforms of ``input_batch_shape`` (unknown time) and ``dtype``."""
 
     def clone(layer):
         if layer is plan.stft:
             return _unpadded_stft(layer)
         if isinstance(layer, keras.Model) and _holds(layer, plan.stft):
-            return _streamed_model(layer, plan, input_batch_shape)
+            return _streamed_model(layer, plan, input_batch_shape, dtype)
         return layer
 
     if isinstance(model, keras.Sequential):
-        return type(model)([clone(layer) for layer in model.layers], name=model.name + "_streamed")
+        # with its Input: a Sequential built on its first call would cast float64 waveforms to float32
+        return type(model)([keras.Input(batch_shape=input_batch_shape, dtype=dtype)]
+                           + [clone(layer) for layer in model.layers], name=model.name + "_streamed")
     if len(model.inputs) != 1:
         raise StreamingError(f"to_streaming: the model {model.name!r} has {len(model.inputs)} inputs; a stream "
                              f"feeds one waveform input.")
-    return keras.models.clone_model(model, input_tensors=keras.Input(batch_shape=input_batch_shape,
-                                                                     dtype=model.inputs[0].dtype),
+    return keras.models.clone_model(model, input_tensors=keras.Input(batch_shape=input_batch_shape, dtype=dtype),
                                     clone_function=clone)
 
 
@@ -396,8 +398,8 @@ def _step_model(model, plan, chunk_hops):
     """The step of ``model`` as ``plan`` found it, for chunks of ``chunk_hops`` hops (None: any number)."""
     hop = plan.hop_length
     input_shape, time_axis = _input_batch_shape(model, plan)
-    streamed = _streamed_model(model, plan, input_shape)
     dtype = model.inputs[0].dtype
+    streamed = _streamed_model(model, plan, input_shape, dtype)
 
     def with_time(shape, time):
         shape = list(shape[1:])
@@ -418,7 +420,55 @@ def _step_model(model, plan, chunk_hops):
         tail = keras.Input(shape=tuple(tail_shape), dtype=output.dtype, name="overlap_add_state")
         samples, next_tail = OverlapAddStream(plan.tail_length, wave_axis, name="overlap_add")([output, tail])
         inputs, outputs = inputs + [tail], [samples, next_state, next_tail]
-    return keras.Model(inputs, outputs, name=model.name + "_step")
+    return StreamStep(inputs, outputs, name=model.name + "_step")
+
+
+@_register
+class StreamStep(keras.Model):
+    """The step :func:`to_streaming` returns: a functional ``keras.Model`` ``[chunk, *states] ->
+    [output, *next_states]`` whose call takes NumPy arrays, tensors or a mix of both, as the loop
+    ``frames, *states = step([chunk, *states])`` passes them (a plain ``keras.Model`` refuses a list
+    that mixes them). Each input is checked: floating point (cast to the model's dtype), its shape
+    the input's, and one batch size for all."""
+
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, (list, tuple)) and tf.executing_eagerly() and not any(
+                isinstance(x, keras.KerasTensor) for x in inputs):  # (a traced call passes tensors already)
+            inputs = _checked_step_inputs(self, inputs)
+        return super().__call__(inputs, *args, **kwargs)
+
+
+def _checked_step_inputs(step, values):
+    """``values`` for ``step``'s inputs as tensors of their dtype; a wrong count, dtype, shape or batch size
+    raises an error naming the input, what it expected and what it got."""
+    names = [x.name for x in step.inputs]
+    if len(values) != len(names):
+        raise ValueError(f"{step.name}: expects {len(names)} inputs {names}; got {len(values)}.")
+    tensors = []
+    for name, spec, value in zip(names, step.inputs, values):
+        dtype = tf.as_dtype(getattr(value, "dtype", None) or np.asarray(value).dtype)
+        if not dtype.is_floating:
+            raise TypeError(f"{step.name}: `{name}` must be floating-point audio; got {dtype.name} (16-bit PCM: "
+                            f"divide by 32768).")
+        shape = tuple(value.shape)
+        expected = tuple(spec.shape)
+        if len(shape) != len(expected) or any(e is not None and e != g for e, g in zip(expected[1:], shape[1:])):
+            wanted = ", ".join(["batch"] + ["any" if size is None else str(size) for size in expected[1:]])
+            raise ValueError(f"{step.name}: `{name}` must have shape ({wanted}); got {shape}"
+                             f"{_layout_hint(expected, shape)}.")
+        tensors.append(tf.cast(value, spec.dtype))
+    batches = {name: int(t.shape[0]) for name, t in zip(names, tensors)}
+    if len(set(batches.values())) > 1:
+        raise ValueError(f"{step.name}: the inputs have different batch sizes {batches}; take the states of "
+                         f"initial_states(step, batch_size) with the chunk's batch size.")
+    return tensors
+
+
+def _layout_hint(expected, shape):
+    """Why a chunk of ``shape`` may not fit ``expected`` (both with the batch axis first): its axes swapped."""
+    if len(shape) == len(expected) == 3 and expected[1] in (None, shape[2]) and expected[2] == shape[1]:
+        return " (time and channels swapped? the model takes its input_data_format)"
+    return ""
 
 
 def stream_properties(step):
@@ -482,6 +532,7 @@ class Stream(keras.layers.Layer):
     """
 
     def __init__(self, model, frame_wise=(), **kwargs):
+        kwargs.setdefault("autocast", False)  # chunks are cast to the model's input dtype, not the policy's
         super().__init__(**kwargs)
         if isinstance(model, dict):  # from get_config
             model = keras.saving.deserialize_keras_object(model)
@@ -508,18 +559,43 @@ class Stream(keras.layers.Layer):
         """This chunk's output: the frames (or samples) its whole hops complete, with any samples kept from
         earlier calls; 0 frames when it completes none. ``chunk`` is ``(batch, time, ch)`` or ``(batch, ch,
         time)`` as the model takes it, of any length."""
-        chunk = tf.convert_to_tensor(chunk)
         if not tf.executing_eagerly():
             raise RuntimeError("Stream runs eagerly, in a Python loop; in a graph or an export use the step of "
                                "kapre_like.streaming.to_streaming(model).")
-        if chunk.shape.rank != 3:
-            raise ValueError(f"Stream: a chunk is a batch of waveforms, rank 3 like the model's input; got shape "
-                             f"{tuple(chunk.shape)}.")
+        chunk = self._checked_chunk(chunk)
         if self._states is None:
             self._states = [tf.convert_to_tensor(s) for s in initial_states(self.step, int(chunk.shape[0]))]
             self._pending = time_slice(chunk, self._time_axis, 0, 0)
         self._samples += int(chunk.shape[self._time_axis])
-        return self._advance(tf.concat([self._pending, tf.cast(chunk, self._pending.dtype)], self._time_axis))
+        return self._advance(tf.concat([self._pending, chunk], self._time_axis))
+
+    def _checked_chunk(self, chunk):
+        """``chunk`` as a tensor of the model's input dtype, after checking its rank, dtype and channels, and
+        that its batch size and dtype are those of the stream's first chunk."""
+        dtype = tf.as_dtype(getattr(chunk, "dtype", None) or np.asarray(chunk).dtype)
+        if not dtype.is_floating:
+            raise TypeError(f"Stream: chunks must be floating-point audio; got {dtype.name} (16-bit PCM: divide by "
+                            f"32768).")
+        expected = tuple(self.step.inputs[0].shape)
+        shape = tuple(chunk.shape)
+        channel_axis = 2 if self._time_axis == 1 else 1
+        layout = ("batch", "time", "channels") if self._time_axis == 1 else ("batch", "channels", "time")
+        if len(shape) != 3 or shape[channel_axis] != expected[channel_axis]:
+            raise ValueError(
+                f"Stream: a chunk is ({', '.join(layout)}) with {expected[channel_axis]} channel(s), as the model "
+                f"takes it (input_data_format={self._plan.stft.input_format.name!r}); got shape {shape}"
+                f"{_layout_hint(expected, shape) if len(shape) == 3 else ''}.")
+        if self._states is None:
+            self._first_chunk = (shape[0], dtype)
+        else:
+            batch, first_dtype = self._first_chunk
+            if shape[0] != batch:
+                raise ValueError(f"Stream: the batch size changed mid-stream, from {batch} to {shape[0]}; call "
+                                 f"reset_state() (or flush()) before a stream of another batch size.")
+            if dtype != first_dtype:
+                raise TypeError(f"Stream: the dtype changed mid-stream, from {first_dtype.name} to {dtype.name}; "
+                                f"give every chunk of a stream the same dtype.")
+        return tf.cast(chunk, self.step.inputs[0].dtype)
 
     def _advance(self, pending):
         """Run the step on the whole hops of ``pending``; keep the rest."""

@@ -112,10 +112,19 @@ def test_magnitude_to_decibel_unknown_stype():
     assert_says(info, "`stype`", "'amplitude'", "'power'", "'magnitude'")
 
 
-def test_wrong_input_rank_is_reported_with_the_layer_name():
+def test_wrong_input_rank_is_reported_with_the_layout_expected():
+    """librosa's (batch, time) habit: the message names the layout and the indexing that fixes it."""
     with pytest.raises(ValueError) as info:
-        kl.STFT(n_fft=256)(np.zeros((2, 1024), np.float32))
-    assert_says(info, "stft", "ndim=3", "ndim=2")
+        kl.STFT(n_fft=256, input_data_format="channels_last")(np.zeros((2, 1024), np.float32))
+    assert_says(info, "STFT expects input of shape (batch, time, channels)", "input_data_format='channels_last'",
+                "got shape (2, 1024)", "add a channel axis, x[:, :, None]")
+    with pytest.raises(ValueError) as info:
+        kl.composed.get_melspectrogram_layer(input_shape=(16000, 1))(np.zeros(16000, np.float32))
+    assert_says(info, "(batch, time, channels)", "got shape (16000,)", "x[None, :, None]")
+    with pytest.raises(ValueError) as info:
+        kl.STFT(n_fft=256, input_data_format="channels_first")(np.zeros(1024, np.float32))
+    assert_says(info, "(batch, channels, time)", "input_data_format='channels_first'", "x[None, None, :]")
+    assert kl.MelSpectrogram(fft_length=256)(np.zeros(1024, np.float32)).shape[0] == 128  # accepted as librosa
 
 
 NON_POSITIVE_SIZES = [

@@ -182,7 +182,8 @@ def test_mixed_float16_model_trains(mixed_float16, waveforms):
 def test_wrong_rank_names_layer_and_ranks():
     with pytest.raises(ValueError) as info:
         kl.STFT(n_fft=512, **CL)(np.zeros((2, 4000), np.float32))
-    assert_says(info, "stft", "expected ndim=3", "found ndim=2")
+    assert_says(info, "STFT expects input of shape (batch, time, channels)", "got shape (2, 4000)",
+                "add a channel axis, x[:, :, None]")
 
 
 def test_channels_on_the_time_axis():

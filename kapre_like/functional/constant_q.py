@@ -222,9 +222,9 @@ def constant_q_pairs(signals, plan, kernels=None):
         responses.append(framed_dot(padded, tf.cast(kernel, y.dtype), hop))  # (..., frames, 2 * bins)
         if halve:
             y = resample(y, 1, 2, plan.halving_kernel)
-    frames = responses[0].shape[-2]
-    if any(response.shape[-2] != frames for response in responses) or frames is None:
-        frames = tf.reduce_min([tf.shape(response)[-2] for response in responses])
+    counts = [response.shape[-2] for response in responses]
+    # a Python int where every count is known, so that the output keeps a static length (TFLite sees it)
+    frames = min(counts) if None not in counts else tf.reduce_min([tf.shape(r)[-2] for r in responses])
     pairs = []
     for response in reversed(responses):  # from the lowest octave up
         bins = int(response.shape[-1]) // 2

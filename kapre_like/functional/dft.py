@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from .framing import pad_for_frames
-from .tensors import pad_time
+from .tensors import pad_time, shape_of
 from .windows import window_values
 
 
@@ -40,12 +40,13 @@ def framed_dot(signals, kernel, hop_length, padding="VALID"):
         float Tensor: ``(..., frames, outputs)``.
     """
     kernel = tf.convert_to_tensor(kernel, dtype=signals.dtype)
-    outer_shape = tf.shape(signals)[:-1]
-    time = signals.shape[-1]
-    flat = tf.reshape(signals, [-1, time if time is not None else tf.shape(signals)[-1]])
+    rank = signals.shape.rank
+    flat = tf.reshape(signals, [-1] + shape_of(signals, [rank - 1]))
     # the unit channel axis is added last so that it stays static: TFLite's CONV_2D needs it known
     products = tf.nn.conv1d(tf.expand_dims(flat, -1), kernel[:, tf.newaxis, :], stride=hop_length, padding=padding)
-    return tf.reshape(products, tf.concat([outer_shape, tf.shape(products)[1:]], axis=0))
+    # the shape as a list of the sizes known when traced (shape_of), not a tensor of tf.shape's: TFLite's
+    # converter infers no size from the latter, and a Conv2D after the STFT then fails to convert
+    return tf.reshape(products, shape_of(signals, range(rank - 1)) + shape_of(products, [1, 2]))
 
 
 def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=False):
@@ -83,7 +84,7 @@ def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=Fals
         frames = (length + hop_length - 1) // hop_length
         signals = pad_time(signals, end=tf.maximum((frames - 1) * hop_length + win_length - length, 0))
     pairs = framed_dot(signals, kernel, hop_length)
-    return tf.reshape(pairs, tf.concat([tf.shape(pairs)[:-1], [n_freq, 2]], axis=0))
+    return tf.reshape(pairs, shape_of(pairs, range(pairs.shape.rank - 1)) + [n_freq, 2])  # sizes TFLite can see
 
 
 def inverse_dft_matrix(n_fft, dtype=np.float64):

@@ -207,4 +207,5 @@ def overlap_add(frames, hop_length):
         with tf.control_dependencies([] if total is None or tf.executing_eagerly() else [total]):
             shifted = tf.pad(blocks[..., b, :], no_padding + [[b, n_blocks - 1 - b], [0, 0]])
         total = shifted if total is None else total + shifted
-    return tf.reshape(total, outer[:-1] + [-1])
+    # the length spelled out, not -1: TFLite's converter then keeps it static
+    return tf.reshape(total, outer[:-1] + [(outer[-1] + n_blocks - 1) * hop_length])

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from .dft import inverse_dft_matrix, stft_pairs
 from .fourier import centered_framing, overlap_add_normalized, stft
-from .tensors import float_dtype_of
+from .tensors import float_dtype_of, shape_of
 
 #: Each synthesis divides by at least this fraction of the overlap-added squared window's peak: samples
 #: the windows barely cover (the first and last of uncentred frames) are magnified at most 10 times, not
@@ -59,7 +59,7 @@ def _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length,
     """:func:`_synthesis` of ``magnitudes`` with (real, imaginary) unit ``angles``: the inverse DFT as a
     product with ``inverse`` (:func:`inverse_dft_matrix`), real ops only."""
     spectra = magnitudes[..., tf.newaxis] * angles
-    flat = tf.reshape(spectra, tf.concat([tf.shape(spectra)[:-2], [2 * (n_fft // 2 + 1)]], axis=0))
+    flat = tf.reshape(spectra, shape_of(spectra, range(spectra.shape.rank - 2)) + [2 * (n_fft // 2 + 1)])
     return overlap_add_normalized(tf.tensordot(flat, inverse, 1), n_fft, win_length, hop_length, window, center,
                                   length, MIN_COVERAGE)
 

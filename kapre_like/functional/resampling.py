@@ -176,5 +176,6 @@ def resample(signals, up, down, kernel=None):
     outputs = framed_dot(padded, tf.constant(matrix, dtype=signals.dtype), stride)  # (..., blocks', outputs_per_block)
     # static sizes where known, so that the result keeps its static shape (TFLite has no EnsureShape)
     leading = [size if size is not None else tf.shape(outputs)[axis] for axis, size in enumerate(outputs.shape[:-2])]
-    interleaved = tf.reshape(outputs, leading + [-1])
+    n_blocks = outputs.shape[-2] if outputs.shape[-2] is not None else tf.shape(outputs)[-2]
+    interleaved = tf.reshape(outputs, leading + [n_blocks * outputs_per_block])  # not -1: TFLite keeps it static
     return interleaved[..., :out_length]
