@@ -582,7 +582,8 @@ class Stream(keras.layers.Layer):
         layout = ("batch", "time", "channels") if self._time_axis == 1 else ("batch", "channels", "time")
         if len(shape) != 3 or shape[channel_axis] != expected[channel_axis]:
             raise ValueError(
-                f"Stream: a chunk is ({', '.join(layout)}) with {expected[channel_axis]} channel(s), as the model "
+                f"Stream: a chunk is a rank 3 batch ({', '.join(layout)}) with {expected[channel_axis]} channel(s), "
+                f"as the model "
                 f"takes it (input_data_format={self._plan.stft.input_format.name!r}); got shape {shape}"
                 f"{_layout_hint(expected, shape) if len(shape) == 3 else ''}.")
         if self._states is None:

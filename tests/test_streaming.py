@@ -412,3 +412,77 @@ def test_inverse_stft_tflite_equals_inverse_stft():
     pairs = kl.InverseSTFTTflite(n_fft=256, hop_length=64, **CF)(pairs_forward(x)).numpy()
     np.testing.assert_allclose(pairs, reference, atol=1e-5)
     np.testing.assert_allclose(pairs[..., 192:192 + x.shape[-1]], x, atol=1e-5)
+
+
+def test_the_documented_loop_takes_numpy_and_tensor_chunks(mel16k):
+    """frames, *states = step([chunk, *states]) with the states it gave back: NumPy chunks, tensor chunks, and
+    float64 NumPy chunks (librosa's dtype) all give the offline frames after the warm-up."""
+    x = speech(0.5)  # (1, time, 1) float32
+    offline = np.asarray(mel16k(x))
+    step = to_streaming(mel16k, chunk_hops=1)
+    for convert in (lambda c: c, tf.constant, lambda c: c.astype(np.float64)):
+        states = initial_states(step, batch_size=1)
+        frames = []
+        for start in range(0, x.shape[1] - 159, 160):
+            output, *states = step([convert(x[:, start:start + 160]), *states])
+            frames.append(np.asarray(output))
+        streamed = np.concatenate(frames, axis=1)[:, 2:2 + offline.shape[1]]
+        np.testing.assert_allclose(streamed, offline, atol=1e-4 * np.abs(offline).max())
+
+
+def test_the_step_names_a_wrong_input():
+    step = to_streaming(mel_front_end(), chunk_hops=1)
+    state = initial_states(step, 1)[0]
+    with pytest.raises(TypeError) as info:
+        step([np.zeros((1, 160, 1), np.int16), state])
+    assert_says(info, "`chunk` must be floating-point audio; got int16")
+    with pytest.raises(ValueError) as info:
+        step([np.zeros((2, 160, 1), np.float32), state])
+    assert_says(info, "different batch sizes", "'chunk': 2", "'stft_state': 1", "initial_states(step, batch_size)")
+    with pytest.raises(ValueError) as info:
+        step([np.zeros((1, 1, 160), np.float32), state])
+    assert_says(info, "`chunk` must have shape (batch, 160, 1); got (1, 1, 160)", "time and channels swapped")
+
+
+@pytest.mark.parametrize("policy, dtype", [("float32", "float64"), ("mixed_float16", "float32")])
+def test_stream_in_float64_and_under_mixed_float16(policy, dtype):
+    x = speech(0.5).astype(dtype)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        model = keras.Sequential([keras.Input((None, 1), dtype=dtype), mel_front_end()])
+        offline = np.asarray(model(x), np.float64)
+        stream = Stream(model)
+        pieces = [stream(piece) for piece in np.array_split(x, 7, axis=1)] + [stream.flush()]
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert pieces[0].dtype == model(x).dtype  # float64 stays float64; float16 features under mixed_float16
+    streamed = np.concatenate([np.asarray(p, np.float64) for p in pieces], axis=1)[:, 2:2 + offline.shape[1]]
+    tolerance = 1e-9 if dtype == "float64" else 0.13  # dB: one float16 step at 64-128 dB
+    np.testing.assert_allclose(streamed, offline, atol=tolerance * (1 if policy == "mixed_float16" else
+                                                                     np.abs(offline).max()))
+
+
+@pytest.mark.parametrize("chunk, error, words", [
+    (np.zeros((1, 160, 2), np.float32), ValueError, ["with 1 channel(s)", "got shape (1, 160, 2)"]),
+    (np.zeros((1, 160, 1), np.int16), TypeError, ["floating-point audio; got int16", "32768"]),
+    (np.zeros((1, 1, 160), np.float32), ValueError, ["input_data_format='channels_last'", "got shape (1, 1, 160)",
+                                                     "time and channels swapped"]),
+])
+def test_stream_names_a_bad_chunk(mel16k, chunk, error, words):
+    with pytest.raises(error) as info:
+        Stream(mel16k)(chunk)
+    assert_says(info, *words)
+
+
+def test_stream_names_what_changed_mid_stream(mel16k):
+    stream = Stream(mel16k)
+    stream(np.zeros((1, 160, 1), np.float32))
+    with pytest.raises(ValueError) as info:
+        stream(np.zeros((2, 160, 1), np.float32))
+    assert_says(info, "batch size changed mid-stream, from 1 to 2", "reset_state()")
+    with pytest.raises(TypeError) as info:
+        stream(np.zeros((1, 160, 1), np.float64))
+    assert_says(info, "dtype changed mid-stream, from float32 to float64")
+    stream.reset_state()
+    assert stream(np.zeros((2, 160, 1), np.float64)).shape[0] == 2  # a new stream may differ
