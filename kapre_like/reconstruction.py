@@ -102,7 +102,8 @@ class GriffinLim(_FramedTransform, AudioLayer):
         owner = type(self).__name__
         check_choice(strategy, "strategy", functional.GRIFFIN_LIM_STRATEGIES, owner)
         self.strategy = strategy
-        self._configure(n_fft, win_length, hop_length, window_name, input_data_format, output_data_format)
+        self._configure(n_fft, win_length, hop_length, window_name, input_data_format, output_data_format,
+                        synthesis=True)
         self.window_name = window_name
         self.n_iter = _checked_iterations(n_iter, owner)
         check_number(momentum, "momentum", owner, positive=False)
