@@ -277,3 +277,49 @@ def test_the_first_export_in_a_process_runs(tmp_path):
                          capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert float(out.stdout.strip().splitlines()[-1]) < 1e-4
+
+
+def test_a_float64_model_is_named_with_what_to_do(tmp_path):
+    # onnxruntime said "NOT_IMPLEMENTED ... Conv(11)" and the advice was to use the TFLite layers, which fail alike
+    model = keras.Sequential([keras.Input((None, 1), dtype="float64"), kl.STFT(n_fft=256, hop_length=64, **CL),
+                              kl.Magnitude()])
+    with pytest.raises(kl.onnx_export.OnnxExportError) as info:
+        exported(model, tmp_path)
+    assert_says(info, "the model computes in float64", "no float64 Conv", "layer 'stft'",
+                "Build the model to export in float32", "keras.Input(..., dtype='float32')")
+    assert "TFLite" not in str(info.value)
+    assert not os.path.exists(tmp_path / "model.onnx")
+    float32 = keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL), kl.Magnitude()])
+    x = waveforms(1, 0.5)
+    (got,) = run_onnx(exported(float32, tmp_path), x)  # the advice works
+    assert np.abs(got - keras_output(float32, x)).max() <= 1e-4 * np.abs(got).max()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_the_file_follows_the_umask(umask, tmp_path):
+    # mkstemp's 0600 used to stay whatever the umask; open() would give 0o666 less the umask
+    previous = os.umask(umask)
+    try:
+        path = exported(MODELS["Energy"][0](), tmp_path)
+        reference = tmp_path / "reference"
+        reference.write_bytes(b"")  # a file made the ordinary way, under the same umask
+    finally:
+        os.umask(previous)
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o666 & ~umask) == oct(os.stat(reference).st_mode & 0o777)
+
+
+def test_an_existing_file_keeps_its_mode_and_a_symlink_is_written_through(tmp_path):
+    target_folder = tmp_path / "models"
+    target_folder.mkdir()
+    target = target_folder / "energy-v1.onnx"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    link = tmp_path / "current.onnx"
+    link.symlink_to(target)
+    assert kl.export_onnx(MODELS["Energy"][0](), str(link)) == str(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)  # the link stays
+    assert target.read_bytes() != b"old" and oct(os.stat(target).st_mode & 0o777) == oct(0o640)
+    x = waveforms(1, 0.5)
+    (got,) = run_onnx(str(link), x)
+    np.testing.assert_allclose(got, keras_output(MODELS["Energy"][0](), x), atol=1e-4 * np.abs(got).max())
+    assert sorted(os.listdir(target_folder)) == ["energy-v1.onnx"]  # no temporary left beside it
