@@ -631,7 +631,8 @@ class ApplyFilterbank(AudioLayer):
             ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``), ``'chroma'``
             (of :func:`kapre_like.filters.chroma_filterbank`: ``sample_rate``, ``n_freq``,
             ``n_chroma``, ``tuning``, ``ctroct``, ``octwidth``, ``norm``, ``base_c``, ``n_fft``;
-            on a power spectrogram it gives ``librosa.feature.chroma_stft(..., norm=None)``) or
+            on a power spectrogram it gives ``librosa.feature.chroma_stft(..., norm=None, tuning=0.0)``
+            with the default ``tuning=0``; librosa estimates the tuning unless given one) or
             ``'gammatone'`` (of :func:`kapre_like.filters.gammatone_filterbank`: ``sample_rate``,
             ``n_freq``, ``n_filters``, ``f_min``, ``f_max``, ``order``, ``norm``, ``n_fft``).
             The last two are kapre_like's; Kapre 0.4.1 has only 'mel' and 'log'.
