@@ -323,3 +323,24 @@ def test_an_existing_file_keeps_its_mode_and_a_symlink_is_written_through(tmp_pa
     (got,) = run_onnx(str(link), x)
     np.testing.assert_allclose(got, keras_output(MODELS["Energy"][0](), x), atol=1e-4 * np.abs(got).max())
     assert sorted(os.listdir(target_folder)) == ["energy-v1.onnx"]  # no temporary left beside it
+
+
+def test_purely_real_negative_bins_have_the_phase_pi_in_tensorflow_and_onnx(tmp_path):
+    # TensorFlow's FFT gave some such bins an imaginary part of -0 (angle -pi) where the ONNX model's DFT, a matrix
+    # product, gave +0 or -1e-14 (angle +pi); both now read a zero imaginary part as +0 and get +pi, np.angle's value
+    x = np.zeros((2, 4096, 1), np.float32)
+    x[:, ::128] = -1.0  # frames holding one negative impulse: spectra purely real
+    x[1] = np.tile(np.float32([-1, 1]), 2048)[:, None]  # a Nyquist-only signal: real DC/Nyquist bins
+    waveform = keras.Input((None, 1))
+    spectra = kl.STFT(n_fft=256, hop_length=64, **CL)(waveform)
+    model = keras.Model(waveform, [kl.Magnitude()(spectra), kl.Phase()(spectra)])
+    magnitude, phase = (np.asarray(t) for t in model(x))
+    reference = np.angle(np.fft.rfft(np.lib.stride_tricks.sliding_window_view(x[..., 0], 256, axis=1)[:, ::64]
+                                     * np.hanning(257)[:-1], axis=-1) + 0.0)  # NumPy, zero imaginary parts as +0
+    loud = magnitude[..., 0] > 1e-3 * magnitude.max()
+    real_negative = loud & (np.abs(np.abs(reference) - np.pi) < 1e-6)
+    assert real_negative.sum() > 100
+    np.testing.assert_array_equal(phase[..., 0][real_negative], np.float32(np.pi))  # +pi, never -pi
+    got_magnitude, got_phase = run_onnx(exported(model, tmp_path), x)
+    np.testing.assert_allclose(got_phase[..., 0][loud], phase[..., 0][loud], atol=1e-3)  # no 2 pi jumps
+    np.testing.assert_array_equal(got_phase[..., 0][real_negative], np.float32(np.pi))
