@@ -281,11 +281,11 @@ def test_the_first_export_in_a_process_runs(tmp_path):
 
 def test_a_float64_model_is_named_with_what_to_do(tmp_path):
     # onnxruntime said "NOT_IMPLEMENTED ... Conv(11)" and the advice was to use the TFLite layers, which fail alike
-    model = keras.Sequential([keras.Input((None, 1), dtype="float64"), kl.STFT(n_fft=256, hop_length=64, **CL),
-                              kl.Magnitude()])
+    model = keras.Sequential([keras.Input((None, 1), dtype="float64"),
+                              kl.STFT(n_fft=256, hop_length=64, name="my_stft", **CL), kl.Magnitude()])
     with pytest.raises(kl.onnx_export.OnnxExportError) as info:
         exported(model, tmp_path)
-    assert_says(info, "the model computes in float64", "no float64 Conv", "layer 'stft'",
+    assert_says(info, "the model computes in float64", "no float64 Conv", "layer 'my_stft'",
                 "Build the model to export in float32", "keras.Input(..., dtype='float32')")
     assert "TFLite" not in str(info.value)
     assert not os.path.exists(tmp_path / "model.onnx")

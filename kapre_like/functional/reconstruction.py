@@ -11,9 +11,10 @@ built-in ops, in a time that does not grow with the number of iterations.
 import numpy as np
 import tensorflow as tf
 
-from .dft import inverse_dft_matrix, stft_pairs
+from .dft import dft_kernel, framed_dot, inverse_dft_matrix
 from .fourier import centered_framing, overlap_add_normalized, stft
 from .tensors import float_dtype_of
+from .windows import centered_window, window_values
 
 #: Each synthesis divides by at least this fraction of the overlap-added squared window's peak: samples
 #: the windows barely cover (the first and last of uncentred frames) are magnified at most 10 times, not
@@ -65,13 +66,23 @@ def _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length,
                                   length, MIN_COVERAGE)
 
 
+def _analysis_kernel(n_fft, win_length, window, center, dtype):
+    """:func:`~kapre_like.functional.stft_pairs`'s windowed DFT kernel ``(frame_length, 2 * bins)`` for the
+    frames :func:`centered_framing` gives, as one constant: made once, outside the loop, so the loop's body
+    (an ONNX Loop's subgraph, copied by every tf2onnx optimizer pass) does not hold a copy of it."""
+    window = window_values(window, win_length)
+    frame_window = centered_window(window, n_fft) if center else window
+    return tf.constant(dft_kernel(n_fft, frame_window).reshape(len(frame_window), -1), dtype)
+
+
 def _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, window, momentum, center, pad_mode,
-                inverse):
-    """:func:`griffin_lim_step` on (real, imaginary) pairs ``(..., frames, bins, 2)``, real ops only."""
+                inverse, kernel):
+    """:func:`griffin_lim_step` on (real, imaginary) pairs ``(..., frames, bins, 2)``, real ops only; ``kernel``
+    is :func:`_analysis_kernel`'s (the analysis is ``stft_pairs``'s: frames and DFT as one strided convolution)."""
     signals = _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center)
-    signals, frame_length, frame_window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
-                                                           hop_length=hop_length)
-    rebuilt = stft_pairs(signals, n_fft, frame_length, hop_length, frame_window)
+    signals, _, _ = centered_framing(signals, n_fft, win_length, window, center, pad_mode, hop_length=hop_length)
+    products = framed_dot(signals, kernel, hop_length)
+    rebuilt = tf.reshape(products, tf.concat([tf.shape(products)[:-1], [n_fft // 2 + 1, 2]], axis=0))
     angles = rebuilt if previous is None or momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
     modulus = tf.sqrt(tf.reduce_sum(tf.square(angles), axis=-1, keepdims=True))
     return angles / (modulus + np.finfo(angles.dtype.as_numpy_dtype).tiny), rebuilt
@@ -115,12 +126,13 @@ def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=3
     magnitudes = tf.convert_to_tensor(magnitudes)
     if strategy == "conv":
         inverse = tf.constant(inverse_dft_matrix(n_fft), magnitudes.dtype)
+        kernel = _analysis_kernel(n_fft, win_length, window, center, magnitudes.dtype)
         if angles is None:
             angles = tf.stack([tf.ones_like(magnitudes), tf.zeros_like(magnitudes)], axis=-1)
 
         def step(current, previous):
             return _pairs_step(magnitudes, current, previous, n_fft, win_length, hop_length, window, momentum,
-                               center, pad_mode, inverse)
+                               center, pad_mode, inverse, kernel)
 
         angles = _iterated(step, angles, n_iter)
         return _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center, length)
