@@ -372,3 +372,36 @@ def test_griffin_lim_at_32_iterations_within_the_documented_bound(tmp_path):
     ours = keras_output(random, x)
     assert np.all(np.isfinite(drawn)) and np.abs(drawn - ours).max() > 0.1 * np.abs(ours).max()
     assert convergence(drawn[0, :, 0]) < 2 * convergence(ours[0, :, 0])  # as good a reconstruction
+
+
+def _node_counts(path):
+    import collections
+
+    import onnx
+
+    counts = collections.Counter()
+
+    def walk(graph):
+        for node in graph.node:
+            counts[node.op_type] += 1
+            for attribute in node.attribute:
+                if attribute.type == onnx.AttributeProto.GRAPH:
+                    walk(attribute.g)
+
+    walk(onnx.load(path).graph)
+    return counts
+
+
+@pytest.mark.parametrize("layer", ["GriffinLim", "get_mel_to_audio"])
+def test_iterations_are_one_onnx_loop_whatever_n_iter(layer, tmp_path):
+    # unrolled, GriffinLim(n_iter=32) took 84 s to export and n_iter=100 over 200 s: the graph must not grow with n_iter
+    def build(n_iter):
+        if layer == "GriffinLim":
+            return keras.Sequential([keras.Input((None, 129, 1)), kl.GriffinLim(n_fft=256, hop_length=64, n_iter=n_iter,
+                                                                                init="zeros", **CL)])
+        return composed.get_mel_to_audio(input_shape=(None, 20, 1), n_fft=256, hop_length=64, sample_rate=RATE,
+                                         n_mels=20, n_iter=n_iter, nnls_iter=n_iter, init="zeros", **CL)
+
+    few, many = (_node_counts(exported(build(n), tmp_path, f"{layer}{n}")) for n in (2, 60))
+    assert few == many
+    assert few["Loop"] == (1 if layer == "GriffinLim" else 2)  # Griffin-Lim's, and the inverse mel's
