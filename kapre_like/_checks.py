@@ -124,6 +124,30 @@ def resolve_stft_lengths(n_fft, win_length, hop_length, owner):
     return win_length, hop_length
 
 
+def check_hop_within_window(hop_length, win_length, owner):
+    """Raise ``ValueError`` when ``hop_length > win_length`` for a transform that rebuilds a signal: the
+    samples between frames are in no frame, so they cannot come back (they would be zeros)."""
+    if hop_length > win_length:
+        raise ValueError(
+            f"{owner}: `hop_length` must be <= the window length `win_length` to rebuild a signal: frames "
+            f"{hop_length} samples apart with a {win_length}-sample window leave {hop_length - win_length} samples "
+            f"of every hop in no frame, which would come back as zeros; got hop_length={hop_length}, "
+            f"win_length={win_length} (win_length defaults to n_fft)."
+        )
+
+
+def warn_hop_beyond_window(hop_length, win_length, owner, stacklevel=3):
+    """Warn (``UserWarning``) when ``hop_length > win_length``: an analysis that skips samples is
+    allowed but rarely meant."""
+    if hop_length > win_length:
+        import warnings
+
+        warnings.warn(
+            f"{owner}: hop_length={hop_length} > win_length={win_length}: the frames leave gaps of "
+            f"{hop_length - win_length} samples that no frame reads (use hop_length <= win_length to analyse "
+            f"every sample).", UserWarning, stacklevel=stacklevel)
+
+
 def resolve_data_format(value):
     """Map 'default' to ``keras.config.image_data_format()``; return others unchanged."""
     if value == DEFAULT:

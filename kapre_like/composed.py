@@ -22,6 +22,7 @@ from ._checks import (
     NotInvertibleError,
     check_data_format,
     check_data_formats,
+    check_hop_within_window,
     check_int,
     resolve_stft_lengths,
 )
@@ -533,6 +534,7 @@ def get_perfectly_reconstructing_stft_istft(
     owner = "get_perfectly_reconstructing_stft_istft"
     check_data_formats(owner, waveform_data_format=waveform_data_format, stft_data_format=stft_data_format)
     win_length, hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
+    check_hop_within_window(hop_length, win_length, owner)  # gaps: a rectangular window's coverage misses them
     coverage = functional.overlapped_window_power(win_length, hop_length, forward_window_name)
     if coverage.min() < MIN_COVERAGE * coverage.max():
         raise NotInvertibleError(
@@ -731,6 +733,10 @@ def get_mel_to_audio(
     Returns:
         keras.Sequential: ``(batch, frames, n_mels, ch)`` -> ``(batch, time, ch)`` (channels last).
 
+    Raises:
+        ValueError: ``hop_length > win_length`` (samples between frames cannot be rebuilt), or a bad
+            argument of either layer.
+
     Example:
         >>> model = get_mel_to_audio(input_shape=(30, 40, 1), n_fft=512, hop_length=128, sample_rate=16000,
         ...                          n_mels=40, n_iter=4, input_data_format='channels_last',
@@ -740,6 +746,9 @@ def get_mel_to_audio(
     """
     from .reconstruction import GriffinLim, InverseMelScale
 
+    owner = "get_mel_to_audio"
+    resolved_win, resolved_hop = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
+    check_hop_within_window(resolved_hop, resolved_win, owner)
     layers = [] if input_shape is None else [keras.Input(input_shape)]
     layers.append(InverseMelScale(sample_rate=sample_rate, n_fft=n_fft, n_mels=n_mels, mel_f_min=mel_f_min,
                                   mel_f_max=mel_f_max, mel_htk=mel_htk, mel_norm=mel_norm, power=power,

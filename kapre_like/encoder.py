@@ -71,13 +71,26 @@ def decode_audio(source, name):
             samples = handle.read(dtype="float32", always_2d=True)
             sample_rate, log = handle.samplerate, handle.extra_info
     except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
-        raise AudioReadError(f"cannot read audio file {name!r}: {' '.join(str(error).split())}") from None
+        # libsndfile calls a 0-byte file "Format not recognised": say what it is
+        reason = "the file is empty (0 bytes)" if _is_empty(source) else " ".join(str(error).split())
+        raise AudioReadError(f"cannot read audio file {name!r}: {reason}") from None
     # libsndfile reads what a cut-off file holds and notes the shortfall in its log ("data : 32000 (should be 15978)")
     shortfall = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.MULTILINE)
     if shortfall and int(shortfall.group(2)) < int(shortfall.group(1)):
         warnings.warn(f"audio file {name!r} looks truncated: its header declares {shortfall.group(1)} bytes of audio, "
                       f"the file holds {shortfall.group(2)}; read the {len(samples)} frames there are.", stacklevel=3)
     return samples, int(sample_rate)
+
+
+def _is_empty(source):
+    """Whether ``source`` (a path or a seekable binary file object) holds no bytes; False when unknown."""
+    try:
+        if hasattr(source, "seek"):
+            source.seek(0, os.SEEK_END)
+            return source.tell() == 0
+        return os.path.getsize(source) == 0
+    except (OSError, TypeError, ValueError):
+        return False
 
 
 def mono_of_file(samples, sample_rate, name):

@@ -174,7 +174,10 @@ def chroma_filterbank(sample_rate, n_freq, n_chroma=12, tuning=0.0, ctroct=5.0, 
 
     Each STFT bin is mapped to the ``n_chroma`` pitch classes by Gaussian bumps in log-frequency
     (Ellis's chroma), optionally weighted by a Gaussian over octaves centred on ``ctroct``.
-    Applied to a power spectrogram, it gives ``librosa.feature.chroma_stft(S=power, norm=None)``.
+    Applied to a power spectrogram, it gives ``librosa.feature.chroma_stft(S=power, norm=None,
+    tuning=tuning)``: librosa's default ``tuning=None`` estimates the tuning from the signal (a
+    different filterbank per signal, a few percent off on speech); for its numbers, pass
+    ``tuning=librosa.estimate_tuning(S=power, sr=sample_rate, bins_per_octave=n_chroma)`` here.
 
     Args:
         sample_rate (int): sample rate of the audio, in Hz.

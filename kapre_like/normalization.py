@@ -12,6 +12,7 @@ from keras import InputSpec
 from . import functional
 from ._checks import check_int, check_number
 from ._layout import DataFormat
+from .functional.finite import checked_nonnegative
 from .time_frequency import AudioLayer, _register
 
 __all__ = ["PCEN"]
@@ -43,7 +44,9 @@ class PCEN(AudioLayer):
             for ``(batch, ch, time, freq)``, or ``'default'``.
         **kwargs: Keras layer arguments.
 
-    Input: non-negative energies (linear scale, not decibels); output: the same shape.
+    Input: non-negative energies (linear scale, not decibels); negative, NaN or Inf values raise
+    ``tf.errors.InvalidArgumentError`` naming which, when computed (outside TFLite and ONNX, which
+    drop assertions). Output: the same shape.
 
     Example:
         >>> PCEN(sample_rate=16000, hop_length=160, data_format='channels_last')(tf.ones((1, 50, 40, 1))).shape
@@ -83,6 +86,9 @@ class PCEN(AudioLayer):
 
     def call(self, inputs):
         energies = self.layout.to_channels_first(self._float_input(inputs))  # (batch, ch, time, freq)
+        # PCEN's logarithms turn a negative energy into NaN: say so instead of returning it
+        energies = checked_nonnegative(energies, "PCEN: the input energies must be >= 0 and finite (a magnitude, "
+                                                 "power or mel spectrogram on a linear scale, not decibels)")
         if self.trainable:
             parameters = [tf.exp(tf.cast(weight, energies.dtype)) for weight in
                           (self.log_coefficient, self.log_gain, self.log_bias, self.log_power)]

@@ -182,7 +182,7 @@ def _checked_path(path):
     path = os.fspath(path)
     if not path.endswith(".onnx"):
         raise ValueError(f"export_onnx: `path` must end with '.onnx'; got {path!r}.")
-    folder = os.path.dirname(os.path.abspath(path))
+    folder = os.path.dirname(os.path.realpath(path))  # a symbolic link is written through: its target's folder
     if not os.path.isdir(folder):
         raise ValueError(f"export_onnx: cannot write {path!r}: the folder {folder!r} does not exist.")
     if not os.access(folder, os.W_OK):
@@ -216,7 +216,11 @@ def export_onnx(model, path, opset=17):
     Raises:
         ImportError: tf2onnx, onnx or onnxruntime missing (the message names the extra to install).
         ValueError, PermissionError: a bad opset, or a path that cannot be written.
-        OnnxExportError: a layer that does not convert (named, with the op and the reason).
+        OnnxExportError: a layer that does not convert (named, with the op and the reason), or a
+            float64 model (onnxruntime has no float64 convolution: export it built in float32).
+
+    The file follows the umask (a new file ``0o666`` less it; an existing one keeps its mode) and a
+    symbolic link at ``path`` is written through to its target, as ``open(path, 'wb')`` would.
 
     Example:
         >>> import os, tempfile, numpy as np, onnxruntime
@@ -260,23 +264,74 @@ def export_onnx(model, path, opset=17):
         onnx.checker.check_model(proto)
         onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     except Exception as error:
-        raise OnnxExportError(_failure_message(model, str(error), error)) from error
+        message = _float64_message(model, str(error)) or _failure_message(model, str(error), error)
+        raise OnnxExportError(message) from error
     if switched:
         kinds = sorted({entry.split(":")[0] for entry in switched})
         warnings.warn(f"export_onnx: {len(switched)} transform(s) ({', '.join(kinds)}) run with real arithmetic in the "
                       f"ONNX model (DFTs as matrix products; tf2onnx converts no complex FFT); the numbers equal "
                       f"TensorFlow's within float32 rounding.", UserWarning, stacklevel=2)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(suffix=".onnx.tmp", dir=folder)
+    _write_whole(proto.SerializeToString(), path)
+    return path
+
+
+def _umask():
+    """The process's umask, read without changing it where Linux shows it (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting it, and set it back at once
+    os.umask(mask)
+    return mask
+
+
+def _write_whole(data, path):
+    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then renamed over it),
+    as ``open(path, 'wb')`` would leave it: a symbolic link keeps pointing at its target, which gets the
+    data; a new file gets mode ``0o666`` less the umask and an existing one keeps its mode
+    (``tempfile.mkstemp`` alone gives 0600, and renaming over a link replaces the link)."""
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    handle, temporary = tempfile.mkstemp(suffix=".onnx.tmp", dir=os.path.dirname(target))
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(proto.SerializeToString())
-        os.replace(temporary, path)
+            file.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
-    return path
+
+
+def _computes_in_float64(model):
+    """Whether the model takes float64 input or has a layer computing in float64."""
+    dtypes = [str(getattr(tensor, "dtype", "")) for tensor in model.inputs]
+    dtypes += [str(getattr(layer, "compute_dtype", "")) for layer in getattr(model, "layers", [])]
+    return any("float64" in dtype for dtype in dtypes)
+
+
+def _float64_message(model, text):
+    """For a float64 model that onnxruntime cannot load for want of a float64 kernel ("NOT_IMPLEMENTED ...
+    Conv(11)": its CPU provider has float32 convolutions only), a message that says so and what to do;
+    None for any other failure (the TFLite advice of :func:`_failure_message` does not help there)."""
+    if "NOT_IMPLEMENTED" not in text or not _computes_in_float64(model):
+        return None
+    found = re.search(r"implementation for (\w+)\(\d+\) node with name '([^']*)'", text)
+    op = found.group(1) if found else "op"
+    layer = _layer_of(found.group(2), model) if found else None
+    where = f" (layer {layer!r})" if layer else ""
+    return (f"export_onnx: the model computes in float64, and onnxruntime has no float64 {op}{where}: its CPU "
+            f"kernels for it take float32 only. Build the model to export in float32 (keras.Input(..., "
+            f"dtype='float32') and the layers' default dtype) and feed it float32 audio; the ONNX model then equals "
+            f"the float32 Keras model within float32 rounding.")
 
 
 def _failure_message(model, text, error):

@@ -20,8 +20,10 @@ from ._checks import (
     check_float_input,
     check_int,
     check_number,
+    check_hop_within_window,
     check_signal_length,
     resolve_stft_lengths,
+    warn_hop_beyond_window,
 )
 from ._layout import DataFormat, LayoutChecked
 
@@ -147,12 +149,18 @@ class _FramedTransform:
     and Kapre's ``input_data_format``/``output_data_format`` attributes read from the
     :class:`~kapre_like._layout.DataFormat` helpers ``input_format`` and ``output_format``."""
 
-    def _configure(self, n_fft, win_length, hop_length, window_name, input_data_format, output_data_format):
+    def _configure(self, n_fft, win_length, hop_length, window_name, input_data_format, output_data_format,
+                   synthesis=False):
         owner = type(self).__name__
         self.input_format = DataFormat(input_data_format, "input_data_format", owner)
         self.output_format = DataFormat(output_data_format, "output_data_format", owner)
         self.n_fft = n_fft
         self.win_length, self.hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
+        # gaps between frames: a synthesis cannot fill them (refused), an analysis merely skips them (warned)
+        if synthesis:
+            check_hop_within_window(self.hop_length, self.win_length, owner)
+        else:
+            warn_hop_beyond_window(self.hop_length, self.win_length, owner, stacklevel=4)
         self.window_fn = functional.window_function(window_name)
         self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
 
@@ -414,7 +422,8 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format)
+        self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format,
+                        synthesis=True)
         self.forward_window_name = forward_window_name
         self.center = _check_bool(center, "center", "InverseSTFT")
         check_int(length, "length", "InverseSTFT", minimum=1, allow_none=True)
@@ -622,7 +631,8 @@ class ApplyFilterbank(AudioLayer):
             ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``), ``'chroma'``
             (of :func:`kapre_like.filters.chroma_filterbank`: ``sample_rate``, ``n_freq``,
             ``n_chroma``, ``tuning``, ``ctroct``, ``octwidth``, ``norm``, ``base_c``, ``n_fft``;
-            on a power spectrogram it gives ``librosa.feature.chroma_stft(..., norm=None)``) or
+            on a power spectrogram it gives ``librosa.feature.chroma_stft(..., norm=None, tuning=0.0)``
+            with the default ``tuning=0``; librosa estimates the tuning unless given one) or
             ``'gammatone'`` (of :func:`kapre_like.filters.gammatone_filterbank`: ``sample_rate``,
             ``n_freq``, ``n_filters``, ``f_min``, ``f_max``, ``order``, ``norm``, ``n_fft``).
             The last two are kapre_like's; Kapre 0.4.1 has only 'mel' and 'log'.

@@ -204,3 +204,38 @@ def test_bad_data(small_model):
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         small_model(x)
     assert_says(info, "CQT", "NaN or Inf")
+
+
+@pytest.mark.parametrize("make, kwargs", [
+    (kl.CQT, dict(sample_rate=16000, f_min=7800.0, n_bins=1)),
+    (kl.CQT, dict(sample_rate=16000, f_min=7800.0, n_bins=1, tuning=0.4)),
+    (kl.VQT, dict(sample_rate=16000, f_min=7000.0, n_bins=1, gamma=2000.0)),
+    (kl.CQT, dict(sample_rate=16000, f_min=7000.0, n_bins=3)),
+])
+def test_a_top_bin_past_nyquist_gets_advice_that_fits(make, kwargs):
+    # with n_bins=1 the message used to say "use fewer bins (n_bins=1)"; each remedy it names now works
+    import re
+
+    with pytest.raises(ValueError) as info:
+        make(**kwargs)
+    message = str(info.value)
+    assert_says(info, "Nyquist", f"(got {kwargs['f_min']:g} Hz)", "(got 16000)")
+    f_min = float(re.search(r"f_min <= ([\d.]+) Hz", message).group(1))
+    rate = int(re.search(r"a sample rate of at least (\d+) Hz", message).group(1))
+    bins = re.search(r"at most n_bins=(\d+)", message)
+    assert (bins is None) == (kwargs["n_bins"] == 1)  # no "fewer bins" advice for a single bin
+    # librosa's own cutoff of the suggested settings, and the layer, agree that they fit
+    bins_per_octave, tuning = kwargs.get("bins_per_octave", 12), kwargs.get("tuning", 0.0)
+    ratio = 2.0 ** (2.0 / bins_per_octave)
+    gamma = kwargs.get("gamma", 0.0)
+    frequencies = librosa.cqt_frequencies(kwargs["n_bins"], fmin=f_min * 2.0 ** (tuning / bins_per_octave),
+                                          bins_per_octave=bins_per_octave)
+    _, cutoff = librosa.filters.wavelet_lengths(freqs=frequencies, sr=16000, gamma=gamma,
+                                                alpha=np.full(len(frequencies), (ratio - 1) / (ratio + 1)))
+    assert cutoff <= 8000
+    make(**{**kwargs, "f_min": f_min})
+    make(**{**kwargs, "sample_rate": rate})
+    with pytest.raises(ValueError):
+        make(**{**kwargs, "sample_rate": rate - 2})  # the advice is the least rate that fits, not any
+    if bins:
+        make(**{**kwargs, "n_bins": int(bins.group(1))})

@@ -223,6 +223,26 @@ def test_unreadable_and_truncated_files(tmp_path):
     assert_says(info, "empty.wav", "no samples")
 
 
+def test_a_zero_byte_file_is_called_empty(tmp_path):
+    # libsndfile says "Format not recognised" of a 0-byte file; a user needs to hear that it is empty
+    import io
+
+    from kapre_like.encoder import decode_audio
+
+    empty = tmp_path / "zero.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(AudioReadError) as info:
+        AudioSpectrogramEncoder()(str(empty))
+    assert_says(info, "zero.wav", "the file is empty (0 bytes)")
+    assert "Format not recognised" not in str(info.value)
+    with pytest.raises(AudioReadError) as info:
+        decode_audio(io.BytesIO(b""), "remote/zero.wav")  # as Beam hands a remote file's bytes
+    assert_says(info, "remote/zero.wav", "the file is empty (0 bytes)")
+    with pytest.raises(AudioReadError) as info:
+        decode_audio(io.BytesIO(b"not audio"), "notes.wav")  # not empty: the decoder's reason stays
+    assert "empty" not in str(info.value)
+
+
 @pytest.mark.parametrize("item, rate, words", [
     (np.zeros(0, np.float32), RATE, ["empty"]),
     (np.zeros(100, np.float32), 0, ["sample_rate", "positive", "0"]),

@@ -194,3 +194,42 @@ def test_tflite_layers_need_a_pair_axis():
     with pytest.raises(ValueError) as info:
         kl.MagnitudeTflite()(np.zeros((2, 10, 129, 1), np.float32))
     assert_says(info, "magnitude_tflite", "axis -1", "value 2", "(2, 10, 129, 1)")
+
+
+@pytest.mark.parametrize("make, owner", [
+    (lambda **kw: kl.InverseSTFT(**kw), "InverseSTFT"),
+    (lambda **kw: kl.InverseSTFTTflite(**kw), "InverseSTFTTflite"),
+    (lambda **kw: kl.GriffinLim(**kw), "GriffinLim"),
+    (lambda **kw: kl.composed.get_perfectly_reconstructing_stft_istft(**kw), "get_perfectly_reconstructing_stft_istft"),
+    (lambda **kw: kl.composed.get_mel_to_audio(sample_rate=16000, **kw), "get_mel_to_audio"),
+])
+@pytest.mark.parametrize("kwargs, win", [(dict(n_fft=1024, hop_length=2048), 1024),
+                                         (dict(n_fft=1024, win_length=512, hop_length=600), 512)])
+def test_a_synthesis_refuses_a_hop_longer_than_the_window(make, owner, kwargs, win):
+    # GriffinLim(n_fft=1024, hop_length=2048) returned 49 % zeros: the samples between frames are in no frame
+    with pytest.raises(ValueError) as info:
+        make(**kwargs)
+    hop = kwargs["hop_length"]
+    assert_says(info, owner, "`hop_length` must be <= the window length `win_length`", f"hop_length={hop}",
+                f"win_length={win}", f"leave {hop - win} samples")
+
+
+def test_a_synthesis_takes_a_hop_equal_to_the_window():
+    kl.InverseSTFT(n_fft=512, hop_length=512, forward_window_name="hamming_window")
+    kl.GriffinLim(n_fft=512, hop_length=512)
+
+
+def test_an_stft_with_a_hop_longer_than_the_window_warns_of_gaps():
+    with pytest.warns(UserWarning) as record:
+        layer = kl.STFT(n_fft=1024, win_length=512, hop_length=2048)
+    assert len(record) == 1
+    message = str(record[0].message)
+    for part in ("STFT", "hop_length=2048 > win_length=512", "the frames leave gaps of 1536 samples"):
+        assert part in message, message
+    assert record[0].filename == __file__  # points at the caller's line
+    assert layer.hop_length == 2048  # still allowed
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kl.STFT(n_fft=1024, hop_length=1024)  # frames that touch: nothing said

@@ -64,6 +64,26 @@ def test_chroma_layer_equals_librosa_chroma_stft():
     np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
+def test_chroma_equals_chroma_stft_at_the_tuning_librosa_is_given_or_estimates():
+    """The documented condition: librosa.feature.chroma_stft estimates the tuning unless given one, so the
+    layer (tuning=0 by default) equals it with tuning=0.0, and equals its default once given librosa's estimate."""
+    y = speech_like(0.5, SAMPLE_RATE, seed=7).astype(np.float64)
+    power = np.abs(librosa.stft(y, n_fft=512, hop_length=128, center=False)) ** 2  # (freq, time)
+
+    def chroma(**kwargs):
+        layer = kl.ApplyFilterbank("chroma", {"sample_rate": SAMPLE_RATE, "n_freq": 257, **kwargs},
+                                   data_format="channels_first")
+        return np.asarray(layer(power.T[None, None]))[0, 0].T  # (chroma, time), float64
+
+    estimated = librosa.feature.chroma_stft(S=power, sr=SAMPLE_RATE, norm=None)  # librosa's default: estimated
+    tuning = librosa.estimate_tuning(S=power, sr=SAMPLE_RATE, bins_per_octave=12)
+    assert tuning != 0.0
+    np.testing.assert_allclose(chroma(tuning=tuning), estimated, rtol=1e-5)  # librosa: a float32 filterbank
+    np.testing.assert_allclose(chroma(), librosa.feature.chroma_stft(S=power, sr=SAMPLE_RATE, norm=None, tuning=0.0),
+                               rtol=1e-5)
+    assert np.abs(chroma() - estimated).max() > 1e-3 * estimated.max()  # without the condition they differ
+
+
 @pytest.mark.parametrize("base_c, a_index", [(True, 9), (False, 0)])
 def test_chroma_of_a440_peaks_at_a(base_c, a_index):
     sr, n_fft = 16000, 2048

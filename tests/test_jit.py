@@ -58,3 +58,17 @@ def test_bad_input_under_xla_comes_out_as_nan_not_numbers(waveforms, name):
         np.asarray(tf.function(model)(tf.constant(x)))
     result = np.asarray(tf.function(model, jit_compile=True)(tf.constant(x)))
     assert np.isnan(result).any()
+
+
+@pytest.mark.parametrize("strategy", ["plain", "conv"])
+def test_griffin_lim_and_inverse_mel_loops_compile_with_xla(strategy):
+    # their iterations are tf.while_loops (one step in the graph, whatever n_iter): XLA compiles the loop
+    import kapre_like as kl
+
+    layout = dict(input_data_format="channels_last", output_data_format="channels_last")
+    magnitudes = tf.constant(np.abs(np.random.default_rng(0).standard_normal((2, 20, 257, 1))).astype(np.float32))
+    layer = kl.GriffinLim(n_fft=512, hop_length=128, n_iter=5, init="zeros", strategy=strategy, **layout)
+    _assert_same_numbers(tf.function(layer, jit_compile=True)(magnitudes), tf.function(layer)(magnitudes))
+    mel = tf.constant(np.abs(np.random.default_rng(1).standard_normal((2, 20, 40, 1))).astype(np.float32))
+    inverse = kl.InverseMelScale(sample_rate=16000, n_fft=512, n_mels=40, n_iter=10, data_format="channels_last")
+    _assert_same_numbers(tf.function(inverse, jit_compile=True)(mel), tf.function(inverse)(mel))

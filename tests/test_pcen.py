@@ -94,3 +94,18 @@ def test_smoother_equals_scipy_lfilter_known_and_unknown_lengths(coefficient):
                           input_signature=[tf.TensorSpec((None, None, 3), tf.float64)])(energies).numpy()
     np.testing.assert_allclose(known, expected, rtol=1e-9)
     np.testing.assert_allclose(unknown, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("bad, got", [(-1.0, "(got negative values)"), (np.nan, "(got NaN)"), (np.inf, "(got Inf)")])
+def test_negative_nan_or_inf_input_is_named(mel, bad, got):
+    # librosa.pcen returns NaN for a negative energy; the layer says which bad value it got instead
+    energies = mel.T[np.newaxis, :, :, np.newaxis].copy()
+    energies[0, 5, 3, 0] = bad
+    layer = kl.PCEN(sample_rate=22050, hop_length=512, data_format="channels_last")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        layer(energies)
+    assert_says(info, "PCEN: the input energies must be >= 0 and finite", got)
+    graph = tf.function(layer, input_signature=[tf.TensorSpec((None, None, 64, 1))])
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        graph(energies)
+    assert_says(info, got)

@@ -196,9 +196,12 @@ def test_bad_inputs(magnitude_batch):
     with pytest.raises(TypeError) as info:
         layer(tf.complex(magnitude_batch, magnitude_batch))
     assert_says(info, "GriffinLim takes magnitudes", "complex64", "Magnitude()(stft)")
-    with pytest.raises(tf.errors.InvalidArgumentError) as info:
-        layer(-magnitude_batch)
-    assert_says(info, "GriffinLim", "must be >= 0")
+    for bad, got in [(-1.0, "(got negative values)"), (np.nan, "(got NaN)"), (np.inf, "(got Inf)")]:
+        magnitudes = magnitude_batch.copy()
+        magnitudes[1, 3, 7, 0] = bad
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            layer(magnitudes)
+        assert_says(info, "GriffinLim: the magnitudes must be >= 0 and finite", got)
     with pytest.raises(ValueError) as info:
         kl.GriffinLim(n_fft=1024, hop_length=128, **CL)(magnitude_batch)
     assert_says(info, "513")  # the bins it expects for n_fft 1024; the input has 257

@@ -77,6 +77,23 @@ def _two_factors(n):
     return count
 
 
+def _nyquist_remedies(frequencies, f_min, nyquist, cutoff, n_bins, cutoff_of):
+    """What would keep the top wavelet below Nyquist, with the numbers that fit: fewer bins (only where
+    one or more bins fit: with n_bins=1 it is no advice), a lower f_min, a higher sample rate.
+    ``cutoff_of(freqs)`` is the highest frequency the wavelets of ``freqs`` reach (librosa's: linear
+    in the frequency, ``a * f + b``; ``b`` from VQT's ``gamma``)."""
+    fitting = sum(1 for k in range(1, n_bins) if cutoff_of(frequencies[:k]) <= nyquist)
+    remedies = [f"at most n_bins={fitting} (got {n_bins})"] if fitting else []
+    top = frequencies[-1]
+    slope = 2.0 * (cutoff - cutoff_of(frequencies[-1:] / 2.0)) / top
+    highest_top = (nyquist - (cutoff - slope * top)) / slope  # the top bin's frequency whose wavelet ends at Nyquist
+    if highest_top > 0:
+        # the f_min that puts the top bin there, rounded down so that it fits
+        remedies.append(f"f_min <= {np.floor(f_min * highest_top / top * 100) / 100:g} Hz (got {f_min:g} Hz)")
+    remedies.append(f"audio at a sample rate of at least {int(np.ceil(2 * cutoff))} Hz (got {2 * nyquist:g})")
+    return "use " + ", or ".join(remedies)
+
+
 def constant_q_plan(sample_rate, hop_length=512, f_min=32.70319566, n_bins=84, bins_per_octave=12, tuning=0.0,
                     filter_scale=1.0, norm=1, sparsity=0.01, window="hann", scale=True, pad_mode="constant",
                     gamma=0.0, res_type="soxr_hq"):
@@ -101,6 +118,7 @@ def constant_q_plan(sample_rate, hop_length=512, f_min=32.70319566, n_bins=84, b
     """
     import librosa
 
+    given_f_min = f_min
     f_min = f_min * 2.0 ** (tuning / bins_per_octave)
     frequencies = librosa.cqt_frequencies(n_bins, fmin=f_min, bins_per_octave=bins_per_octave)
     n_octaves = -(-n_bins // bins_per_octave)
@@ -110,10 +128,13 @@ def constant_q_plan(sample_rate, hop_length=512, f_min=32.70319566, n_bins=84, b
     _, cutoff = librosa.filters.wavelet_lengths(freqs=frequencies, sr=sample_rate, **wavelet_args)
     nyquist = sample_rate / 2.0
     if cutoff > nyquist:
+        remedies = _nyquist_remedies(frequencies, given_f_min, nyquist, cutoff, n_bins,
+                                     lambda freqs: librosa.filters.wavelet_lengths(
+                                         freqs=freqs, sr=sample_rate, **{**wavelet_args,
+                                                                         "alpha": alpha[:len(freqs)]})[1])
         raise ValueError(
             f"the top bin ({frequencies[-1]:.1f} Hz, bin {n_bins - 1}) has a wavelet reaching {cutoff:.1f} Hz, above "
-            f"the Nyquist frequency sample_rate / 2 = {nyquist:g} Hz; use fewer bins (n_bins={n_bins}), a lower "
-            f"f_min ({f_min:g} Hz) or a higher sample rate."
+            f"the Nyquist frequency sample_rate / 2 = {nyquist:g} Hz; {remedies}."
         )
 
     # librosa's early downsampling: as far as the top octave's band and the hop's factors of two allow

@@ -21,7 +21,14 @@ def dft_kernel(n_fft, window):
     # exact integer phase (k * n mod n_fft) keeps the angles small, so cos/sin stay exact for long FFTs
     phase = np.outer(np.arange(len(window)), np.arange(n_fft // 2 + 1)) % n_fft
     angles = 2.0 * np.pi * phase / n_fft
-    return np.stack([np.cos(angles), -np.sin(angles)], axis=-1) * window[:, None, None]
+    cosine, sine = np.cos(angles), np.sin(angles)
+    # quarter turns exactly (sin(pi) is 1.2e-16 in floating point): a purely real bin (DC, Nyquist of a
+    # real frame) then gets an imaginary part of exactly 0, as from an FFT, and the angle pi, not -pi
+    quarter = (4 * phase) % n_fft == 0
+    turns = (4 * phase // n_fft) % 4
+    cosine = np.where(quarter, np.array([1.0, 0.0, -1.0, 0.0])[turns], cosine)
+    sine = np.where(quarter, np.array([0.0, 1.0, 0.0, -1.0])[turns], sine)
+    return np.stack([cosine, 0.0 - sine], axis=-1) * window[:, None, None]  # 0.0 - 0.0 is +0, not -0
 
 
 def framed_dot(signals, kernel, hop_length, padding="VALID"):

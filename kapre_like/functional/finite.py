@@ -40,6 +40,26 @@ def asserted(result, condition, message):
         return tf.identity(result)
 
 
+def checked_nonnegative(values, message):
+    """``values`` unchanged, after checking that none is negative, NaN or Inf; the error
+    (``tf.errors.InvalidArgumentError``, when the returned tensor is computed) is ``message`` followed
+    by what was found: ``" (got NaN)"``, ``" (got Inf)"`` or ``" (got negative values)"``.
+
+    Three checks with fixed messages, not one message built in the graph: string ops do not compile
+    with XLA, and fixed strings leave nothing behind when TFLite or ONNX drops the assertions. Where
+    several are found, the error names one of them (-Inf is both Inf and negative).
+
+    Example:
+        >>> checked_nonnegative(tf.constant([0.0, 2.0]), "the magnitudes must be >= 0 and finite").numpy()
+        array([0., 2.], dtype=float32)
+    """
+    checks = ((tf.math.is_nan(values), "NaN"), (tf.math.is_inf(values), "Inf"), (values < 0, "negative values"))
+    assertions = [tf.debugging.Assert(tf.logical_not(tf.reduce_any(found)), [f"{message} (got {what})"])
+                  for found, what in checks]
+    with tf.control_dependencies(assertions):
+        return tf.identity(values)
+
+
 def all_finite(tensors):
     """Whether every value of every tensor in ``tensors`` is finite (a boolean scalar)."""
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(tensor)) for tensor in tensors])

@@ -82,9 +82,11 @@ def atan2(y, x):
 
     The angle is undefined there, so no direction of change is preferred; everywhere else
     the gradient is the usual ``(x, -y) / (x**2 + y**2)``. The forward op is TensorFlow's
-    ATAN2 (a TFLite built-in).
+    ATAN2 (a TFLite built-in). A zero ``y`` counts as +0: a purely real negative bin has the
+    angle +pi whatever the sign of its zero (an FFT may give -0, a matrix product +0; ONNX's
+    conversion of ATAN2 gives +pi for both), so TensorFlow, TFLite and ONNX agree.
     """
-    angle = tf.math.atan2(y, x)
+    angle = tf.math.atan2(tf.where(tf.equal(y, 0), tf.zeros_like(y), y), x)
 
     def gradient(upstream):
         radius_sq = tf.square(x) + tf.square(y)
@@ -136,7 +138,8 @@ def _angle(imag, real, approx_atan_terms):
 
 
 def phase(stfts, approx_atan_terms=None):
-    """Angle of a complex tensor in radians, in ``[-pi, pi]``.
+    """Angle of a complex tensor in radians, in ``[-pi, pi]`` (``+pi`` for a negative real number,
+    whatever the sign of its zero imaginary part).
 
     With ``approx_atan_terms`` (an int), :func:`approx_atan2` with that many terms instead
     of the exact angle: the numbers :func:`phase_of_pairs` gives inside a TFLite model.
