@@ -227,7 +227,8 @@ def _parser():
     def frequencies(sub):
         sub.add_argument("--fmin", type=_non_negative_float, default=None,
                          help="lowest frequency in Hz (mel: lower edge, default 0; log: lowest bin's centre, "
-                              "default C1 = 32.7 Hz; stft: lowest row shown)")
+                              "default C1 = 32.7 Hz, or the lowest C from which no bin falls between the FFT's; stft: "
+                              "lowest row shown)")
         sub.add_argument("--fmax", type=_positive_float, default=None,
                          help="highest frequency in Hz (default: half the sample rate; log: bins stop below it)")
 
@@ -348,6 +349,12 @@ def _checked(args):
     fmin, fmax = getattr(args, "fmin", None), getattr(args, "fmax", None)
     if fmin is not None and fmax is not None and fmin >= fmax:
         raise CommandError(f"--fmin {fmin:g} Hz must be below --fmax {fmax:g} Hz")
+    if args.job in ("spectrogram", "demo"):
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:  # found now, not after TensorFlow's seconds of start-up
+            raise CommandError("drawing spectrograms needs matplotlib: pip install \"kapre_like[cli]\" (from a clone: "
+                               "pip install -e \".[cli]\")")
     if args.job == "spectrogram":
         args.out = picture_path(args.out, args.kind)
         writable_folder(os.path.dirname(os.path.abspath(args.out)))

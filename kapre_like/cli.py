@@ -9,6 +9,7 @@ functions (NumPy in, NumPy out) that the tool calls once its arguments are check
 import argparse
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -104,6 +105,28 @@ def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
         raise CommandError(f"--bins {n_bins} semitones from {lowest:.1f} Hz reach {reach:.0f} Hz, above {limit}; "
                            f"give --bins {fitting} or fewer, a lower --fmin or a higher --sr")
     return n_bins
+
+
+def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
+    """The lowest bin's centre the log-frequency front end gets when ``--fmin`` is not given: C1
+    (32.7 Hz), or the lowest C above it from which every bin gets weight from the FFT's bins
+    (at 44.1 kHz and n_fft 1024 those are 43 Hz apart and the semitones below 40 Hz fall between
+    them: silent bins, black stripes in the picture)."""
+    from .filters import C1_HZ, log_filterbank
+
+    top = min(f_max or sample_rate // 2, sample_rate // 2)
+    for octave in range(8):
+        lowest = C1_HZ * 2.0**octave
+        fitting = int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+        count = n_bins or min(DEFAULT_BINS["log"], fitting)
+        if count < 1 or count > fitting:
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its warning about the silent bins: the reason to try the next C
+            weights = log_filterbank(sample_rate, n_fft // 2 + 1, count, BINS_PER_OCTAVE, lowest, n_fft=n_fft)
+        if np.all(weights.sum(axis=0) >= 0.5):  # log_filterbank's own test of an empty bin
+            return lowest
+    return C1_HZ  # none fits better: log_filterbank warns about the silent bins
 
 
 def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
@@ -240,8 +263,18 @@ def round_trip(samples, n_fft, hop_length, center=False):
     y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
     trim = 0 if center else n_fft - hop_length
     error = y[trim:trim + len(samples)].astype(np.float64) - samples
-    snr = 10 * np.log10(np.sum(samples.astype(np.float64) ** 2) / max(np.sum(error**2), 1e-300))
-    return float(np.max(np.abs(error))), float(snr)
+    return float(np.max(np.abs(error))), snr_db(samples, error)
+
+
+def snr_db(signal, error):
+    """``10 log10(sum(signal^2) / sum(error^2))``: inf for an exact result (silence too), -inf when a
+    silent signal comes back not silent; computed without dividing by zero."""
+    signal_energy, error_energy = np.sum(np.square(signal, dtype=np.float64)), np.sum(np.square(error, dtype=np.float64))
+    if error_energy == 0:
+        return float("inf")
+    if signal_energy == 0:
+        return float("-inf")
+    return float(10 * np.log10(signal_energy / error_energy))
 
 
 def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False,
@@ -321,6 +354,8 @@ def _frequency_range(args, sample_rate):
 def _cmd_spectrogram(args):
     samples, sample_rate, title = _signal(args)
     f_min, f_max = _frequency_range(args, sample_rate)
+    if args.kind == "log" and f_min is None:
+        f_min = default_log_fmin(sample_rate, args.n_fft, args.bins, f_max)
     print(f"input: {title}, {len(samples)} samples at {sample_rate} Hz ({len(samples) / sample_rate:.2f} s)")
     spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, args.out,
                                    center=args.center, f_min=f_min, f_max=f_max)
@@ -339,9 +374,12 @@ def _cmd_roundtrip(args):
     max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
     ok = snr > 100.0
     frames = ", centred frames" if args.center else ""
+    if not np.any(samples):  # an SNR of silence means nothing: what counts is that zeros come back as zeros
+        quality = ("silence reconstructs exactly" if max_error == 0 else "silence does not come back silent")
+    else:
+        quality = "SNR inf dB (exact)" if snr == float("inf") else f"SNR {snr:.1f} dB"
     print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}{frames}): max abs error "
-          f"{max_error:.2e}, "
-          f"SNR {snr:.1f} dB [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
+          f"{max_error:.2e}, {quality} [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
     return 0 if ok else 1
 
 
@@ -371,8 +409,13 @@ def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter,
     else:
         audio = GriffinLim(**frames, n_iter=n_iter, seed=seed, length=len(samples), **layout)(magnitudes)
     rebuilt = analysis(audio)
-    convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
-    return np.asarray(audio)[0, :, 0], convergence, -20 * np.log10(max(convergence, 1e-30))
+    audio = np.asarray(audio)[0, :, 0]
+    if not np.any(magnitudes):  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
+        convergence = 0.0 if not np.any(audio) else float("inf")
+    else:
+        convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
+    snr = float("inf") if convergence == 0 else -20 * np.log10(convergence)
+    return audio, convergence, snr
 
 
 def _cmd_reconstruct(args):
@@ -390,9 +433,14 @@ def _cmd_reconstruct(args):
     with replaced_on_success(args.out) as temporary:
         soundfile.write(temporary, audio, sample_rate, format=os.path.splitext(args.out)[1].lstrip(".").upper())
     what = f"{n_bins}-band mel spectrogram" if args.source == "mel" else "STFT magnitude"
+    if not np.any(samples):
+        quality = ("the input is silent and so is the audio rebuilt: silence reconstructs exactly" if convergence == 0
+                   else "the input is silent but the audio rebuilt is not")
+    else:
+        quality = f"spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB"
     print(f"{title}: audio from its {what} (n_fft {args.n_fft}, hop {args.hop}, {args.n_iter} Griffin-Lim "
-          f"iterations): spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB -> {args.out}")
-    return 0
+          f"iterations): {quality} -> {args.out}")
+    return 0 if convergence != float("inf") else 1
 
 
 def _cmd_export(args):
@@ -410,6 +458,8 @@ def _cmd_export(args):
         raise CommandError(f"--seconds {args.seconds:g} at {args.sample_rate} Hz gives {n_samples} samples, fewer "
                            f"than one --n-fft frame of {args.n_fft}; give more --seconds or a smaller --n-fft")
     f_min, f_max = _frequency_range(args, args.sample_rate)
+    if args.frontend == "log" and f_min is None:
+        f_min = default_log_fmin(args.sample_rate, args.n_fft, args.bins, f_max)
     n_bins = frontend_bins(args.frontend, args.sample_rate, args.bins, f_min, f_max)
     try:
         with native_output_silenced(not args.verbose):  # the TFLite converter's and interpreter's notes

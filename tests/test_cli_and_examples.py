@@ -386,3 +386,80 @@ def test_reconstruct_writes_audio_and_reports_convergence(tmp_path, capsys, sour
 def test_reconstruct_refuses_an_audio_format_it_cannot_write(capsys):
     status, _, err = _run(capsys, "reconstruct", "--out", "x.mp3")
     assert status == 2 and "cannot write audio as .mp3" in err and ".wav" in err
+
+
+# ----------------------------------------------------------------------------- issue 34
+
+
+@pytest.fixture
+def silent_file(tmp_path):
+    import soundfile
+
+    path = tmp_path / "silent.wav"
+    soundfile.write(path, np.zeros(16000, np.float32), 16000)
+    return str(path)
+
+
+def test_roundtrip_of_silence_says_it_is_exact_and_passes(silent_file, capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's divide-by-zero warning included
+        status, out, err = _run(capsys, "roundtrip", silent_file)
+    assert (status, err) == (0, ""), err
+    assert out.strip() == ("STFT -> inverse STFT of silent.wav (n_fft 1024, hop 256): max abs error 0.00e+00, "
+                           "silence reconstructs exactly [ok]")
+
+
+@pytest.mark.parametrize("source", ["stft", "mel"])
+def test_reconstruct_of_silence_says_it_is_exact(silent_file, tmp_path, capsys, source):
+    import warnings
+
+    import soundfile
+
+    out_path = tmp_path / "rebuilt.wav"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status, out, err = _run(capsys, "reconstruct", silent_file, "--from", source, "--n-iter", "4", "--out",
+                                str(out_path))
+    assert (status, err) == (0, ""), err
+    assert "the input is silent and so is the audio rebuilt: silence reconstructs exactly" in out
+    assert " dB" not in out and "inf" not in out
+    audio, rate = soundfile.read(out_path)
+    assert rate == 16000 and audio.shape == (16000,) and not np.any(audio)
+
+
+@pytest.mark.parametrize("argv", [["spectrogram"], []])
+def test_without_matplotlib_the_tool_names_the_install_before_tensorflow(argv, tmp_path):
+    probe = ("import sys\nsys.modules['matplotlib'] = None  # as if not installed\nimport kapre_like_cli\n"
+             "status = kapre_like_cli.main(sys.argv[1:])\n"
+             "print(status, 'tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.stdout == "2 False\n", done.stderr
+    assert done.stderr == ('kapre-like: error: drawing spectrograms needs matplotlib: pip install "kapre_like[cli]" '
+                           '(from a clone: pip install -e ".[cli]")\n')
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000, 96000])
+def test_log_spectrogram_defaults_leave_no_bin_empty_at_common_rates(rate, tmp_path, capsys):
+    import soundfile
+
+    path = tmp_path / f"noise{rate}.wav"
+    soundfile.write(path, np.random.default_rng(rate).uniform(-0.5, 0.5, rate // 2).astype(np.float32), rate,
+                    subtype="FLOAT")
+    status, out, err = _run(capsys, "spectrogram", str(path), "--kind", "log", "--out", str(tmp_path / "log.png"),
+                            "--save", str(tmp_path / "log.npy"))
+    assert (status, err) == (0, ""), err  # no "bins have no weight" warning
+    saved = np.load(tmp_path / "log.npy")
+    assert f"x {83 if rate == 8000 else 84} bins" in out and saved.shape[1] == (83 if rate == 8000 else 84)
+    # white noise has energy in every band: a bin with no weight sits at the -80 dB floor in every frame
+    floor = saved.max() - 80.0
+    assert np.all(saved.mean(axis=0) > floor + 20), np.flatnonzero(saved.mean(axis=0) <= floor + 20)
+    # its bins are semitones from a C (C1 = 32.70 Hz) up: check with librosa's note names
+    import librosa
+
+    lowest = cli.default_log_fmin(rate, 1024)
+    assert librosa.hz_to_note(lowest).startswith("C") and lowest == pytest.approx(
+        librosa.note_to_hz("C1") * 2 ** round(np.log2(lowest / librosa.note_to_hz("C1"))))
