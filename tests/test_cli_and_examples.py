@@ -463,3 +463,72 @@ def test_log_spectrogram_defaults_leave_no_bin_empty_at_common_rates(rate, tmp_p
     lowest = cli.default_log_fmin(rate, 1024)
     assert librosa.hz_to_note(lowest).startswith("C") and lowest == pytest.approx(
         librosa.note_to_hz("C1") * 2 ** round(np.log2(lowest / librosa.note_to_hz("C1"))))
+
+
+def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers(tmp_path, capsys, monkeypatch):
+    """Blocks of 4096 samples (15 frames) and a file read 4096 samples at a time: the saved spectrogram is
+    librosa's of the whole file; the picture shows the loudest frame of each group of frames."""
+    import librosa
+    import soundfile
+
+    from kapre_like.synthetic import demo_signal
+
+    samples = demo_signal(3.0, 16000)
+    path = tmp_path / "long.wav"
+    soundfile.write(path, samples, 16000, subtype="FLOAT")
+    monkeypatch.setattr(cli, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(cli, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
+    monkeypatch.setattr(cli, "MAX_COLUMNS", 40)
+    lengths, build = [], cli.build_frontend
+    monkeypatch.setattr(cli, "build_frontend", lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)  # the progress bar shows on a terminal
+    status, out, err = _run(capsys, "spectrogram", str(path), "--out", str(tmp_path / "p.png"), "--save",
+                            str(tmp_path / "s.npy"))
+    assert (status, err) == (0, ""), err
+    # keras.utils.Progbar: 184 frames in blocks of 15 (4096 // 256 = 16 frames, in whole groups of 5 for the picture)
+    assert "13/13" in out and "block" in out
+    # the block size bounds the work: 15 frames (14 hops and a frame) at most a call; one model per length
+    assert lengths == [14 * 256 + 1024, (184 - 12 * 15 - 1) * 256 + 1024]
+    saved = np.load(tmp_path / "s.npy")
+    magnitude = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False))
+    mel = librosa.feature.melspectrogram(S=magnitude, sr=16000, n_mels=128, power=1.0)
+    expected = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=80.0).T
+    assert saved.shape == expected.shape == (184, 128)
+    np.testing.assert_allclose(saved, expected, atol=2e-3)
+    assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
+    columns = cli.draw_spectrogram(cli.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256, None, "x",
+                                   str(tmp_path / "q.png"))
+    groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
+    np.testing.assert_allclose(columns, groups, atol=2e-3)
+
+
+@pytest.mark.parametrize("source", ["stft", "mel"])
+def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
+    """Blocks of 24 frames with their context: the audio of one Griffin-Lim run over the whole signal from the
+    same initial phases (NumPy's rows, in order), which librosa's magnitudes start."""
+    import librosa
+
+    from kapre_like import functional
+    from kapre_like.reconstruction import InverseMelScale
+    from kapre_like.synthetic import demo_signal
+
+    samples, n_iter = demo_signal(1.0, 16000), 4
+    context = cli.griffin_lim_context(1024, 256, n_iter)
+    assert context == (n_iter + 2) * 4
+    written = []
+    convergence, silent = cli.reconstruct_blocks(cli.Signal.of_array(samples, 16000, "x"), source, 1024, 256, 64,
+                                                 n_iter, block_frames=24, write=written.append)
+    audio = np.concatenate(written)
+    assert not silent and len(written) == 3 and audio.shape == samples.shape  # 59 frames: 3 blocks
+    magnitudes = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False)).T.astype(np.float32)
+    if source == "mel":
+        mel = librosa.feature.melspectrogram(S=magnitudes.T, sr=16000, n_fft=1024, n_mels=64, power=1.0).T
+        magnitudes = np.asarray(InverseMelScale(16000, 1024, 64, data_format="channels_last")(
+            mel[None, :, :, None].astype(np.float32)))[0, :, :, 0]
+    angles = np.exp(2j * np.pi * np.random.default_rng(0).random(magnitudes.shape)).astype(np.complex64)
+    whole = functional.griffin_lim(magnitudes[None], 1024, 1024, 256, n_iter=n_iter, angles=angles[None],
+                                   length=len(samples))[0].numpy()
+    np.testing.assert_allclose(audio, whole, atol=2e-5 * np.abs(whole).max())
+    rebuilt = np.abs(librosa.stft(whole, n_fft=1024, hop_length=256, center=False))
+    target = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False))
+    assert convergence == pytest.approx(np.linalg.norm(target - rebuilt) / np.linalg.norm(target), rel=1e-3)
