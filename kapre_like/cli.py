@@ -369,6 +369,9 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
     shown = slice(None)
     if kind == "stft":
         rows = np.flatnonzero((frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or rate / 2)))
+        if not rows.size:
+            raise CommandError(f"no STFT bin lies between --fmin {f_min or 0:g} Hz and --fmax {f_max:g} Hz (the bins are "
+                               f"{rate / n_fft:.1f} Hz apart); widen the range or give a larger --n-fft")
         shown, frequencies = slice(rows[0], rows[-1] + 1), frequencies[rows[0]:rows[-1] + 1]
     columns, peak, lowest, done = [], -np.inf, np.inf, 0
     bar = _progress(-(-total // block_frames), "block", progress)
@@ -615,10 +618,10 @@ def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter,
 
 
 def griffin_lim_context(n_fft, hop_length, n_iter):
-    """Frames on each side of a block that Griffin-Lim needs for the block's numbers to be the whole signal's: each
-    iteration (synthesis, then analysis) reaches ``ceil(n_fft / hop) - 1`` frames further; the last synthesis and
-    the check's analysis one frame span each."""
-    return (n_iter + 2) * -(-n_fft // hop_length)
+    """Frames on each side of a block that Griffin-Lim needs for the block's numbers to be the whole signal's: frames
+    ``ceil(n_fft / hop) - 1`` apart overlap, so each iteration (synthesis, then analysis) carries a block edge's
+    error that many frames further in; the last synthesis and the check's analysis reach as far again."""
+    return (n_iter + 2) * (-(-n_fft // hop_length) - 1)
 
 
 def phase_rows(seed, n_freq):
@@ -654,7 +657,8 @@ def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0
     from .time_frequency import ApplyFilterbank
 
     context = griffin_lim_context(n_fft, hop_length, n_iter)
-    block_frames = block_frames or max(8 * context, BLOCK_SAMPLES // hop_length)  # context: at most 1/4 more work
+    # half a spectrogram block: Griffin-Lim holds a dozen copies of it (memory), its context adds 1/5 (32 iterations)
+    block_frames = block_frames or max(4 * context, BLOCK_SAMPLES // hop_length // 2)
     n_freq = n_fft // 2 + 1
     if source == "mel":
         to_mel = ApplyFilterbank("mel", {"sample_rate": signal.rate, "n_freq": n_freq, "n_mels": n_bins,
