@@ -227,7 +227,8 @@ def _parser():
     def frequencies(sub):
         sub.add_argument("--fmin", type=_non_negative_float, default=None,
                          help="lowest frequency in Hz (mel: lower edge, default 0; log: lowest bin's centre, "
-                              "default C1 = 32.7 Hz; stft: lowest row shown)")
+                              "default C1 = 32.7 Hz, or the lowest C from which no bin falls between the FFT's; stft: "
+                              "lowest row shown)")
         sub.add_argument("--fmax", type=_positive_float, default=None,
                          help="highest frequency in Hz (default: half the sample rate; log: bins stop below it)")
 
@@ -303,7 +304,8 @@ def _parser():
                "'/shared/data/**/*.wav' --out /shared/shards -- --runner=FlinkRunner --flink_master=localhost:8081 "
                "--environment_type=LOOPBACK")
     encode.add_argument("files", nargs="+", metavar="FILES",
-                        help="a glob in quotes ('data/**/*.flac'; ** for any depth) or audio files (WAV, FLAC, OGG)")
+                        help="a folder (its audio files at any depth), a glob in quotes ('data/**/*.flac'; ** for any "
+                             "depth) or audio files (WAV, FLAC, OGG)")
     encode.add_argument("--out", required=True, help="output folder for the shards (created if needed)")
     encode.add_argument("--workers", type=_positive_int, default=None,
                         help=f"local worker processes (default: one per CPU core, {os.cpu_count() or 1} here)")
@@ -322,21 +324,56 @@ def _parser():
     return parser
 
 
+#: Extensions of audio files besides libsndfile's format names (``soundfile.available_formats()``).
+AUDIO_ALIASES = ("AIF", "OGA", "OPUS")
+
+
+def is_audio_name(path):
+    """Whether ``path`` ends like an audio file libsndfile reads (.wav, .flac, .ogg, .mp3, .aiff, ...)."""
+    import soundfile
+
+    extension = os.path.splitext(path.rstrip("/" + os.sep))[1].lstrip(".").upper()
+    # RAW is a format libsndfile reads only when told the rate and encoding: not a file to pick up
+    return extension in AUDIO_ALIASES or (extension != "RAW" and extension in soundfile.available_formats())
+
+
+def audio_files_in(folder):
+    """The audio files (by extension, :func:`is_audio_name`) in ``folder`` at any depth, sorted; hidden ones
+    (``.name``, such as macOS's ``._clip.wav``) left out."""
+    found = []
+    for root, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [os.path.join(root, name) for name in names if not name.startswith(".") and is_audio_name(name)]
+    return sorted(found)
+
+
 def _audio_files(specs):
-    """The files ``encode`` would read (a glob or a list), checked here so that a typo is answered at once."""
+    """The files ``encode`` would read (a folder, a glob or a list), checked here so that a typo is answered at once."""
     import glob
 
+    if len(specs) == 1 and "://" not in specs[0] and os.path.isdir(specs[0]):
+        folder = specs[0]
+        if is_audio_name(folder) and not folder.endswith(("/", os.sep)):  # dir.wav: a typo for a file, most likely
+            raise CommandError(f"{folder!r} is a folder, not an audio file; to encode the audio files in it, give "
+                               f"{folder + os.sep!r} (with the slash)")
+        if not audio_files_in(folder):
+            raise CommandError(f"no audio files in folder {folder!r} (.wav, .flac, .ogg, .mp3, .aiff, ... at any "
+                               f"depth); give a folder or a glob in quotes such as 'data/**/*.flac'")
+        return folder
     if len(specs) == 1 and "://" not in specs[0]:
-        found = [path for path in glob.glob(os.path.expanduser(specs[0]), recursive=True) if os.path.isfile(path)]
-        if not found:
-            raise CommandError(f"no audio files match {specs[0]!r}; give a glob in quotes such as 'data/**/*.flac' "
-                               f"(** for any depth) or files")
+        matched = glob.glob(os.path.expanduser(specs[0]), recursive=True)
+        if not any(os.path.isfile(path) for path in matched):
+            folders = (f" (only the folder {matched[0]!r}" + (f" and {len(matched) - 1} more)" if matched[1:] else ")")
+                       if matched else "")
+            raise CommandError(f"no audio files match {specs[0]!r}{folders}; give a glob in quotes such as "
+                               f"'data/**/*.flac' (** for any depth), a folder or files")
         return specs[0]
     for path in specs:
+        if "://" not in path and os.path.isdir(path):
+            raise CommandError(f"{path!r} is a folder, not an audio file; give the folder alone or a glob such as "
+                               f"'{os.path.join(path, '**', '*.wav')}'")
         if "://" not in path and not os.path.isfile(path):
-            raise CommandError(f"no such audio file: {path!r}" + ("; it is a folder: give a glob such as "
-                                                                   f"'{os.path.join(path, '**', '*.wav')}'"
-                                                                   if os.path.isdir(path) else ""))
+            raise CommandError(f"no such audio file: {path!r}")
     return list(specs)
 
 
@@ -348,6 +385,12 @@ def _checked(args):
     fmin, fmax = getattr(args, "fmin", None), getattr(args, "fmax", None)
     if fmin is not None and fmax is not None and fmin >= fmax:
         raise CommandError(f"--fmin {fmin:g} Hz must be below --fmax {fmax:g} Hz")
+    if args.job in ("spectrogram", "demo"):
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:  # found now, not after TensorFlow's seconds of start-up
+            raise CommandError("drawing spectrograms needs matplotlib: pip install \"kapre_like[cli]\" (from a clone: "
+                               "pip install -e \".[cli]\")")
     if args.job == "spectrogram":
         args.out = picture_path(args.out, args.kind)
         writable_folder(os.path.dirname(os.path.abspath(args.out)))

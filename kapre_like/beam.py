@@ -18,7 +18,7 @@ Output folder after a run::
 
     spectrograms-<run>-00000-of-00002.tfrecord   # the records (the run's id keeps runs apart)
     spectrograms-<run>-00001-of-00002.tfrecord
-    spec.json                                    # features, encoder settings, counts, shard names
+    spec.json                                    # features, encoder settings, counts, shard names, warnings
     dead_letters.jsonl                           # one {"path": ..., "error": ...} per unreadable file
 
 A new run over the same folder writes its shards under a new run id, then replaces ``spec.json``
@@ -35,7 +35,8 @@ import re
 import time
 import uuid
 
-__all__ = ["encode_corpus", "read_shards", "EncodeSummary", "CorpusEncodingError", "SPEC_NAME", "DEAD_LETTERS_NAME"]
+__all__ = ["encode_corpus", "read_shards", "EncodeSummary", "CorpusEncodingError", "NothingEncodedError", "SPEC_NAME",
+           "DEAD_LETTERS_NAME"]
 
 #: The spec's file name, next to the shards.
 SPEC_NAME = "spec.json"
@@ -48,6 +49,7 @@ FORMAT_VERSION = 1
 
 _NAMESPACE = "kapre_like"
 _DEAD = "dead_letters"
+_WARNED = "warnings"
 # written into a worker's exception and found again in the runner's error text, whatever the runner wraps it in
 _FAILED = "kapre_like could not encode "
 _FAILED_PATTERN = re.compile(re.escape(_FAILED) + r"(.+?): (\w+(?:\.\w+)*: [^\n]*)")
@@ -57,20 +59,31 @@ class CorpusEncodingError(RuntimeError):
     """A worker failed on a file for a reason other than reading it (the message names the file)."""
 
 
+class NothingEncodedError(CorpusEncodingError):
+    """Every file was a dead letter: no shard was written (the previous shards are kept). ``dead_letters``: the
+    dead letters (JSON lines) of the run."""
+
+    def __init__(self, message, dead_letters=()):
+        super().__init__(message)
+        self.dead_letters = list(dead_letters)
+
+
 class EncodeSummary(dict):
     """What :func:`encode_corpus` did: a dict with attribute access.
 
     Keys: ``files`` (matched), ``records`` (written), ``dead_letters`` (files not readable),
     ``shards`` (file names), ``seconds`` (wall time), ``out`` (the folder), ``spec`` (the spec's
-    path), ``runner`` (its name and workers).
+    path), ``runner`` (its name and workers), ``warnings`` (``{"path", "warning"}`` of files encoded
+    with a warning, such as a truncated one; also in the spec).
     """
 
     __getattr__ = dict.__getitem__
 
     def __str__(self):
         rate = self["files"] / self["seconds"] if self["seconds"] > 0 else float("inf")
-        return (f"{self['records']} files encoded, {self['dead_letters']} dead letters, {len(self['shards'])} shards "
-                f"written in {self['seconds']:.1f} s ({rate:.1f} files/s) -> {self['out']}")
+        warned = f", {len(self['warnings'])} with warnings" if self.get("warnings") else ""
+        return (f"{self['records']} files encoded{warned}, {self['dead_letters']} dead letters, {len(self['shards'])} "
+                f"shards written in {self['seconds']:.1f} s ({rate:.1f} files/s) -> {self['out']}")
 
 
 def _import_beam():
@@ -90,7 +103,8 @@ def _is_local(path):
 
 
 def expand_files(files):
-    """The audio files of ``files``: a glob pattern (``**`` for any depth) or a list of paths.
+    """The audio files of ``files``: a local folder (its audio files at any depth, by extension), a glob
+    pattern (``**`` for any depth) or a list of paths.
 
     Local paths come back absolute (the workers and the records use them), sorted, each once;
     URLs (``gs://...``) are matched with Beam's file systems.
@@ -102,6 +116,14 @@ def expand_files(files):
     """
     if isinstance(files, (str, os.PathLike)):
         pattern = os.fspath(files)
+        if _is_local(pattern) and os.path.isdir(os.path.expanduser(pattern)):
+            from kapre_like_cli import audio_files_in
+
+            found = audio_files_in(os.path.expanduser(pattern))
+            if not found:
+                raise FileNotFoundError(f"no audio files in folder {pattern!r} (.wav, .flac, .ogg, .mp3, .aiff, ... at "
+                                        f"any depth); give a folder, a glob such as 'data/**/*.flac' or a list of files.")
+            return sorted({os.path.abspath(p) for p in found})
         if _is_local(pattern):
             found = [path for path in glob.glob(os.path.expanduser(pattern), recursive=True) if os.path.isfile(path)]
         else:
@@ -170,20 +192,27 @@ def decode_file(path, encoder):
     """Beam step: ``path`` -> ``(path, waveform)``, or a dead letter (JSON) when the file cannot be read.
 
     Reading errors (missing, a folder, not audio, empty, NaN or Inf samples: ``OSError`` and
-    ``ValueError``) are dead letters; the job goes on with the other files.
+    ``ValueError``) are dead letters; the job goes on with the other files. Warnings while reading
+    (a truncated file) go to the warnings output (JSON ``{"path", "warning"}``) and the file is encoded.
     """
     from apache_beam import pvalue
     from apache_beam.metrics import Metrics
 
+    import warnings
+
     from .encoder import _check_finite
 
     try:
-        signal = _waveform(encoder, path)
+        with warnings.catch_warnings(record=True) as caught:  # e.g. "looks truncated": the job's output says it
+            warnings.simplefilter("always")
+            signal = _waveform(encoder, path)
         _check_finite(signal)
     except (OSError, ValueError) as error:
         Metrics.counter(_NAMESPACE, "dead_letters").inc()
         yield pvalue.TaggedOutput(_DEAD, json.dumps({"path": path, "error": f"{type(error).__name__}: {error}"}))
         return
+    for warning in caught:
+        yield pvalue.TaggedOutput(_WARNED, json.dumps({"path": path, "warning": " ".join(str(warning.message).split())}))
     yield path, signal
 
 
@@ -267,14 +296,59 @@ def _write_text(path, text):
     """Write a file whole: a local one under a temporary name, then renamed (readers never see half of it)."""
     if _is_local(path):
         temporary = f"{path}.{os.getpid()}.partial"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
+        try:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
     else:
         from apache_beam.io.filesystems import FileSystems
 
         with FileSystems.create(path) as handle:
             handle.write(text.encode("utf-8"))
+
+
+_PARTIAL = re.compile(r"^(\.files-.+\.txt|" + re.escape(SPEC_NAME) + "|" + re.escape(DEAD_LETTERS_NAME)
+                      + r")\.(\d+)\.partial$")
+
+
+def _remove_stale_partials(out):
+    """Delete the half-written files (:func:`_write_text`'s) that runs killed in ``out`` left behind: those of
+    processes no longer alive (a run going on beside this one keeps its own)."""
+    if not _is_local(out):
+        return
+    for name in os.listdir(out):
+        found = _PARTIAL.match(name)
+        if found and not _alive(int(found.group(2))):
+            os.remove(os.path.join(out, name))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process
+        return True
+    return True
+
+
+def _unnamed_letter(path):
+    """A dead letter for a file whose name is not UTF-8 (the shards store names as UTF-8, and Beam's file list is
+    UTF-8 text): its name with the bad bytes escaped (``bad\\xffname.wav``)."""
+    escaped = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return json.dumps({"path": escaped, "error": "UnicodeError: the file name is not valid UTF-8; rename the file "
+                                                 "(e.g. with convmv) to encode it"})
+
+
+def _utf8(path):
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_spec(path):
@@ -399,8 +473,11 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     the previous run in ``out`` are deleted (see the module's notes).
 
     Args:
-        files (str or list): a glob pattern (``'data/**/*.flac'``; ``**`` for any depth) or a
-            list of audio files (WAV, FLAC, OGG; MP3 where libsndfile reads it).
+        files (str or list): a folder (its audio files at any depth), a glob pattern
+            (``'data/**/*.flac'``; ``**`` for any depth) or a list of audio files (WAV, FLAC, OGG;
+            MP3 where libsndfile reads it). A file whose name is not UTF-8 is a dead letter (its
+            name escaped: ``bad\\xffname.wav``); a file read with a warning (a truncated one) is
+            encoded and listed under ``warnings`` in the spec and the summary.
         out (str): the output folder (created if needed; a ``gs://`` folder for Dataflow).
         encoder (AudioSpectrogramEncoder or None): the encoder; None: ``AudioSpectrogramEncoder()``
             (16 kHz, 25 ms Hann windows, 8.33 ms offset: 201 bins). It is pickled to the workers.
@@ -423,6 +500,8 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
         OSError: ``out`` cannot be written (names it).
         CorpusEncodingError: a worker's step failed on a file other than by reading it (names
             the file and the error); the previous shards in ``out`` are kept.
+        NothingEncodedError: (a ``CorpusEncodingError``) every file was a dead letter; the
+            message names the first and its error; the previous shards in ``out`` are kept.
         ValueError: bad ``workers``, ``pipeline_args``, ``num_shards`` or ``encoder``.
 
     Example:
@@ -456,11 +535,15 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     options, runner = pipeline_options(workers, pipeline_args)
     from apache_beam.io.filesystems import FileSystems
 
+    _remove_stale_partials(out)
+    # a name that is not UTF-8 cannot go into the file list or a record: a dead letter now, the job goes on
+    unnamed = [_unnamed_letter(path) for path in paths if not _utf8(path)]
+    named = [path for path in paths if _utf8(path)]
     run = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     prefix = FileSystems.join(out, f"{SHARD_STEM}-{run}")
     dead_prefix = FileSystems.join(out, f".dead_letters-{run}")
+    warned_prefix = FileSystems.join(out, f".warnings-{run}")
     file_list = FileSystems.join(out, f".files-{run}.txt")
-    _write_text(file_list, "".join(path + "\n" for path in paths))
 
     if progress:
         progress(f"encoding {len(paths)} files into {out} on {runner}")
@@ -470,16 +553,20 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     if not verbose:
         beam_logger.setLevel(logging.ERROR)
     try:
-        pipeline = beam.Pipeline(options=options)
-        decoded = (pipeline
-                   | "ReadFileList" >> beam.io.ReadFromText(file_list)
-                   | "SpreadOverWorkers" >> beam.Reshuffle()
-                   | "Decode" >> beam.FlatMap(decode_file, encoder).with_outputs(_DEAD, main="audio"))
-        _ = (decoded.audio
-             | "Encode" >> beam.Map(encode_waveform, encoder)
-             | "WriteShards" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=".tfrecord", num_shards=num_shards))
-        _ = decoded[_DEAD] | "WriteDeadLetters" >> beam.io.WriteToText(dead_prefix, file_name_suffix=".jsonl")
-        pipeline.run().wait_until_finish()
+        if named:
+            _write_text(file_list, "".join(path + "\n" for path in named))
+            pipeline = beam.Pipeline(options=options)
+            decoded = (pipeline
+                       | "ReadFileList" >> beam.io.ReadFromText(file_list)
+                       | "SpreadOverWorkers" >> beam.Reshuffle()
+                       | "Decode" >> beam.FlatMap(decode_file, encoder).with_outputs(_DEAD, _WARNED, main="audio"))
+            _ = (decoded.audio
+                 | "Encode" >> beam.Map(encode_waveform, encoder)
+                 | "WriteShards" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=".tfrecord",
+                                                            num_shards=num_shards))
+            _ = decoded[_DEAD] | "WriteDeadLetters" >> beam.io.WriteToText(dead_prefix, file_name_suffix=".jsonl")
+            _ = decoded[_WARNED] | "WriteWarnings" >> beam.io.WriteToText(warned_prefix, file_name_suffix=".jsonl")
+            pipeline.run().wait_until_finish()
     except Exception as error:
         _remove_run(out, run)
         worker_error = _worker_error(error)
@@ -490,14 +577,18 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
         beam_logger.setLevel(saved_level)
 
     shards = sorted(m.path for r in FileSystems.match([prefix + "-*.tfrecord"]) for m in r.metadata_list)
-    dead_parts = sorted(m.path for r in FileSystems.match([dead_prefix + "*"]) for m in r.metadata_list)
-    letters = []
-    for part in dead_parts:
-        with FileSystems.open(part) as handle:
-            letters += [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
-    letters.sort()
+    letters, dead_parts = _read_lines(dead_prefix)
+    letters = sorted(unnamed + letters)
+    warned, warned_parts = _read_lines(warned_prefix)
+    if len(letters) == len(paths):  # an empty shard set is no result: fail, and keep the previous shards
+        _remove_run(out, run)
+        first = json.loads(letters[0])
+        raise NothingEncodedError(
+            f"no file was encoded: all {len(paths)} files could not be read (the first, {first['path']!r}: "
+            f"{first['error']}); the previous shards in {out!r} are kept", letters)
     _write_text(FileSystems.join(out, DEAD_LETTERS_NAME), "".join(line + "\n" for line in letters))
-    _remove(dead_parts + [file_list])
+    _remove(dead_parts + warned_parts + [file_list])
+    warned = [json.loads(line) for line in sorted(warned)]
 
     seconds = time.monotonic() - started
     spec_path = FileSystems.join(out, SPEC_NAME)
@@ -509,17 +600,29 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
         "kapre_like_version": _version(), "apache_beam_version": beam.__version__, "runner": runner,
         "source": files if isinstance(files, str) else f"a list of {len(paths)} files",
         "files": len(paths), "records": len(paths) - len(letters), "dead_letters": len(letters),
-        "dead_letters_file": DEAD_LETTERS_NAME, "shards": names, "seconds": round(seconds, 3),
+        "dead_letters_file": DEAD_LETTERS_NAME, "warnings": warned, "shards": names, "seconds": round(seconds, 3),
         "features": feature_spec(encoder), "encoder": encoder_settings(encoder),
     }
     _write_text(spec_path, json.dumps(spec, indent=1) + "\n")
     if previous:  # the new spec is in place: the previous run's shards are no longer read
         _remove([FileSystems.join(out, name) for name in previous.get("shards", []) if name not in names])
     summary = EncodeSummary(files=len(paths), records=spec["records"], dead_letters=len(letters), shards=names,
-                            seconds=seconds, out=out, spec=spec_path, runner=runner)
+                            seconds=seconds, out=out, spec=spec_path, runner=runner, warnings=warned)
     if progress:
         progress(str(summary))
     return summary
+
+
+def _read_lines(prefix):
+    """(the non-empty lines, the files) of the text files a step wrote under ``prefix``."""
+    from apache_beam.io.filesystems import FileSystems
+
+    parts = sorted(m.path for r in FileSystems.match([prefix + "*"]) for m in r.metadata_list)
+    lines = []
+    for part in parts:
+        with FileSystems.open(part) as handle:
+            lines += [line for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+    return lines, parts
 
 
 def _version():
@@ -549,7 +652,9 @@ def _spec_and_files(source):
         if spec is None:
             raise FileNotFoundError(f"shard spec not found: {source!r}")
         return spec, [os.path.join(os.path.dirname(source), name) for name in spec["shards"]]
-    files = sorted(tf.io.gfile.glob(source))
+    # the spec and the dead letters sit next to the shards: a glob such as out/* matches them too
+    files = sorted(path for path in tf.io.gfile.glob(source) if os.path.basename(path) not in (SPEC_NAME,
+                                                                                                DEAD_LETTERS_NAME))
     if not files:
         raise FileNotFoundError(f"no shard files match {source!r}; give the output folder of encode_corpus, its "
                                 f"{SPEC_NAME}, or a glob of its .tfrecord files.")
@@ -557,6 +662,12 @@ def _spec_and_files(source):
     spec = _read_spec(os.path.join(folder, SPEC_NAME))
     if spec is None:
         raise FileNotFoundError(f"no {SPEC_NAME} next to the shards in {folder!r}: it says how to read them.")
+    # anything else the spec does not list would fail later, mid-iteration, with TensorFlow's DataLossError
+    stray = [path for path in files if os.path.dirname(path) == folder and os.path.basename(path) not in spec["shards"]]
+    if stray:
+        raise ValueError(f"{stray[0]!r} matches {source!r} but is not a shard its {SPEC_NAME} lists"
+                         + (f" (nor are {len(stray) - 1} more)" if len(stray) > 1 else "")
+                         + "; give the output folder, its spec.json or a glob of the shards it lists.")
     return spec, files
 
 
@@ -579,7 +690,8 @@ def read_shards(source):
 
     Raises:
         FileNotFoundError: no spec, or no shard files (the message names where it looked).
-        ValueError: a spec that is not a kapre_like shard spec.
+        ValueError: a spec that is not a kapre_like shard spec; a glob that matches a file its
+            spec does not list as a shard (``spec.json`` and ``dead_letters.jsonl`` are left out).
 
     Example:
         >>> import tempfile, soundfile

@@ -7,19 +7,30 @@ functions (NumPy in, NumPy out) that the tool calls once its arguments are check
 """
 
 import argparse
+import contextlib
 import os
 import sys
+import warnings
 
 import numpy as np
 
-from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, CommandError, main, native_output_silenced,
-                            replaced_on_success)
+from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, PROG, CommandError, main,
+                            native_output_silenced, replaced_on_success)
 
 __all__ = ["main", "run", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "draw_spectrogram",
            "round_trip", "reconstruct", "export_frontend", "CommandError"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
+#: Warnings ``encode`` prints (the spec lists them all).
+MAX_WARNINGS_SHOWN = 10
+#: Samples of audio one block of work holds (11.9 s at 44.1 kHz): long files are read and computed a block at a
+#: time, in memory that does not grow with their length (TensorFlow's own 0.6-0.8 GB plus about 0.1 GB).
+BLOCK_SAMPLES = 2**19
+#: Files longer than this (3.2 min at 44.1 kHz) are read a block at a time; shorter ones whole, by :func:`load_audio`.
+LONG_FILE_SAMPLES = 2**23
+#: Most time columns a picture gets (it is 1000 pixels wide): longer spectrograms show each column's loudest frame.
+MAX_COLUMNS = 2000
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -64,6 +75,116 @@ def _signal(args):
     return demo_signal(args.duration, rate), rate, "built-in signal (chirp, tones, speech)"
 
 
+class Signal:
+    """A mono signal that is read a block at a time: ``len()`` samples at ``rate`` Hz; :meth:`chunks` yields
+    them in order. From an array (:meth:`of_array`) or a file too long to hold at once (:meth:`of_file`)."""
+
+    def __init__(self, length, rate, title, chunks):
+        self.length, self.rate, self.title, self._chunks = length, rate, title, chunks
+
+    def __len__(self):
+        return self.length
+
+    def chunks(self):
+        return self._chunks()
+
+    @classmethod
+    def of_array(cls, samples, rate, title):
+        samples = np.asarray(samples, np.float32)
+        return cls(len(samples), rate, title, lambda: iter((samples,)))
+
+    @classmethod
+    def of_file(cls, path, channel="mix", sample_rate=None):
+        """The file's channel (or mix), resampled when ``sample_rate`` differs (soxr's stream: the same
+        filter as :func:`load_audio`'s, in pieces); a file of at most :data:`LONG_FILE_SAMPLES` frames is
+        read whole by :func:`load_audio` (its checks and warnings)."""
+        import soundfile
+
+        info = soundfile.info(path)
+        if info.frames <= LONG_FILE_SAMPLES:
+            samples, rate = load_audio(path, channel, sample_rate)
+            return cls.of_array(samples, rate, os.path.basename(path))
+        if channel != "mix" and channel >= info.channels:
+            raise CommandError(f"--channel {channel}: {os.path.basename(path)} has {info.channels} channel(s), "
+                               f"numbered from 0; give one of them or 'mix'")
+        rate = sample_rate or info.samplerate
+        length = info.frames if rate == info.samplerate else int(round(info.frames * rate / info.samplerate))
+
+        def chunks():
+            resampler = None
+            if rate != info.samplerate:
+                import soxr
+
+                resampler = soxr.ResampleStream(info.samplerate, rate, 1, dtype="float32", quality="HQ")
+            with soundfile.SoundFile(path) as handle:
+                while True:
+                    block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
+                    last = len(block) < BLOCK_SAMPLES
+                    mono = block.mean(axis=1) if channel == "mix" else block[:, channel]
+                    if resampler is not None:
+                        mono = resampler.resample_chunk(np.ascontiguousarray(mono, np.float32), last=last)
+                    yield np.ascontiguousarray(mono, np.float32)
+                    if last:
+                        return
+
+        return cls(length, rate, os.path.basename(path), chunks)
+
+
+def _long_signal(args):
+    """:class:`Signal` of the file in ``args.audio`` (read in blocks when long) or the built-in signal."""
+    if getattr(args, "audio", None):
+        return Signal.of_file(args.audio, args.channel, args.sr)
+    return Signal.of_array(*_signal(args))
+
+
+def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):
+    """``(its first frame, the first frame it owns, samples)`` pieces of ``signal`` (a :class:`Signal`) for work
+    in blocks: piece ``k`` owns frames ``k * frames`` to ``(k + 1) * frames`` and holds ``context`` more on
+    each side (clipped to the signal's), frame ``t`` being samples ``t * hop_length`` to
+    ``t * hop_length + n_fft`` (after ``n_fft // 2`` zeros at each end with ``center``): the frames of a block
+    are the whole signal's, and a computation that reaches ``context`` frames gives the whole signal's numbers."""
+    pad = np.zeros(n_fft // 2 if center else 0, np.float32)
+    total = functional_frame_count(len(signal), n_fft, hop_length, center)
+    buffer, start = pad, 0  # buffer holds the samples from frame ``start`` on
+    first = 0
+
+    def ready(final):
+        nonlocal buffer, start, first, total
+        if final:  # a resampled stream may end a sample short of its rounded length
+            total = min(total, start + max(0, 1 + (len(buffer) - n_fft) // hop_length))
+        while first < total:
+            lo, hi = max(0, first - context), min(total, first + frames + context)
+            end = (hi - start - 1) * hop_length + n_fft  # samples the piece needs, from the buffer's start
+            if len(buffer) < end and not final:
+                return
+            begin = (lo - start) * hop_length
+            yield lo, first, buffer[begin:end]
+            first += frames
+            keep = max(0, first - context)  # frames the next piece needs from here on
+            buffer, start = buffer[(keep - start) * hop_length:], keep
+
+    for chunk in signal.chunks():
+        buffer = np.concatenate([buffer, chunk])
+        yield from ready(False)
+    buffer = np.concatenate([buffer, pad])
+    yield from ready(True)
+
+
+def functional_frame_count(length, n_fft, hop_length, center):
+    from .functional import frame_count
+
+    return frame_count(length, n_fft, hop_length, center=center)
+
+
+def _progress(total, unit, enabled):
+    """A keras.utils.Progbar of ``total`` blocks on a terminal for work of more than one block, else None."""
+    if not enabled or total <= 1 or not sys.stdout.isatty():
+        return None
+    import keras
+
+    return keras.utils.Progbar(total, unit_name=unit)
+
+
 def check_length(samples, sample_rate, n_fft, center, title):
     """A CommandError in the tool's terms for audio shorter than one frame."""
     if not center and len(samples) < n_fft:
@@ -106,14 +227,37 @@ def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
     return n_bins
 
 
+def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
+    """The lowest bin's centre the log-frequency front end gets when ``--fmin`` is not given: C1
+    (32.7 Hz), or the lowest C above it from which every bin gets weight from the FFT's bins
+    (at 44.1 kHz and n_fft 1024 those are 43 Hz apart and the semitones below 40 Hz fall between
+    them: silent bins, black stripes in the picture)."""
+    from .filters import C1_HZ, log_filterbank
+
+    top = min(f_max or sample_rate // 2, sample_rate // 2)
+    for octave in range(8):
+        lowest = C1_HZ * 2.0**octave
+        fitting = int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+        count = n_bins or min(DEFAULT_BINS["log"], fitting)
+        if count < 1 or count > fitting:
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its warning about the silent bins: the reason to try the next C
+            weights = log_filterbank(sample_rate, n_fft // 2 + 1, count, BINS_PER_OCTAVE, lowest, n_fft=n_fft)
+        if np.all(weights.sum(axis=0) >= 0.5):  # log_filterbank's own test of an empty bin
+            return lowest
+    return C1_HZ  # none fits better: log_filterbank warns about the silent bins
+
+
 def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
-                   f_max=None):
+                   f_max=None, dynamic_range=80.0):
     """A log-spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)`` in dB.
 
     ``kind``: 'mel', 'stft' (magnitude) or 'log' (log-frequency). With ``tflite`` the STFT and
     magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with ``center``,
     frames centred on ``t * hop_length`` (librosa's default). ``f_min``/``f_max`` (Hz): the mel
-    filterbank's edges; ``f_min``: the centre of the lowest log-frequency bin.
+    filterbank's edges; ``f_min``: the centre of the lowest log-frequency bin. ``dynamic_range``: dB kept
+    below the loudest (None: no floor).
     """
     import keras
 
@@ -133,7 +277,7 @@ def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tfli
         layers.append(ApplyFilterbank("log", {"sample_rate": sample_rate, "n_freq": n_freq, "n_bins": n_bins,
                                               "n_fft": n_fft, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE},
                                       data_format="channels_last"))
-    layers.append(MagnitudeToDecibel(stype="magnitude", dynamic_range=80.0))
+    layers.append(MagnitudeToDecibel(stype="magnitude", dynamic_range=dynamic_range))
     return keras.Sequential(layers, name=f"{kind}_frontend")
 
 
@@ -181,29 +325,104 @@ def _note_ticks(frequencies):
     return positions, labels
 
 
+def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None,
+                       block_frames=None):
+    """The ``kind`` spectrogram of ``signal`` (a :class:`Signal`) in dB without a floor, in consecutive blocks of
+    ``block_frames`` frames (default: :data:`BLOCK_SAMPLES` worth): the whole signal's numbers, a block at a time."""
+    block_frames = block_frames or max(1, BLOCK_SAMPLES // hop_length)
+    models = {}  # one per piece length: every full block, then the last
+    for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames, center=center):
+        if len(piece) not in models:
+            try:
+                models[len(piece)] = build_frontend(kind, len(piece), signal.rate, n_fft, hop_length, n_bins,
+                                                    f_min=f_min, f_max=f_max, dynamic_range=None)
+            except ValueError as error:
+                raise CommandError(str(error).splitlines()[0]) from None
+        yield np.asarray(models[len(piece)](piece[None, :, None]))[0, :, :, 0]
+
+
+def _columns(block, group):
+    """The loudest frame of each ``group`` consecutive frames of ``block`` (a picture's time columns)."""
+    whole = len(block) // group * group
+    parts = [block[:whole].reshape(-1, group, block.shape[1]).max(axis=1)] if whole else []
+    if whole < len(block):
+        parts.append(block[whole:].max(axis=0, keepdims=True))
+    return np.concatenate(parts)
+
+
+def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None, save=None,
+                        progress=False):
+    """The ``kind`` log-spectrogram of ``signal`` (a :class:`Signal` or an array with ``signal.rate``), computed a
+    block at a time (memory bounded whatever its length), ``MagnitudeToDecibel``'s 80 dB floor applied against
+    the whole spectrogram's peak, as one pass over the whole signal gives it.
+
+    Returns ``(columns, frame times in s, bin frequencies, (frames, bins), (lowest, highest dB))``: ``columns``
+    the spectrogram itself when it has at most :data:`MAX_COLUMNS` frames, else the loudest frame of each group of
+    frames (for the picture). With ``save``, the whole spectrogram (frames x bins, dB, float32) is written there
+    as a ``.npy`` file, a block at a time. For ``stft``: the rows between ``f_min`` and ``f_max``.
+    """
+    rate = signal.rate
+    total = functional_frame_count(len(signal), n_fft, hop_length, center)
+    group = -(-total // MAX_COLUMNS)
+    block_frames = max(group, BLOCK_SAMPLES // hop_length // group * group)  # whole groups in a block
+    frequencies = bin_frequencies(kind, rate, n_fft, n_bins if kind != "stft" else None, f_min, f_max)
+    shown = slice(None)
+    if kind == "stft":
+        rows = np.flatnonzero((frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or rate / 2)))
+        if not rows.size:
+            raise CommandError(f"no STFT bin lies between --fmin {f_min or 0:g} Hz and --fmax {f_max:g} Hz (the bins are "
+                               f"{rate / n_fft:.1f} Hz apart); widen the range or give a larger --n-fft")
+        shown, frequencies = slice(rows[0], rows[-1] + 1), frequencies[rows[0]:rows[-1] + 1]
+    columns, peak, lowest, done = [], -np.inf, np.inf, 0
+    bar = _progress(-(-total // block_frames), "block", progress)
+    saved = open(save, "w+b") if save else None
+    try:
+        if saved is not None:
+            np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
+                                                         "shape": (total, len(frequencies))})
+            data_start = saved.tell()
+        for block in spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, block_frames):
+            block = block[:, shown]
+            peak, lowest, done = max(peak, float(block.max())), min(lowest, float(block.min())), done + len(block)
+            columns.append(_columns(block, group))
+            if saved is not None:
+                saved.write(block.astype("<f4").tobytes())
+            if bar is not None:
+                bar.add(1)
+        floor = peak - 80.0  # MagnitudeToDecibel(dynamic_range=80): below the whole spectrogram's peak
+        if saved is not None:  # the floor, in place, a block at a time
+            saved.seek(data_start)
+            step = block_frames * len(frequencies)
+            while chunk := saved.read(4 * step):
+                values = np.maximum(np.frombuffer(chunk, "<f4"), np.float32(floor))
+                saved.seek(-len(chunk), os.SEEK_CUR)
+                saved.write(values.tobytes())
+    finally:
+        if saved is not None:
+            saved.close()
+    columns = np.maximum(np.concatenate(columns), np.float32(floor))
+    # a column's time: the centre of its frames (a frame's centre: t * hop when centred, half a frame later if not)
+    seconds = ((np.arange(len(columns)) * group + (min(group, done) - 1) / 2) * hop_length
+               + (0 if center else n_fft / 2)) / rate
+    return columns, seconds, frequencies, (done, len(frequencies)), (max(lowest, floor), peak)
+
+
 def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False, f_min=None,
-                     f_max=None):
-    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled picture. Returns it
-    (frames x bins, dB; for ``stft``, the rows between ``f_min`` and ``f_max``)."""
+                     f_max=None, save=None, progress=False):
+    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled picture. ``samples``: an array
+    or a :class:`Signal` (a long file, read a block at a time). Returns the picture's columns (frames x bins,
+    dB: the spectrogram itself unless it has more than :data:`MAX_COLUMNS` frames; for ``stft``, the rows
+    between ``f_min`` and ``f_max``); with ``save``, the spectrogram is also written there (``.npy``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    check_length(samples, sample_rate, n_fft, center, title)
-    n_bins = frontend_bins(kind, sample_rate, n_bins, f_min, f_max)
-    try:
-        frontend = build_frontend(kind, len(samples), sample_rate, n_fft, hop_length, n_bins, center=center,
-                                  f_min=f_min, f_max=f_max)
-    except ValueError as error:
-        raise CommandError(str(error).splitlines()[0]) from None
-    spectrogram = np.asarray(frontend(samples[None, :, None]))[0, :, :, 0]
-    frequencies = bin_frequencies(kind, sample_rate, n_fft, spectrogram.shape[1], f_min, f_max)
-    if kind == "stft":
-        shown = (frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or sample_rate / 2))
-        spectrogram, frequencies = spectrogram[:, shown], frequencies[shown]
-    # a frame's time is its centre: t * hop_length when centred, half a frame later otherwise
-    seconds = (np.arange(spectrogram.shape[0]) * hop_length + (0 if center else n_fft / 2)) / sample_rate
+    signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, sample_rate, title)
+    check_length(signal, signal.rate, n_fft, center, title)
+    n_bins = frontend_bins(kind, signal.rate, n_bins, f_min, f_max)
+    spectrogram, seconds, frequencies, shape, levels = compute_spectrogram(
+        signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, save, progress)
 
     figure, axis = plt.subplots(figsize=(10, 4.5))
     if kind == "stft":  # a linear axis in Hz: matplotlib picks round ticks
@@ -222,6 +441,7 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     with replaced_on_success(path) as temporary:
         figure.savefig(temporary, dpi=100, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
     plt.close(figure)
+    draw_spectrogram.shape, draw_spectrogram.levels = shape, levels  # for the command's summary line
     return spectrogram
 
 
@@ -240,8 +460,18 @@ def round_trip(samples, n_fft, hop_length, center=False):
     y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
     trim = 0 if center else n_fft - hop_length
     error = y[trim:trim + len(samples)].astype(np.float64) - samples
-    snr = 10 * np.log10(np.sum(samples.astype(np.float64) ** 2) / max(np.sum(error**2), 1e-300))
-    return float(np.max(np.abs(error))), float(snr)
+    return float(np.max(np.abs(error))), snr_db(samples, error)
+
+
+def snr_db(signal, error):
+    """``10 log10(sum(signal^2) / sum(error^2))``: inf for an exact result (silence too), -inf when a
+    silent signal comes back not silent; computed without dividing by zero."""
+    signal_energy, error_energy = np.sum(np.square(signal, dtype=np.float64)), np.sum(np.square(error, dtype=np.float64))
+    if error_energy == 0:
+        return float("inf")
+    if signal_energy == 0:
+        return float("-inf")
+    return float(10 * np.log10(signal_energy / error_energy))
 
 
 def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False,
@@ -319,17 +549,21 @@ def _frequency_range(args, sample_rate):
 
 
 def _cmd_spectrogram(args):
-    samples, sample_rate, title = _signal(args)
+    signal = _long_signal(args)
+    sample_rate, title = signal.rate, signal.title
     f_min, f_max = _frequency_range(args, sample_rate)
-    print(f"input: {title}, {len(samples)} samples at {sample_rate} Hz ({len(samples) / sample_rate:.2f} s)")
-    spectrogram = draw_spectrogram(samples, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, args.out,
-                                   center=args.center, f_min=f_min, f_max=f_max)
-    print(f"{args.kind} spectrogram: {spectrogram.shape[0]} frames x {spectrogram.shape[1]} bins, "
-          f"{spectrogram.min():.1f} to {spectrogram.max():.1f} dB -> {args.out}")
-    if getattr(args, "save", None):
-        with replaced_on_success(args.save) as temporary:
-            np.save(temporary, spectrogram.astype(np.float32))
-        print(f"array ({spectrogram.shape[0]} frames x {spectrogram.shape[1]} bins, dB, float32) -> {args.save}")
+    if args.kind == "log" and f_min is None:
+        f_min = default_log_fmin(sample_rate, args.n_fft, args.bins, f_max)
+    print(f"input: {title}, {len(signal)} samples at {sample_rate} Hz ({len(signal) / sample_rate:.2f} s)")
+    save = getattr(args, "save", None)
+    with contextlib.ExitStack() as stack:
+        saving = stack.enter_context(replaced_on_success(save)) if save else None
+        draw_spectrogram(signal, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, args.out,
+                         center=args.center, f_min=f_min, f_max=f_max, save=saving, progress=True)
+    (frames, bins), (lowest, highest) = draw_spectrogram.shape, draw_spectrogram.levels
+    print(f"{args.kind} spectrogram: {frames} frames x {bins} bins, {lowest:.1f} to {highest:.1f} dB -> {args.out}")
+    if save:
+        print(f"array ({frames} frames x {bins} bins, dB, float32) -> {save}")
     return 0
 
 
@@ -339,9 +573,12 @@ def _cmd_roundtrip(args):
     max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
     ok = snr > 100.0
     frames = ", centred frames" if args.center else ""
+    if not np.any(samples):  # an SNR of silence means nothing: what counts is that zeros come back as zeros
+        quality = ("silence reconstructs exactly" if max_error == 0 else "silence does not come back silent")
+    else:
+        quality = "SNR inf dB (exact)" if snr == float("inf") else f"SNR {snr:.1f} dB"
     print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}{frames}): max abs error "
-          f"{max_error:.2e}, "
-          f"SNR {snr:.1f} dB [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
+          f"{max_error:.2e}, {quality} [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
     return 0 if ok else 1
 
 
@@ -371,28 +608,136 @@ def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter,
     else:
         audio = GriffinLim(**frames, n_iter=n_iter, seed=seed, length=len(samples), **layout)(magnitudes)
     rebuilt = analysis(audio)
-    convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
-    return np.asarray(audio)[0, :, 0], convergence, -20 * np.log10(max(convergence, 1e-30))
+    audio = np.asarray(audio)[0, :, 0]
+    if not np.any(magnitudes):  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
+        convergence = 0.0 if not np.any(audio) else float("inf")
+    else:
+        convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
+    snr = float("inf") if convergence == 0 else -20 * np.log10(convergence)
+    return audio, convergence, snr
+
+
+def griffin_lim_context(n_fft, hop_length, n_iter):
+    """Frames on each side of a block that Griffin-Lim needs for the block's numbers to be the whole signal's: frames
+    ``ceil(n_fft / hop) - 1`` apart overlap, so each iteration (synthesis, then analysis) carries a block edge's
+    error that many frames further in; the last synthesis and the check's analysis reach as far again."""
+    return (n_iter + 2) * (-(-n_fft // hop_length) - 1)
+
+
+def phase_rows(seed, n_freq):
+    """``rows(lo, hi)``: the initial unit phases of frames ``lo`` to ``hi`` (increasing calls), row ``t`` being row
+    ``t`` of ``exp(2j pi U)``, ``U = numpy.random.default_rng(seed).random((frames, n_freq))``: the same phases
+    whether the frames come whole or in overlapping blocks (NumPy draws the rows in order)."""
+    rng, kept, start = np.random.default_rng(seed), np.zeros((0, n_freq)), 0
+
+    def rows(lo, hi):
+        nonlocal kept, start
+        if hi > start + len(kept):
+            kept = np.concatenate([kept, rng.random((hi - start - len(kept), n_freq))])
+        kept, start = kept[lo - start:], lo
+        return np.exp(2j * np.pi * kept[:hi - lo]).astype(np.complex64)
+
+    return rows
+
+
+def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0, block_frames=None, write=None,
+                       progress=False):
+    """Audio rebuilt from the ``source`` ('mel' or 'stft') magnitudes of ``signal`` (a :class:`Signal`, uncentred
+    frames) by Griffin-Lim (fast, momentum 0.99) from :func:`phase_rows` phases, a block of ``block_frames`` frames
+    at a time with :func:`griffin_lim_context` frames of context: the whole signal's numbers in memory that does
+    not grow with its length. ``write(samples)`` takes the audio in order.
+
+    Returns ``(spectral convergence, silent)``: ``||S - S'|| / ||S||`` of the STFT magnitudes of ``signal``
+    and of the audio (0 for a silent signal rebuilt silent), and whether ``signal`` is silent.
+    """
+    import tensorflow as tf
+
+    from . import functional
+    from .reconstruction import InverseMelScale
+    from .time_frequency import ApplyFilterbank
+
+    context = griffin_lim_context(n_fft, hop_length, n_iter)
+    # half a spectrogram block: Griffin-Lim holds a dozen copies of it (memory), its context adds 1/5 (32 iterations)
+    block_frames = block_frames or max(4 * context, BLOCK_SAMPLES // hop_length // 2)
+    n_freq = n_fft // 2 + 1
+    if source == "mel":
+        to_mel = ApplyFilterbank("mel", {"sample_rate": signal.rate, "n_freq": n_freq, "n_mels": n_bins,
+                                         "n_fft": n_fft}, data_format="channels_last")
+        from_mel = InverseMelScale(signal.rate, n_fft, n_bins, data_format="channels_last")
+    total = functional_frame_count(len(signal), n_fft, hop_length, False)
+    phases, written, error, energy = phase_rows(seed, n_freq), 0, 0.0, 0.0
+    bar = _progress(-(-total // block_frames), "block", progress)
+
+    def magnitudes_of(samples):
+        return tf.abs(functional.stft(tf.constant(samples[None]), n_fft, n_fft, hop_length))[0]
+
+    for lo, first, piece in frame_blocks(signal, n_fft, hop_length, block_frames, context):
+        target = magnitudes_of(piece)
+        hi = lo + int(target.shape[0])
+        given = target
+        if source == "mel":  # what the mel spectrogram keeps of the magnitudes, as mel_to_audio starts from
+            given = from_mel(to_mel(target[None, :, :, None]))[0, :, :, 0]
+        audio = functional.griffin_lim(given[None], n_fft, n_fft, hop_length, n_iter=n_iter,
+                                       angles=phases(lo, hi)[None])[0].numpy()
+        # the frames and samples this block owns (the last block: to the signal's end)
+        own_end = min(first + block_frames, total)
+        offset = (first - lo) * hop_length
+        stop = len(signal) - lo * hop_length if own_end == total else (own_end - lo) * hop_length
+        out = np.pad(audio, (0, max(0, stop - len(audio))))[offset:stop]
+        if write is not None:
+            write(out)
+        written += len(out)
+        rebuilt = magnitudes_of(audio)[first - lo:own_end - lo]  # its right context holds these frames' ends
+        owned = target[first - lo:own_end - lo]
+        error += float(tf.reduce_sum(tf.square(tf.cast(owned, tf.float64) - tf.cast(rebuilt, tf.float64))))
+        energy += float(tf.reduce_sum(tf.square(tf.cast(owned, tf.float64))))
+        if bar is not None:
+            bar.add(1)
+    if written < len(signal) and write is not None:  # samples after the last whole frame: no frame covers them
+        write(np.zeros(len(signal) - written, np.float32))
+    if energy == 0:  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
+        return (0.0 if error == 0 else float("inf")), True
+    return float(np.sqrt(error / energy)), False
 
 
 def _cmd_reconstruct(args):
     import soundfile
 
-    samples, sample_rate, title = _signal(args)
-    check_length(samples, sample_rate, args.n_fft, args.center, title)
     check_hop(args.n_fft, args.hop)
     n_bins = args.bins or DEFAULT_BINS["mel"]
-    try:
-        audio, convergence, snr = reconstruct(samples, sample_rate, args.source, args.n_fft, args.hop, n_bins,
-                                              args.n_iter, args.center)
-    except ValueError as error:
-        raise CommandError(str(error).splitlines()[0]) from None
-    with replaced_on_success(args.out) as temporary:
-        soundfile.write(temporary, audio, sample_rate, format=os.path.splitext(args.out)[1].lstrip(".").upper())
+    if args.center:  # centred frames: the whole signal at once
+        samples, sample_rate, title = _signal(args)
+        check_length(samples, sample_rate, args.n_fft, args.center, title)
+        try:
+            audio, convergence, snr = reconstruct(samples, sample_rate, args.source, args.n_fft, args.hop, n_bins,
+                                                  args.n_iter, args.center)
+        except ValueError as error:
+            raise CommandError(str(error).splitlines()[0]) from None
+        with replaced_on_success(args.out) as temporary:
+            soundfile.write(temporary, audio, sample_rate, format=os.path.splitext(args.out)[1].lstrip(".").upper())
+        silent = not np.any(samples)
+    else:
+        signal = _long_signal(args)
+        sample_rate, title = signal.rate, signal.title
+        check_length(signal, sample_rate, args.n_fft, False, title)
+        with replaced_on_success(args.out) as temporary:
+            with soundfile.SoundFile(temporary, "w", sample_rate, 1,
+                                     format=os.path.splitext(args.out)[1].lstrip(".").upper()) as handle:
+                try:
+                    convergence, silent = reconstruct_blocks(signal, args.source, args.n_fft, args.hop, n_bins,
+                                                             args.n_iter, write=handle.write, progress=True)
+                except ValueError as error:
+                    raise CommandError(str(error).splitlines()[0]) from None
+        snr = float("inf") if convergence == 0 else -20 * np.log10(convergence)
     what = f"{n_bins}-band mel spectrogram" if args.source == "mel" else "STFT magnitude"
+    if silent:
+        quality = ("the input is silent and so is the audio rebuilt: silence reconstructs exactly" if convergence == 0
+                   else "the input is silent but the audio rebuilt is not")
+    else:
+        quality = f"spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB"
     print(f"{title}: audio from its {what} (n_fft {args.n_fft}, hop {args.hop}, {args.n_iter} Griffin-Lim "
-          f"iterations): spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB -> {args.out}")
-    return 0
+          f"iterations): {quality} -> {args.out}")
+    return 0 if convergence != float("inf") else 1
 
 
 def _cmd_export(args):
@@ -410,6 +755,8 @@ def _cmd_export(args):
         raise CommandError(f"--seconds {args.seconds:g} at {args.sample_rate} Hz gives {n_samples} samples, fewer "
                            f"than one --n-fft frame of {args.n_fft}; give more --seconds or a smaller --n-fft")
     f_min, f_max = _frequency_range(args, args.sample_rate)
+    if args.frontend == "log" and f_min is None:
+        f_min = default_log_fmin(args.sample_rate, args.n_fft, args.bins, f_max)
     n_bins = frontend_bins(args.frontend, args.sample_rate, args.bins, f_min, f_max)
     try:
         with native_output_silenced(not args.verbose):  # the TFLite converter's and interpreter's notes
@@ -429,7 +776,7 @@ def _cmd_export(args):
 
 
 def _cmd_encode(args):
-    from .beam import CorpusEncodingError, encode_corpus
+    from .beam import CorpusEncodingError, NothingEncodedError, encode_corpus
     from .encoder import AudioSpectrogramEncoder
 
     try:
@@ -455,11 +802,19 @@ def _cmd_encode(args):
         with native_output_silenced(not args.verbose):
             summary = encode_corpus(args.files, args.out, encoder, workers=args.workers, pipeline_args=args.beam_args,
                                     num_shards=args.shards, verbose=args.verbose, progress=say)
+    except NothingEncodedError as error:  # the job ran and failed: status 1, as a failed check
+        print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
     except (ImportError, ValueError, OSError, CorpusEncodingError) as error:
         raise CommandError(" ".join(str(error).split())) from None
     finally:
         if terminal is not None:
             terminal.close()
+    for warned in summary.warnings[:MAX_WARNINGS_SHOWN]:
+        print(f"{PROG}: warning: {warned['warning']}", file=sys.stderr)
+    if len(summary.warnings) > MAX_WARNINGS_SHOWN:
+        print(f"{PROG}: warning: {len(summary.warnings) - MAX_WARNINGS_SHOWN} more files were encoded with warnings: "
+              f"listed in {summary.spec}", file=sys.stderr)
     if summary.dead_letters:
         print(f"{summary.dead_letters} file(s) could not be read: listed in "
               f"{os.path.join(summary.out, 'dead_letters.jsonl')}")

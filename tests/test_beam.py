@@ -294,9 +294,13 @@ print(status, 'tensorflow' in sys.modules)
 """
 
 
-@pytest.mark.parametrize("case", ["empty glob", "unwritable", "missing file"])
+@pytest.mark.parametrize("case", ["empty glob", "unwritable", "missing file", "folder named like a file",
+                                  "folder without audio", "glob of folders", "folder among files"])
 def test_cli_encode_answers_bad_input_without_tensorflow(tmp_path, case):
     write_clips(tmp_path / "audio", 1)
+    write_clips(tmp_path / "dir.wav", 1)  # a folder, named like a file
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no audio here")
     (tmp_path / "file.txt").write_text("a regular file")
     argv, parts = {
         "empty glob": (["encode", str(tmp_path / "none" / "**" / "*.flac"), "--out", str(tmp_path / "o")],
@@ -305,6 +309,18 @@ def test_cli_encode_answers_bad_input_without_tensorflow(tmp_path, case):
                        ["cannot write into folder", repr(str(tmp_path / "file.txt" / "o")), "--out"]),
         "missing file": (["encode", str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "--out", str(tmp_path / "o")],
                          ["no such audio file", repr(str(tmp_path / "a.wav"))]),
+        "folder named like a file": (["encode", str(tmp_path / "dir.wav"), "--out", str(tmp_path / "o")],
+                                     [f"{str(tmp_path / 'dir.wav')!r} is a folder, not an audio file; to encode the "
+                                      f"audio files in it, give {str(tmp_path / 'dir.wav') + os.sep!r} (with the "
+                                      f"slash)"]),
+        "folder without audio": (["encode", str(tmp_path / "notes"), "--out", str(tmp_path / "o")],
+                                 [f"no audio files in folder {str(tmp_path / 'notes')!r} (.wav, .flac"]),
+        "glob of folders": (["encode", str(tmp_path / "*.wav"), "--out", str(tmp_path / "o")],
+                            [f"no audio files match {str(tmp_path / '*.wav')!r} (only the folder "
+                             f"{str(tmp_path / 'dir.wav')!r})"]),
+        "folder among files": (["encode", str(tmp_path / "audio"), str(tmp_path / "file.txt"), "--out",
+                                str(tmp_path / "o")],
+                               [f"{str(tmp_path / 'audio')!r} is a folder, not an audio file; give the folder alone"]),
     }[case]
     result = subprocess.run([sys.executable, "-c", FRONT_DOOR, *argv], capture_output=True, text=True)
     assert result.stdout.split() == ["2", "False"], result.stderr
@@ -320,3 +336,111 @@ def test_cli_encode_without_beam_names_the_extra(tmp_path, capsys, monkeypatch):
     status = cli.main(["encode", *paths, "--out", str(tmp_path / "shards")])
     assert status == 2
     assert 'pip install "kapre_like[beam]"' in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- issue 34
+
+
+STALE_PID = 2**22 + 1  # above Linux's largest pid_max: no process has it
+
+
+def test_a_file_name_that_is_not_utf8_is_a_dead_letter_and_nothing_partial_stays(tmp_path):
+    good = write_clips(tmp_path / "audio", 2)
+    bad = os.path.join(os.fsencode(str(tmp_path / "audio")), b"bad\xffname.wav")
+    with open(bad, "wb") as handle, open(good[0], "rb") as source:
+        handle.write(source.read())
+    out = tmp_path / "shards"
+    out.mkdir()
+    stale = [f".files-20240101T000000-abcdef.txt.{STALE_PID}.partial", f"{SPEC_NAME}.{STALE_PID}.partial"]
+    for name in stale:  # what runs killed half-way through left behind
+        (out / name).write_text("half")
+    summary = encode_corpus(str(tmp_path / "audio" / "*"), str(out), workers=1)
+    assert (summary.files, summary.records, summary.dead_letters) == (3, 2, 1)
+    (letter,) = [json.loads(line) for line in (out / DEAD_LETTERS_NAME).read_text().splitlines()]
+    assert letter == {"path": str(tmp_path / "audio") + "/bad\\xffname.wav",
+                      "error": "UnicodeError: the file name is not valid UTF-8; rename the file (e.g. with convmv) to "
+                               "encode it"}
+    assert_equal_to_encoder(read_back(out), good, AudioSpectrogramEncoder())
+    assert sorted(os.listdir(out)) == sorted(summary.shards + [SPEC_NAME, DEAD_LETTERS_NAME])  # no .partial
+
+
+def write_truncated_wav(path, seconds=1.0, rate=16000):
+    """A 16-bit WAV cut to about half its data; returns (declared, held) data bytes as Python's wave module and
+    the file's size say."""
+    import wave
+
+    soundfile.write(str(path), speech_like(seconds, rate, seed=3), rate, subtype="PCM_16")
+    with wave.open(str(path)) as reader:
+        declared = reader.getnframes() * reader.getsampwidth() * reader.getnchannels()
+        header = path.stat().st_size - declared
+    path.write_bytes(path.read_bytes()[:header + declared // 2 + 1])
+    return declared, path.stat().st_size - header
+
+
+def test_a_truncated_wav_is_encoded_and_its_warning_reaches_the_spec_and_the_tool(tmp_path, capsys):
+    good = write_clips(tmp_path / "audio", 2)
+    cut = tmp_path / "audio" / "cut.wav"
+    declared, held = write_truncated_wav(cut)
+    out = str(tmp_path / "shards")
+    status = cli.main(["encode", str(tmp_path / "audio" / "*"), "--out", out, "--workers", "1"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    expected = {"path": str(cut), "warning": f"audio file {str(cut)!r} looks truncated: its header declares "
+                                             f"{declared} bytes of audio, the file holds {held}; read the {held // 2} "
+                                             f"frames there are."}
+    spec = json.loads((tmp_path / "shards" / SPEC_NAME).read_text())
+    assert spec["warnings"] == [expected] and spec["records"] == 3 and spec["dead_letters"] == 0
+    assert captured.err == f"kapre-like: warning: {expected['warning']}\n"
+    assert "3 files encoded, 1 with warnings, 0 dead letters" in captured.out
+    with pytest.warns(UserWarning, match="looks truncated"):  # the in-process encoder warns too
+        assert_equal_to_encoder(read_back(out), good + [str(cut)], AudioSpectrogramEncoder())
+
+
+def test_when_every_file_is_dead_the_job_fails_and_keeps_the_previous_shards(tmp_path, capsys):
+    good = write_clips(tmp_path / "good", 2)
+    out = str(tmp_path / "shards")
+    encode_corpus(good, out, workers=1)
+    before = sorted(os.listdir(out))
+    for name in ("a.wav", "b.wav"):
+        (tmp_path / "bad" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "bad" / name).write_bytes(b"RIFF not audio at all")
+    with pytest.raises(CorpusEncodingError) as info:
+        encode_corpus(str(tmp_path / "bad" / "*.wav"), out, workers=1)
+    first = str(tmp_path / "bad" / "a.wav")
+    assert_says(info, f"no file was encoded: all 2 files could not be read (the first, {first!r}: AudioReadError: "
+                      f"cannot read audio file {first!r}", f"the previous shards in {out!r} are kept")
+    assert type(info.value).__name__ == "NothingEncodedError" and len(info.value.dead_letters) == 2
+    assert sorted(os.listdir(out)) == before and sorted(read_back(out)) == sorted(good)
+    status = cli.main(["encode", str(tmp_path / "bad" / "*.wav"), "--out", out, "--workers", "1"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("kapre-like: error: no file was encoded: all 2 files could not be read") and \
+        err.count("\n") == 1, err
+
+
+def test_cli_encode_of_a_folder_encodes_the_audio_files_in_it(tmp_path, capsys):
+    paths = write_clips(tmp_path / "audio" / "nested", 3) + write_clips(tmp_path / "audio", 1, stem="top")
+    (tmp_path / "audio" / "notes.txt").write_text("not audio: left out")
+    (tmp_path / "audio" / "._top00.wav").write_bytes(b"macOS metadata: left out")
+    out = str(tmp_path / "shards")
+    status = cli.main(["encode", str(tmp_path / "audio") + os.sep, "--out", out, "--workers", "1"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert captured.out.startswith("encoding 4 files into")
+    assert_equal_to_encoder(read_back(out), paths, AudioSpectrogramEncoder())
+
+
+def test_read_shards_of_a_glob_that_matches_the_spec_and_dead_letters_reads_the_shards(corpus, tmp_path):
+    folder, paths, _, _ = corpus
+    assert sorted(os.listdir(folder / "shards")) != sorted(json.loads((folder / "shards" / SPEC_NAME).read_text())
+                                                           ["shards"])  # the glob below matches more than shards
+    assert sorted(read_back(folder / "shards" / "*")) == sorted(paths)
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder / "shards", copy)
+    (copy / "notes.txt").write_text("not a shard")
+    with pytest.raises(ValueError) as info:
+        read_shards(str(copy / "*"))
+    assert_says(info, f"{str(copy / 'notes.txt')!r} matches {str(copy / '*')!r} but is not a shard its {SPEC_NAME} "
+                      f"lists")

@@ -386,3 +386,149 @@ def test_reconstruct_writes_audio_and_reports_convergence(tmp_path, capsys, sour
 def test_reconstruct_refuses_an_audio_format_it_cannot_write(capsys):
     status, _, err = _run(capsys, "reconstruct", "--out", "x.mp3")
     assert status == 2 and "cannot write audio as .mp3" in err and ".wav" in err
+
+
+# ----------------------------------------------------------------------------- issue 34
+
+
+@pytest.fixture
+def silent_file(tmp_path):
+    import soundfile
+
+    path = tmp_path / "silent.wav"
+    soundfile.write(path, np.zeros(16000, np.float32), 16000)
+    return str(path)
+
+
+def test_roundtrip_of_silence_says_it_is_exact_and_passes(silent_file, capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's divide-by-zero warning included
+        status, out, err = _run(capsys, "roundtrip", silent_file)
+    assert (status, err) == (0, ""), err
+    assert out.strip() == ("STFT -> inverse STFT of silent.wav (n_fft 1024, hop 256): max abs error 0.00e+00, "
+                           "silence reconstructs exactly [ok]")
+
+
+@pytest.mark.parametrize("source", ["stft", "mel"])
+def test_reconstruct_of_silence_says_it_is_exact(silent_file, tmp_path, capsys, source):
+    import warnings
+
+    import soundfile
+
+    out_path = tmp_path / "rebuilt.wav"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status, out, err = _run(capsys, "reconstruct", silent_file, "--from", source, "--n-iter", "4", "--out",
+                                str(out_path))
+    assert (status, err) == (0, ""), err
+    assert "the input is silent and so is the audio rebuilt: silence reconstructs exactly" in out
+    assert " dB" not in out and "inf" not in out
+    audio, rate = soundfile.read(out_path)
+    assert rate == 16000 and audio.shape == (16000,) and not np.any(audio)
+
+
+@pytest.mark.parametrize("argv", [["spectrogram"], []])
+def test_without_matplotlib_the_tool_names_the_install_before_tensorflow(argv, tmp_path):
+    probe = ("import sys\nsys.modules['matplotlib'] = None  # as if not installed\nimport kapre_like_cli\n"
+             "status = kapre_like_cli.main(sys.argv[1:])\n"
+             "print(status, 'tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.stdout == "2 False\n", done.stderr
+    assert done.stderr == ('kapre-like: error: drawing spectrograms needs matplotlib: pip install "kapre_like[cli]" '
+                           '(from a clone: pip install -e ".[cli]")\n')
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000, 96000])
+def test_log_spectrogram_defaults_leave_no_bin_empty_at_common_rates(rate, tmp_path, capsys):
+    import soundfile
+
+    path = tmp_path / f"noise{rate}.wav"
+    soundfile.write(path, np.random.default_rng(rate).uniform(-0.5, 0.5, rate // 2).astype(np.float32), rate,
+                    subtype="FLOAT")
+    status, out, err = _run(capsys, "spectrogram", str(path), "--kind", "log", "--out", str(tmp_path / "log.png"),
+                            "--save", str(tmp_path / "log.npy"))
+    assert (status, err) == (0, ""), err  # no "bins have no weight" warning
+    saved = np.load(tmp_path / "log.npy")
+    assert f"x {83 if rate == 8000 else 84} bins" in out and saved.shape[1] == (83 if rate == 8000 else 84)
+    # white noise has energy in every band: a bin with no weight sits at the -80 dB floor in every frame
+    floor = saved.max() - 80.0
+    assert np.all(saved.mean(axis=0) > floor + 20), np.flatnonzero(saved.mean(axis=0) <= floor + 20)
+    # its bins are semitones from a C (C1 = 32.70 Hz) up: check with librosa's note names
+    import librosa
+
+    lowest = cli.default_log_fmin(rate, 1024)
+    assert librosa.hz_to_note(lowest).startswith("C") and lowest == pytest.approx(
+        librosa.note_to_hz("C1") * 2 ** round(np.log2(lowest / librosa.note_to_hz("C1"))))
+
+
+def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers(tmp_path, capsys, monkeypatch):
+    """Blocks of 4096 samples (15 frames) and a file read 4096 samples at a time: the saved spectrogram is
+    librosa's of the whole file; the picture shows the loudest frame of each group of frames."""
+    import librosa
+    import soundfile
+
+    from kapre_like.synthetic import demo_signal
+
+    samples = demo_signal(3.0, 16000)
+    path = tmp_path / "long.wav"
+    soundfile.write(path, samples, 16000, subtype="FLOAT")
+    monkeypatch.setattr(cli, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(cli, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
+    monkeypatch.setattr(cli, "MAX_COLUMNS", 40)
+    lengths, build = [], cli.build_frontend
+    monkeypatch.setattr(cli, "build_frontend", lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)  # the progress bar shows on a terminal
+    status, out, err = _run(capsys, "spectrogram", str(path), "--out", str(tmp_path / "p.png"), "--save",
+                            str(tmp_path / "s.npy"))
+    assert (status, err) == (0, ""), err
+    # keras.utils.Progbar: 184 frames in blocks of 15 (4096 // 256 = 16 frames, in whole groups of 5 for the picture)
+    assert "13/13" in out and "block" in out
+    # the block size bounds the work: 15 frames (14 hops and a frame) at most a call; one model per length
+    assert lengths == [14 * 256 + 1024, (184 - 12 * 15 - 1) * 256 + 1024]
+    saved = np.load(tmp_path / "s.npy")
+    magnitude = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False))
+    mel = librosa.feature.melspectrogram(S=magnitude, sr=16000, n_mels=128, power=1.0)
+    expected = librosa.amplitude_to_db(mel, ref=1.0, amin=1e-5, top_db=80.0).T
+    assert saved.shape == expected.shape == (184, 128)
+    np.testing.assert_allclose(saved, expected, atol=2e-3)
+    assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
+    columns = cli.draw_spectrogram(cli.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256, None, "x",
+                                   str(tmp_path / "q.png"))
+    groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
+    np.testing.assert_allclose(columns, groups, atol=2e-3)
+
+
+@pytest.mark.parametrize("source", ["stft", "mel"])
+def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
+    """Blocks of 24 frames with their context: the audio of one Griffin-Lim run over the whole signal from the
+    same initial phases (NumPy's rows, in order), which librosa's magnitudes start."""
+    import librosa
+
+    from kapre_like import functional
+    from kapre_like.reconstruction import InverseMelScale
+    from kapre_like.synthetic import demo_signal
+
+    samples, n_iter = demo_signal(1.0, 16000), 4
+    context = cli.griffin_lim_context(1024, 256, n_iter)
+    assert context == (n_iter + 2) * 3  # frames up to 3 hops apart overlap
+    written = []
+    convergence, silent = cli.reconstruct_blocks(cli.Signal.of_array(samples, 16000, "x"), source, 1024, 256, 64,
+                                                 n_iter, block_frames=24, write=written.append)
+    audio = np.concatenate(written)
+    assert not silent and len(written) == 3 and audio.shape == samples.shape  # 59 frames: 3 blocks
+    magnitudes = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False)).T.astype(np.float32)
+    if source == "mel":
+        mel = librosa.feature.melspectrogram(S=magnitudes.T, sr=16000, n_fft=1024, n_mels=64, power=1.0).T
+        magnitudes = np.asarray(InverseMelScale(16000, 1024, 64, data_format="channels_last")(
+            mel[None, :, :, None].astype(np.float32)))[0, :, :, 0]
+    angles = np.exp(2j * np.pi * np.random.default_rng(0).random(magnitudes.shape)).astype(np.complex64)
+    whole = functional.griffin_lim(magnitudes[None], 1024, 1024, 256, n_iter=n_iter, angles=angles[None],
+                                   length=len(samples))[0].numpy()
+    np.testing.assert_allclose(audio, whole, atol=2e-5 * np.abs(whole).max())
+    rebuilt = np.abs(librosa.stft(whole, n_fft=1024, hop_length=256, center=False))
+    target = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False))
+    assert convergence == pytest.approx(np.linalg.norm(target - rebuilt) / np.linalg.norm(target), rel=1e-3)
