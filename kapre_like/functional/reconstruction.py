@@ -82,7 +82,7 @@ def _pairs_step(magnitudes, angles, previous, n_fft, win_length, hop_length, win
     signals = _pairs_synthesis(magnitudes, angles, inverse, n_fft, win_length, hop_length, window, center)
     signals, _, _ = centered_framing(signals, n_fft, win_length, window, center, pad_mode, hop_length=hop_length)
     products = framed_dot(signals, kernel, hop_length)
-    rebuilt = tf.reshape(products, tf.concat([tf.shape(products)[:-1], [n_fft // 2 + 1, 2]], axis=0))
+    rebuilt = tf.reshape(products, shape_of(products, range(products.shape.rank - 1)) + [n_fft // 2 + 1, 2])
     angles = rebuilt if previous is None or momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
     modulus = tf.sqrt(tf.reduce_sum(tf.square(angles), axis=-1, keepdims=True))
     return angles / (modulus + np.finfo(angles.dtype.as_numpy_dtype).tiny), rebuilt
