@@ -53,11 +53,11 @@ def checked_nonnegative(values, message):
         >>> checked_nonnegative(tf.constant([0.0, 2.0]), "the magnitudes must be >= 0 and finite").numpy()
         array([0., 2.], dtype=float32)
     """
-    checks = ((tf.math.is_nan(values), "NaN"), (tf.math.is_inf(values), "Inf"), (values < 0, "negative values"))
-    assertions = [tf.debugging.Assert(tf.logical_not(tf.reduce_any(found)), [f"{message} (got {what})"])
-                  for found, what in checks]
-    with tf.control_dependencies(assertions):
-        return tf.identity(values)
+    result = values
+    for found, what in ((tf.math.is_nan(values), "NaN"), (tf.math.is_inf(values), "Inf"),
+                        (values < 0, "negative values")):
+        result = asserted(result, tf.logical_not(tf.reduce_any(found)), f"{message} (got {what})")
+    return result
 
 
 def all_finite(tensors):
