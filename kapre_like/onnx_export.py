@@ -247,6 +247,12 @@ def export_onnx(model, path, opset=17):
     from .functional.routes import real_arithmetic
 
     specs = _signature(model)
+    complex_inputs = [spec for spec in specs if spec.dtype.is_complex]
+    if complex_inputs:
+        raise OnnxExportError(
+            f"export_onnx: the model takes a {complex_inputs[0].dtype.name} input; ONNX has no complex tensors to "
+            f"feed. Export the model from the waveform (its STFT inside), or take (real, imaginary) pairs with "
+            f"InverseSTFTTflite, MagnitudeTflite or PhaseTflite.")
 
     def serve(*inputs):
         return _as_real(model(inputs[0] if len(inputs) == 1 else list(inputs), training=False))

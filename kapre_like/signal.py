@@ -93,14 +93,17 @@ class Frame(_Framing):
         super().__init__(frame_length, hop_length, pad_end, pad_value, data_format, **kwargs)
 
     def call(self, inputs):
-        return tf.signal.frame(
-            inputs,
-            self.frame_length,
-            self.hop_length,
-            pad_end=self.pad_end,
-            pad_value=self.pad_value,
-            axis=self.time_axis,
-        )
+        signals = inputs
+        if self.pad_end:
+            # the end padding spelled out: tf2onnx converts tf.signal.frame's own pad_end one frame short
+            time = signals.shape[self.time_axis]
+            length = time if time is not None else tf.shape(signals)[self.time_axis]
+            n_frames = (length + self.hop_length - 1) // self.hop_length
+            missing = (n_frames - 1) * self.hop_length + self.frame_length - length
+            paddings = [[0, 0]] * 3
+            paddings[self.time_axis] = [0, max(missing, 0) if time is not None else tf.maximum(missing, 0)]
+            signals = tf.pad(signals, paddings, constant_values=tf.cast(self.pad_value, signals.dtype))
+        return tf.signal.frame(signals, self.frame_length, self.hop_length, axis=self.time_axis)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.frame_length)

@@ -239,6 +239,35 @@ def test_tflite_builtin_ops_at_batch_3(name):
     assert_close(got, expected, case, scale=10, what="TFLite against Keras")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_onnx_in_onnxruntime_at_batch_3(name, tmp_path):
+    """docs/export.rst: every layer and factory converts to ONNX. A model that takes complex spectra cannot
+    (ONNX has no complex tensors to feed) and is refused with what to do instead."""
+    pytest.importorskip("tf2onnx")
+    import warnings
+
+    import onnxruntime
+
+    case = CASES[name]
+    model = model_of(case)
+    x = case.make_input(3)
+    if x.dtype.kind == "c":
+        with pytest.raises(kl.onnx_export.OnnxExportError) as info:
+            kl.export_onnx(model, str(tmp_path / "model.onnx"))
+        assert "takes a complex64 input" in str(info.value) and "InverseSTFTTflite" in str(info.value)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the note on which transforms switched route
+        path = kl.export_onnx(model, str(tmp_path / "model.onnx"))
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})[:1]
+    expected = _first(as_array(model(x, training=False)))
+    if expected.dtype.kind == "c":
+        expected = np.stack([expected.real, expected.imag], -1)
+    assert_close(got, expected, case, scale=10, what="onnxruntime against Keras")
+
+
 # The crash that reached users: TensorFlow's oneDNN batch matmul with a broadcast operand, at batch >= 3.
 # Every inverse DFT of ours ran into it (InverseSTFT under real_arithmetic, InverseSTFTTflite, GriffinLim's
 # conv strategy, the ONNX route). One subprocess, oneDNN forced on, so that a crash fails this test only.

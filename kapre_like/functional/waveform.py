@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from .spectral import magnitude
-from .fourier import windowed_rfft
+from .fourier import stft
 from .tensors import pad_time
 
 
@@ -79,4 +79,5 @@ def partition_spectrogram(signals, window_size, offset, window):
     length = tf.shape(signals)[-1]
     n_partitions = (length + offset - 1) // offset
     padded = pad_time(signals, end=tf.maximum((n_partitions - 1) * offset + window_size - length, 0))
-    return magnitude(windowed_rfft(padded, window_size, window_size, offset, np.asarray(window, np.float64)))
+    # stft, not windowed_rfft: its route planner takes the real-arithmetic route where the graph needs one (ONNX)
+    return magnitude(stft(padded, window_size, window_size, offset, np.asarray(window, np.float64)))
