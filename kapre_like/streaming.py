@@ -661,36 +661,40 @@ class Stream(keras.layers.Layer):
 
 
 def _verify(model, step, plan):
-    """Raise if ``step`` run over a test signal differs from ``model`` on it."""
+    """Raise if ``step`` run over a test signal differs from ``model`` on it. Always runs: the stream gets
+    a signal long enough for its warm-up and several chunks, whatever the chunk, and is compared with the
+    offline model on the signal's first ``time`` samples (the model's fixed input length, if it has one)
+    over the frames that read no end padding."""
     time_axis = plan.stft.input_format.time_axis
     shape = list(model.inputs[0].shape)
-    time = shape[time_axis]
     hop = plan.hop_length
     chunk = (step.inputs[0].shape[time_axis] or hop)
-    if time is None:
-        time = max(4 * chunk, plan.stft.win_length + 4 * hop)
+    time = shape[time_axis] or max(4 * chunk, plan.stft.win_length + 4 * hop)
+    # the offline frames that read no padding after the signal (pad_end's, or a centred STFT's)
+    complete = max((time + plan.pad_begin - plan.frame_length) // hop + 1, 0)
+    streamed_length = -(-(time + (plan.warmup_frames + 2) * hop + chunk) // chunk) * chunk
     shape[0] = 1
-    shape[time_axis] = time
+    shape[time_axis] = streamed_length
     rng = np.random.default_rng(0)
     dtype = keras.backend.standardize_dtype(model.inputs[0].dtype)
     signal = rng.standard_normal(shape).astype(dtype)
-    offline = np.asarray(model(signal, training=False))
+    offline = np.asarray(model(time_slice(signal, time_axis, 0, time), training=False))
     states = [tf.convert_to_tensor(state) for state in initial_states(step, 1)]
     pieces = []
-    for start in range(0, time - chunk + 1, chunk):
-        piece = tf.convert_to_tensor(time_slice(signal, time_axis, start, start + chunk))
+    for begin in range(0, streamed_length, chunk):
+        piece = tf.convert_to_tensor(time_slice(signal, time_axis, begin, begin + chunk))
         output, *states = step([piece, *states], training=False)
         pieces.append(np.asarray(output))
-    if not pieces:
-        return
     out_axis = plan.output_time_axis
     streamed = np.concatenate(pieces, axis=out_axis)
     skip = plan.warmup_frames * (hop if plan.inverse else 1)
     start = (plan.stft.win_length - hop) if plan.inverse is not None else 0  # the offline inverse's unreconstructed start
     streamed = np.take(streamed, range(skip + start, streamed.shape[out_axis]), axis=out_axis)
-    n = min(streamed.shape[out_axis], offline.shape[out_axis] - start)
+    usable = complete * hop if plan.inverse is not None else complete  # samples no incomplete frame reaches
+    n = min(streamed.shape[out_axis], offline.shape[out_axis], usable) - start
     if n <= 0:
-        return
+        raise ValueError(f"to_streaming: the model {model.name!r} gives no output that reads no end padding for "
+                         f"{time} samples, so the step cannot be verified; give it a longer input.")
     offline = np.take(offline, range(start, start + n), axis=out_axis)
     streamed = np.take(streamed, range(n), axis=out_axis)
     scale = max(1.0, float(np.max(np.abs(offline))))

@@ -486,3 +486,25 @@ def test_stream_names_what_changed_mid_stream(mel16k):
     assert_says(info, "dtype changed mid-stream, from float32 to float64")
     stream.reset_state()
     assert stream(np.zeros((2, 160, 1), np.float64)).shape[0] == 2  # a new stream may differ
+
+
+class _RollTime(keras.layers.Layer):
+    """Declared frame-wise below, but it mixes frames: what verify must catch."""
+
+    def call(self, x):
+        return tf.roll(x, 1, axis=1)
+
+
+@pytest.mark.parametrize("chunk_hops", [1, 64])
+def test_verify_runs_whatever_the_chunk_also_for_a_fixed_input_length(chunk_hops):
+    """A chunk longer than the model's fixed input (64 hops of 64 > 4000 samples) still gets a test signal long
+    enough: the layer that mixes frames is caught, the honest model passes."""
+    def model(*tail):
+        return keras.Sequential([keras.Input((4000, 1)), kl.composed.get_stft_magnitude_layer(
+            n_fft=256, hop_length=64, **CL), *tail])
+
+    with pytest.raises(ValueError) as info:
+        to_streaming(model(_RollTime()), chunk_hops=chunk_hops, frame_wise=(_RollTime,))
+    assert_says(info, "differs from the model", "reads other frames than its own")
+    step = to_streaming(model(), chunk_hops=chunk_hops)
+    assert step.inputs[0].shape[1] == 64 * chunk_hops
