@@ -109,21 +109,27 @@ def layout_mismatch_message(owner, shape, rank, layout=None, arg_name="data_form
 
     Example:
         >>> print(layout_mismatch_message('STFT', (16000,), 3, DataFormat('channels_last'), 'input_data_format'))
-        STFT expects input of shape (batch, time, channels) with input_data_format='channels_last'; got shape (16000,) (time): add a batch and a channel axis, x[None, :, None].
+        STFT expects input of shape (batch, time, channels) with input_data_format='channels_last'; got shape (16000,): for (time) add a batch and a channel axis, x[None, :, None].
     """
     axes = expected_axes(rank, layout)
     got = len(shape)
     setting = "" if layout is None else f" with {arg_name}={layout.name!r}"
     head = f"{owner} expects input of shape ({', '.join(axes)}){setting}; got shape {tuple(shape)}"
-    # librosa's habit is a (time,) or (batch, time) array: a missing axis is the channels, then the batch
-    missing = [axis for axis in ("channels", "batch") if axis in axes][: max(rank - got, 0)]
-    if got >= rank or got + len(missing) != rank or got < 1:
+    # librosa's habit is a (time,) or (batch, time) array: a missing axis is the channels, then the batch;
+    # one axis short may also be soundfile's (time, channels) without a batch: both are offered
+    candidates = [axis for axis in ("channels", "batch") if axis in axes]
+    if got >= rank or got < 1 or rank - got > len(candidates):
         return f"{head}, which has {got} axes, not {rank}."
-    present = [axis for axis in axes if axis not in missing]
-    index = ", ".join("None" if axis in missing else ":" for axis in axes)
-    what = "a batch and a channel axis" if len(missing) == 2 else f"a {missing[0].rstrip('s')} axis"
-    return f"{head} ({', '.join(present)}): add {what}, x[{index}]."
-
+    options = [candidates[:rank - got]]
+    if rank - got == 1 and len(candidates) == 2:
+        options.append(["batch"])
+    hints = []
+    for missing in options:
+        present = [axis for axis in axes if axis not in missing]
+        index = ", ".join("None" if axis in missing else ":" for axis in axes)
+        what = "a batch and a channel axis" if len(missing) == 2 else f"a {missing[0].rstrip('s')} axis"
+        hints.append(f"for ({', '.join(present)}) add {what}, x[{index}]")
+    return f"{head}: {'; '.join(hints)}."
 
 
 class LayoutChecked:

@@ -123,7 +123,7 @@ def test_channel_swap_mono_and_seed():
 @pytest.mark.parametrize("layer, shape, expected", [
     (lambda: kl.SpecAugment(5, 5, data_format="channels_last"), (100, 40),
      "SpecAugment expects input of shape (batch, time, freq, channels) with data_format='channels_last'; "
-     "got shape (None, 100, 40) (batch, time, freq): add a channel axis, x[:, :, :, None]"),
+     "got shape (None, 100, 40): for (batch, time, freq) add a channel axis, x[:, :, :, None]"),
     (lambda: kl.SpecAugment(5, 5, data_format="channels_last"), (10, 100, 40, 1, 1),
      "got shape (None, 10, 100, 40, 1, 1), which has 6 axes, not 4"),
     (lambda: kl.ChannelSwap(data_format="channels_last"), (100,), "min_ndim=3"),

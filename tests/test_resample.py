@@ -146,8 +146,9 @@ def test_bad_data():
         layer(np.zeros((1, 441, 1), np.int16))
     assert_says(info, "Resample", "int16", "float")
     with pytest.raises(ValueError) as info:
-        layer(np.zeros((441, 1), np.float32))
-    assert_says(info, "ndim=3")
+        layer(np.zeros((441, 1), np.float32))  # soundfile's (time, channels), no batch axis
+    assert_says(info, "Resample expects input of shape (batch, time, channels)", "got shape (441, 1)",
+                "for (time, channels) add a batch axis, x[None, :, :]")
     x = np.zeros((1, 441, 1), np.float32)
     x[0, 10, 0] = np.nan
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
