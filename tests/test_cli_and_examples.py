@@ -200,14 +200,18 @@ def _tool(*argv, timeout=300):
     return done.returncode, done.stdout, done.stderr, time.perf_counter() - start
 
 
+def _front_door(probe, argv, cwd):
+    """Run the Python ``probe`` (which calls kapre_like_cli.main on sys.argv[1:]) with ``argv`` in its own process."""
+    return subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["spectrogram", "--help"], ["export", "--help"],
                                   ["spectrogram", "--n-fft", "0"], ["spectrogram", "no_such_file.wav"]])
 def test_help_and_argument_errors_answer_without_tensorflow(argv, tmp_path):
     probe = ("import sys, kapre_like_cli\n"
              "try:\n    status = kapre_like_cli.main(sys.argv[1:])\nexcept SystemExit as stop:\n    status = stop.code\n"
              "print('tensorflow imported:', 'tensorflow' in sys.modules, file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    done = _front_door(probe, argv, tmp_path)
     assert "tensorflow imported: False" in done.stderr, done.stderr
     status, out, err, seconds = _tool(*argv)
     assert status == (0 if "--help" in argv else 2), err
@@ -434,8 +438,7 @@ def test_without_matplotlib_the_tool_names_the_install_before_tensorflow(argv, t
     probe = ("import sys\nsys.modules['matplotlib'] = None  # as if not installed\nimport kapre_like_cli\n"
              "status = kapre_like_cli.main(sys.argv[1:])\n"
              "print(status, 'tensorflow' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    done = _front_door(probe, argv, tmp_path)
     assert done.stdout == "2 False\n", done.stderr
     assert done.stderr == ('kapre-like: error: drawing spectrograms needs matplotlib: pip install "kapre_like[cli]" '
                            '(from a clone: pip install -e ".[cli]")\n')
