@@ -671,14 +671,20 @@ def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0
     def magnitudes_of(samples):
         return tf.abs(functional.stft(tf.constant(samples[None]), n_fft, n_fft, hop_length))[0]
 
+    # traced once for every block (the last, shorter one reuses it): run eagerly, the iteration loop would
+    # dispatch its ops one by one in Python
+    griffin_lim = tf.function(lambda given, angles: functional.griffin_lim(given, n_fft, n_fft, hop_length,
+                                                                           n_iter=n_iter, angles=angles),
+                              input_signature=[tf.TensorSpec((1, None, n_freq), tf.float32),
+                                               tf.TensorSpec((1, None, n_freq), tf.complex64)])
+
     for lo, first, piece in frame_blocks(signal, n_fft, hop_length, block_frames, context):
         target = magnitudes_of(piece)
         hi = lo + int(target.shape[0])
         given = target
         if source == "mel":  # what the mel spectrogram keeps of the magnitudes, as mel_to_audio starts from
             given = from_mel(to_mel(target[None, :, :, None]))[0, :, :, 0]
-        audio = functional.griffin_lim(given[None], n_fft, n_fft, hop_length, n_iter=n_iter,
-                                       angles=phases(lo, hi)[None])[0].numpy()
+        audio = griffin_lim(given[None], phases(lo, hi)[None])[0].numpy()
         # the frames and samples this block owns (the last block: to the signal's end)
         own_end = min(first + block_frames, total)
         offset = (first - lo) * hop_length
