@@ -97,11 +97,9 @@ class Frame(_Framing):
         if self.pad_end:
             # the end padding spelled out: tf2onnx converts tf.signal.frame's own pad_end one frame short
             time = signals.shape[self.time_axis]
-            length = time if time is not None else tf.shape(signals)[self.time_axis]
-            n_frames = (length + self.hop_length - 1) // self.hop_length
-            missing = (n_frames - 1) * self.hop_length + self.frame_length - length
             paddings = [[0, 0]] * 3
-            paddings[self.time_axis] = [0, max(missing, 0) if time is not None else tf.maximum(missing, 0)]
+            paddings[self.time_axis] = [0, functional.end_padding(
+                time if time is not None else tf.shape(signals)[self.time_axis], self.frame_length, self.hop_length)]
             signals = tf.pad(signals, paddings, constant_values=tf.cast(self.pad_value, signals.dtype))
         return tf.signal.frame(signals, self.frame_length, self.hop_length, axis=self.time_axis)
 

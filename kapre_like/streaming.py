@@ -53,6 +53,7 @@ import tensorflow as tf
 from . import functional
 from .functional.streaming import time_slice
 from ._checks import check_int
+from ._layout import expected_axes
 from .augmentation import ChannelSwap, SpecAugment
 from .signal import LogmelToMFCC
 from .time_frequency import (
@@ -438,6 +439,16 @@ class StreamStep(keras.Model):
         return super().__call__(inputs, *args, **kwargs)
 
 
+def _audio_dtype(value, owner, what):
+    """``value``'s dtype (a tensor's or an array's), which must be floating point: ``TypeError`` naming ``what``
+    (``owner``'s input) otherwise."""
+    dtype = tf.as_dtype(getattr(value, "dtype", None) or np.asarray(value).dtype)
+    if not dtype.is_floating:
+        raise TypeError(f"{owner}: {what} must be floating-point audio; got {dtype.name} (16-bit PCM: divide by "
+                        f"32768).")
+    return dtype
+
+
 def _checked_step_inputs(step, values):
     """``values`` for ``step``'s inputs as tensors of their dtype; a wrong count, dtype, shape or batch size
     raises an error naming the input, what it expected and what it got."""
@@ -446,10 +457,7 @@ def _checked_step_inputs(step, values):
         raise ValueError(f"{step.name}: expects {len(names)} inputs {names}; got {len(values)}.")
     tensors = []
     for name, spec, value in zip(names, step.inputs, values):
-        dtype = tf.as_dtype(getattr(value, "dtype", None) or np.asarray(value).dtype)
-        if not dtype.is_floating:
-            raise TypeError(f"{step.name}: `{name}` must be floating-point audio; got {dtype.name} (16-bit PCM: "
-                            f"divide by 32768).")
+        _audio_dtype(value, step.name, f"`{name}`")
         shape = tuple(value.shape)
         expected = tuple(spec.shape)
         if len(shape) != len(expected) or any(e is not None and e != g for e, g in zip(expected[1:], shape[1:])):
@@ -572,19 +580,17 @@ class Stream(keras.layers.Layer):
     def _checked_chunk(self, chunk):
         """``chunk`` as a tensor of the model's input dtype, after checking its rank, dtype and channels, and
         that its batch size and dtype are those of the stream's first chunk."""
-        dtype = tf.as_dtype(getattr(chunk, "dtype", None) or np.asarray(chunk).dtype)
-        if not dtype.is_floating:
-            raise TypeError(f"Stream: chunks must be floating-point audio; got {dtype.name} (16-bit PCM: divide by "
-                            f"32768).")
+        dtype = _audio_dtype(chunk, "Stream", "chunks")
         expected = tuple(self.step.inputs[0].shape)
         shape = tuple(chunk.shape)
-        channel_axis = 2 if self._time_axis == 1 else 1
-        layout = ("batch", "time", "channels") if self._time_axis == 1 else ("batch", "channels", "time")
+        input_format = self._plan.stft.input_format
+        channel_axis = input_format.channel_axis(3)
+        layout = expected_axes(3, input_format)
         if len(shape) != 3 or shape[channel_axis] != expected[channel_axis]:
             raise ValueError(
                 f"Stream: a chunk is a rank 3 batch ({', '.join(layout)}) with {expected[channel_axis]} channel(s), "
                 f"as the model "
-                f"takes it (input_data_format={self._plan.stft.input_format.name!r}); got shape {shape}"
+                f"takes it (input_data_format={input_format.name!r}); got shape {shape}"
                 f"{_layout_hint(expected, shape) if len(shape) == 3 else ''}.")
         if self._states is None:
             self._first_chunk = (shape[0], dtype)

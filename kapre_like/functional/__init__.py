@@ -47,7 +47,7 @@ from .features import (
 from .filterbank import apply_filterbank, filterbank_constant
 from .finite import check_finite
 from .fourier import centered_framing, inverse_stft, inverse_stft_of_pairs, stft
-from .framing import PAD_MODES, center_pad, frame, frame_count, overlap_add, pad_for_frames
+from .framing import PAD_MODES, center_pad, end_padding, frame, frame_count, overlap_add, pad_for_frames
 from .front_end import filtered_spectrogram
 from .routes import (ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan,
                      real_arithmetic, real_arithmetic_only)
@@ -114,7 +114,7 @@ def filtered_magnitude(signals, n_fft, win_length, hop_length, window_fn=None, p
 __all__ = [
     # windows and frames
     "WINDOW_NAMES", "window_function", "window_values", "window_array", "inverse_stft_window",
-    "overlapped_window_power", "centered_window", "frame_count", "pad_time", "pad_for_frames", "center_pad",
+    "overlapped_window_power", "centered_window", "frame_count", "pad_time", "pad_for_frames", "end_padding", "center_pad",
     "PAD_MODES", "frame", "overlap_add", "transpose",
     # routes
     "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS", "real_arithmetic",

@@ -4,7 +4,7 @@
 import numpy as np
 import tensorflow as tf
 
-from .framing import pad_for_frames
+from .framing import end_padding, pad_for_frames
 from .tensors import pad_time, shape_of
 from .windows import window_values
 
@@ -87,9 +87,7 @@ def stft_pairs(signals, n_fft, win_length, hop_length, window=None, pad_end=Fals
     kernel = dft_kernel(n_fft, window_values(window, win_length)).reshape(win_length, 2 * n_freq)
     signals, pad_end = pad_for_frames(signals, 0, win_length, hop_length, pad_end)
     if pad_end:  # a length known at run time only: the same end padding, computed then
-        length = tf.shape(signals)[-1]
-        frames = (length + hop_length - 1) // hop_length
-        signals = pad_time(signals, end=tf.maximum((frames - 1) * hop_length + win_length - length, 0))
+        signals = pad_time(signals, end=end_padding(tf.shape(signals)[-1], win_length, hop_length))
     pairs = framed_dot(signals, kernel, hop_length)
     return tf.reshape(pairs, shape_of(pairs, range(pairs.shape.rank - 1)) + [n_freq, 2])  # sizes TFLite can see
 

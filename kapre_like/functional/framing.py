@@ -87,6 +87,20 @@ def _along(x, axis, start, stop):
     return x[tuple(index)]
 
 
+def end_padding(length, frame_length, hop_length):
+    """The samples ``tf.signal.frame(pad_end=True)`` adds after ``length`` samples, so that its last
+    frame (the ``ceil(length / hop_length)``-th) is whole: an int for an int ``length``, a scalar
+    tensor for a length known at run time only.
+
+    Example:
+        >>> end_padding(4096, 256, 100)
+        160
+    """
+    frames = (length + hop_length - 1) // hop_length
+    missing = (frames - 1) * hop_length + frame_length - length
+    return max(missing, 0) if isinstance(length, int) else tf.maximum(missing, 0)
+
+
 def pad_for_frames(signals, begin, frame_length, hop_length, pad_end):
     """Zero-pad ``begin`` samples at the start and, with ``pad_end``, the end padding that
     ``tf.signal.frame(pad_end=True)`` would add, in one copy when the length is known.
@@ -97,9 +111,7 @@ def pad_for_frames(signals, begin, frame_length, hop_length, pad_end):
     time = signals.shape[-1]
     if not pad_end or time is None:
         return pad_time(signals, begin=begin), pad_end
-    length = time + begin
-    frames = frame_count(length, frame_length, hop_length, pad_end=True)
-    return pad_time(signals, begin=begin, end=max(0, (frames - 1) * hop_length + frame_length - length)), False
+    return pad_time(signals, begin=begin, end=end_padding(time + begin, frame_length, hop_length)), False
 
 
 def time_last_padded(signals, pad_begin, frame_length, hop_length, pad_end, channels_last, finite_message=None):
