@@ -250,7 +250,7 @@ def _check_arguments(x_axis, y_axis, sample_rate, hop_length, n_fft, fmin, fmax,
 
 
 def _as_picture(data, time_axis):
-    """``data`` as a float (frequency, time) array, or a ValueError that says how to select one picture."""
+    """``data`` as a NumPy (frequency, time) array, or a ValueError that says how to select one picture."""
     data = np.asarray(data)
     if data.ndim != 2:
         if data.ndim == 4:
