@@ -40,6 +40,7 @@ from .normalization import PCEN
 from .resampling import Resample
 from .constant_q import CQT, VQT
 from .onnx_export import export_onnx
+from .exporting import export
 from .signal import Energy, Frame, LogmelToMFCC, MuLawDecoding, MuLawEncoding
 from .time_frequency import (
     STFT,
@@ -89,6 +90,7 @@ __all__ = [
     "Resample",
     "CQT",
     "export_onnx",
+    "export",
     "VQT",
     "STFT",
     "InverseSTFT",
