@@ -36,7 +36,7 @@ from .time_frequency import (
     Magnitude,
     MagnitudeToDecibel,
     Phase,
-    _register,
+    register,
 )
 
 __all__ = [
@@ -67,7 +67,7 @@ def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_en
     )
 
 
-@_register
+@register
 class AudioSequential(keras.Sequential):
     """``keras.Sequential`` that does not cast its input: float64 waveforms stay float64, as for the
     layers themselves (a plain ``Sequential`` casts them to the dtype of the ``InputLayer`` it
@@ -86,7 +86,7 @@ class AudioSequential(keras.Sequential):
         return outputs
 
 
-@_register
+@register
 class SpectrogramSequential(AudioSequential):
     """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run as one computation.
 

@@ -64,7 +64,7 @@ from .time_frequency import (
     Magnitude,
     MagnitudeToDecibel,
     Phase,
-    _register,
+    register,
 )
 
 __all__ = ["to_streaming", "initial_states", "stream_properties", "Stream", "StreamStep", "StreamBuffer", "OverlapAddStream",
@@ -113,7 +113,7 @@ class _CarriedState(keras.layers.Layer):
             )
 
 
-@_register
+@register
 class StreamBuffer(_CarriedState):
     """``[state, chunk] -> [buffer, next_state]``: the chunk appended to the kept samples, and the last
     ``state_length`` samples of the result (:func:`kapre_like.functional.buffered`).
@@ -158,7 +158,7 @@ class StreamBuffer(_CarriedState):
         return config
 
 
-@_register
+@register
 class OverlapAddStream(_CarriedState):
     """``[synthesized, tail] -> [samples, next_tail]``: a streaming overlap-add
     (:func:`kapre_like.functional.overlap_add_step`). ``synthesized`` is an inverse STFT of this
@@ -424,7 +424,7 @@ def _step_model(model, plan, chunk_hops):
     return StreamStep(inputs, outputs, name=model.name + "_step")
 
 
-@_register
+@register
 class StreamStep(keras.Model):
     """The step :func:`to_streaming` returns: a functional ``keras.Model`` ``[chunk, *states] ->
     [output, *next_states]`` whose call takes NumPy arrays, tensors or a mix of both, as the loop
@@ -511,7 +511,7 @@ def initial_states(step, batch_size=1):
             for x in step.inputs[1:]]
 
 
-@_register
+@register
 class Stream(keras.layers.Layer):
     """A stateful stream for Python loops: ``stream(chunk)`` for chunks of any length, ``flush()`` at the end.
 

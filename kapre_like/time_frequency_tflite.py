@@ -32,8 +32,9 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
+from ._base import register
 from ._checks import check_float_input
-from .time_frequency import STFT, InverseSTFT, Magnitude, Phase, _register
+from .time_frequency import STFT, InverseSTFT, Magnitude, Phase
 
 # Kapre's names exactly (tests/test_kapre_compat.py); InverseSTFTTflite, which Kapre lacks, is exported at
 # the top level of kapre_like
@@ -42,7 +43,7 @@ __all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
 _PAIR_AXIS_SPEC = InputSpec(min_ndim=1, axes={-1: 2})
 
 
-@_register
+@register
 class STFTTflite(STFT):
     """:class:`STFT` with a real output whose last axis of size 2 holds (real, imaginary).
 
@@ -78,7 +79,7 @@ class STFTTflite(STFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
 
-@_register
+@register
 class InverseSTFTTflite(InverseSTFT):
     """:class:`InverseSTFT` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -116,7 +117,7 @@ class InverseSTFTTflite(InverseSTFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(inputs.dtype))
 
 
-@_register
+@register
 class MagnitudeTflite(Magnitude):
     """:class:`Magnitude` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -144,7 +145,7 @@ class MagnitudeTflite(Magnitude):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
 
 
-@_register
+@register
 class PhaseTflite(Phase):
     """:class:`Phase` of complex numbers held as a trailing (real, imaginary) axis.
 
