@@ -464,16 +464,12 @@ class MagnitudeToDecibel(AudioLayer):
         return config
 
 
-_FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filterbank,
-                        "chroma": filters.chroma_filterbank, "gammatone": filters.gammatone_filterbank}
-
-
 @register
 class ApplyFilterbank(AudioLayer):
     """Multiply the frequency axis of a spectrogram batch by a mel, log-frequency, chroma or gammatone filterbank.
 
     Args:
-        type (str): ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
+        type (str): a name of :data:`kapre_like.filters.FILTERBANKS`: ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
             ``sample_rate``, ``n_freq``, ``n_mels``, ``f_min``, ``f_max``, ``htk``, ``norm``),
             ``'log'`` (of :func:`kapre_like.backend.filterbank_log`: ``sample_rate``,
             ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``), ``'chroma'``
@@ -516,15 +512,14 @@ class ApplyFilterbank(AudioLayer):
     def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
         super().__init__(**kwargs)
         self.layout = DataFormat(data_format, "data_format", "ApplyFilterbank")
-        check_choice(type, "type", tuple(_FILTERBANK_BUILDERS), "ApplyFilterbank")
+        entry = filters.filterbank_entry(type, "ApplyFilterbank")
         if not isinstance(filterbank_kwargs, dict):
             raise TypeError(
                 "ApplyFilterbank: `filterbank_kwargs` must be a dict of keyword arguments for the "
                 f"{type!r} filterbank; got {filterbank_kwargs!r}."
             )
-        builder = _FILTERBANK_BUILDERS[type]
         try:
-            matrix = builder(**filterbank_kwargs)
+            matrix = entry.builder(**filterbank_kwargs)
         except TypeError as error:
             raise TypeError(f"ApplyFilterbank: bad `filterbank_kwargs` for type={type!r}: {error}") from error
 
