@@ -109,6 +109,10 @@ class STFT(FramedTransform, AudioLayer):
         (None, 3, 513, 1)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+
     def __init__(
         self,
         n_fft=2048,
@@ -332,6 +336,10 @@ class Magnitude(_ComplexToReal):
         array([25.], dtype=float32)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+    frame_wise = True
     keeps_float32 = True
 
     def __init__(self, power=1.0, **kwargs):
@@ -381,6 +389,8 @@ class Phase(_ComplexToReal):
         array([-2.3561945], dtype=float32)
     """
 
+    frame_wise = True
+
     def __init__(self, approx_atan_accuracy=None, **kwargs):
         super().__init__(**kwargs)
         check_int(approx_atan_accuracy, "approx_atan_accuracy", type(self).__name__, minimum=0, allow_none=True)
@@ -429,6 +439,10 @@ class MagnitudeToDecibel(AudioLayer):
         array([[20.,  0.]], dtype=float32)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+
     def __init__(self, ref_value=1.0, amin=1e-5, dynamic_range=80.0, stype="power", **kwargs):
         super().__init__(**kwargs)
         for name, value in (("ref_value", ref_value), ("amin", amin), ("dynamic_range", dynamic_range)):
@@ -447,6 +461,18 @@ class MagnitudeToDecibel(AudioLayer):
         """Keyword arguments of :func:`kapre_like.functional.to_decibel` for this layer."""
         return dict(ref_value=self.ref_value, amin=self.amin, dynamic_range=self.dynamic_range,
                     multiplier=_DECIBEL_MULTIPLIERS[self.stype])
+
+    @property
+    def frame_wise(self):
+        """True without ``dynamic_range``: the floor below each item's maximum needs the whole spectrogram."""
+        return self.dynamic_range is None
+
+    @property
+    def not_frame_wise_reason(self):
+        """Why a stream refuses this layer (:func:`kapre_like.streaming.to_streaming`'s message)."""
+        return (f"has dynamic_range={self.dynamic_range}, a floor below each clip's loudest value, which a stream "
+                f"never sees whole; build it with dynamic_range=None (db_dynamic_range=None in the composed "
+                f"factories) for decibels against the fixed ref_value.")
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -507,6 +533,10 @@ class ApplyFilterbank(AudioLayer):
         TensorShape([1, 5, 40, 1])
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+    frame_wise = True
     keeps_float32 = True
 
     def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
@@ -647,6 +677,8 @@ class ConcatenateFrequencyMap(AudioLayer):
         >>> ConcatenateFrequencyMap(data_format='channels_last')(tf.zeros((1, 2, 3, 1)))[0, 0, :, 1].numpy()
         array([0. , 0.5, 1. ], dtype=float32)
     """
+
+    frame_wise = True
 
     def __init__(self, data_format="default", **kwargs):
         super().__init__(**kwargs)

@@ -58,6 +58,8 @@ class STFTTflite(STFT):
         TensorShape([2, 3, 513, 1, 2])
     """
 
+    fuses = False  # its call is the TFLite route, which the fused chain does not compute
+
     def call(self, inputs):
         check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
         # NaN or Inf raise when TensorFlow runs the layer; a TFLite conversion drops the check (no built-in op)
@@ -127,6 +129,8 @@ class MagnitudeTflite(Magnitude):
         >>> MagnitudeTflite()(tf.constant([[3.0, 4.0]])).numpy()
         array([5.], dtype=float32)
     """
+
+    fuses = False  # its call is the TFLite route, which the fused chain does not compute
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
