@@ -61,6 +61,8 @@ class SpecAugment(LayoutChecked, keras.layers.Layer):
         0.0
     """
 
+    frame_wise = True  # the identity at inference, where a stream runs
+
     def __init__(
         self,
         freq_mask_param,
@@ -168,6 +170,8 @@ class ChannelSwap(LayoutChecked, keras.layers.Layer):
         >>> sorted(y.numpy()[0, 0].tolist())
         [0.0, 1.0, 2.0, 3.0]
     """
+
+    frame_wise = True  # the identity at inference, where a stream runs
 
     def __init__(self, data_format="default", seed=None, **kwargs):
         kwargs.setdefault("autocast", False)  # float64 stays float64; float32 is not squashed to float16 by a mixed policy

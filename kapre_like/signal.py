@@ -284,6 +284,8 @@ class LogmelToMFCC(AudioLayer):
         TensorShape([2, 40, 13, 1])
     """
 
+    frame_wise = True  # a DCT of each frame's bands
+
     def __init__(self, n_mfccs=20, data_format="default", norm=None, **kwargs):
         super().__init__(**kwargs)
         check_int(n_mfccs, "n_mfccs", "LogmelToMFCC")
