@@ -28,6 +28,7 @@ from ._checks import (
     resolve_stft_lengths,
 )
 from . import functional
+from .presets import accepts_preset
 from .sequential import AudioSequential, SpectrogramSequential
 from .signal import LogmelToMFCC
 from .time_frequency import (
@@ -180,6 +181,7 @@ def get_stft_magnitude_layer(
     return FrontEndSpec.of("get_stft_magnitude_layer", locals()).front_end(input_shape, name)
 
 
+@accepts_preset
 def get_melspectrogram_layer(
     input_shape=None,
     n_fft=2048,
@@ -226,6 +228,9 @@ def get_melspectrogram_layer(
         center, pad_mode: as in :func:`get_stft_magnitude_layer` (Kapre's frames by default).
         power (float): exponent of the magnitude before the filterbank: 1.0 (Kapre's magnitude, the
             default) or 2.0 (the power spectrogram of librosa and torchaudio).
+        preset (str or None, keyword only): a named configuration of :mod:`kapre_like.presets`
+            (``'speech'``, ``'music'``, ``'librosa'``, ``'torchaudio'``, ``'keras'``) whose settings replace
+            the defaults above; the arguments you pass win over it. Defaults to None.
 
     Returns:
         keras.Sequential: output ``(batch, time, n_mels, ch)`` or ``(batch, ch, time, n_mels)``.
@@ -301,6 +306,7 @@ def get_log_frequency_spectrogram_layer(
         input_shape, name, power=power, filterbank_type="log", sample_rate=sample_rate, filterbank_kwargs=log_kwargs)
 
 
+@accepts_preset
 def get_mfcc_layer(
     input_shape=None,
     n_mfcc=20,
@@ -351,6 +357,8 @@ def get_mfcc_layer(
             scaling, coefficient 0 ``sqrt(2)`` times larger).
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'mfcc'``.
+        preset (str or None, keyword only): a named configuration of :mod:`kapre_like.presets`; its STFT and
+            mel settings replace the defaults, the arguments you pass win. Defaults to None.
 
     Returns:
         keras.Sequential: output ``(batch, time, n_mfcc, ch)`` or ``(batch, ch, time, n_mfcc)``.

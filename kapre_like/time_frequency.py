@@ -37,9 +37,6 @@ __all__ = [
     "ConcatenateFrequencyMap",
 ]
 
-#: The names encoder.py imports from here (kept until it imports them from ``kapre_like._base``).
-_register = register
-
 
 @register
 class STFT(FramedTransform, AudioLayer):

@@ -9,10 +9,10 @@ import tensorflow as tf
 from .. import functional
 from .features import feature_bins, partition_features
 from ..resampling import Resample, check_rate
-from ..time_frequency import AudioLayer, _register
+from .._base import AudioLayer, register
 
 
-@_register
+@register
 class AudioSpectrogram(AudioLayer):
     """Normalize, augment (in training) and partition-transform ``(batch, samples)`` waveforms.
 
