@@ -434,7 +434,8 @@ def export(model, path, formats=("keras", "savedmodel", "tflite", "onnx"), check
             with replaced_on_success(target) as temporary:
                 entry.write(model, temporary, **per_format[format_name])
         run = entry.load(target, model)
-        difference = None if inputs is None else _checked_difference(format_name, run(inputs), expected)
+        outputs = _run_reloaded(format_name, target, run, inputs if inputs is not None else _zeros_like_inputs(model))
+        difference = None if inputs is None else _checked_difference(format_name, outputs, expected)
         results[format_name] = ExportResult(target, difference)
     too_far = {fmt: result for fmt, result in results.items()
                if tolerance is not None and result.max_difference > tolerance}
@@ -443,6 +444,35 @@ def export(model, path, formats=("keras", "savedmodel", "tflite", "onnx"), check
         raise ExportCheckError(f"export: the reloaded model differs from the Keras model by more than the tolerance "
                                f"{tolerance:g} (largest absolute difference: {listed}).", results)
     return results
+
+
+def _zeros_like_inputs(model):
+    """One example of zeros per model input, when every size but the batch is known (else None: not run)."""
+    shapes = [tuple(spec.shape)[1:] for spec in model.inputs]
+    if any(size is None for shape in shapes for size in shape):
+        return None
+    return [np.zeros((1,) + shape, np.dtype(getattr(spec.dtype, "name", spec.dtype)))
+            for shape, spec in zip(shapes, model.inputs)]
+
+
+#: What a runtime's failure means, by a phrase of its message: TFLite's RFFT2D kernel takes powers of two only.
+_RUNTIME_HINTS = {"IsPowerOfTwo": "TFLite's FFT (RFFT2D) takes power-of-two lengths only: give the STFT an n_fft that "
+                                  "is a power of two (win_length may stay shorter, e.g. n_fft=512 with win_length=400), "
+                                  "or export a twin built from the *Tflite layers (tflite_model=)"}
+
+
+def _run_reloaded(format_name, target, run, inputs):
+    """``run(inputs)`` (None: nothing to run), an ExportError naming the format and the file when the reloaded
+    model cannot run: a file that its runtime loads but fails to execute is not a deployable export."""
+    if inputs is None:
+        return None
+    try:
+        return run(inputs)
+    except Exception as error:  # each runtime raises its own types (RuntimeError, onnxruntime's Fail, ...)
+        reason = " ".join(str(error).split())
+        hints = [hint for phrase, hint in _RUNTIME_HINTS.items() if phrase in reason]
+        raise ExportError(f"export format {format_name!r}: {target} was written but its runtime cannot run it: "
+                          f"{reason[:300]}" + (f"; {hints[0]}." if hints else ".")) from None
 
 
 def _checked_difference(format_name, got, expected):

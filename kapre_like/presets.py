@@ -8,7 +8,7 @@ MFCC encoders by :meth:`Preset.encoder_arguments`, the command line by ``--prese
 =============  =======  =====  ======  ====  ====  ===========  ====================================
 preset         rate Hz  n_fft  window  hop   mels  Hz           output
 =============  =======  =====  ======  ====  ====  ===========  ====================================
-``speech``     16000    400    400     160   80    20 - 7600    dB, 80 dB range (25 ms / 10 ms)
+``speech``     16000    512    400     160   80    20 - 7600    dB, 80 dB range (25 ms / 10 ms)
 ``music``      22050    2048   2048    512   128   0 - 11025    dB, 80 dB range
 ``librosa``    22050    2048   2048    512   128   0 - 11025    power: ``librosa.feature.melspectrogram``
 ``torchaudio`` 16000    400    400     200   128   0 - 8000     power, HTK mel, no filter norm:
@@ -17,7 +17,8 @@ preset         rate Hz  n_fft  window  hop   mels  Hz           output
                                                                 ``keras.layers.MelSpectrogram``
 =============  =======  =====  ======  ====  ====  ===========  ====================================
 
-Every preset centres its frames (``center=True``: frame ``t`` is centred on sample ``t * hop``, as
+The ``torchaudio`` preset's 400-point FFT does not run in TFLite (its FFT takes powers of two):
+export it to TFLite with ``n_fft=512``. Every preset centres its frames (``center=True``: frame ``t`` is centred on sample ``t * hop``, as
 librosa, torchaudio and Keras do); ``torchaudio`` and ``keras`` pad by reflection, the others with
 zeros. Keras's layer weighs with its own mel matrix (``tf.signal``'s, in the mel domain) and clips
 its 80 dB range over the whole batch rather than per example: the ``keras`` preset gives its
@@ -77,7 +78,8 @@ class Preset:
 
 
 PRESETS = {preset.name: preset for preset in (
-    Preset("speech", "speech: 16 kHz, 25 ms windows every 10 ms, 80 mels from 20 Hz to 7.6 kHz, dB", 16000, 400, 400,
+    # a 512-point FFT of the 400-sample window: TFLite's FFT takes powers of two only
+    Preset("speech", "speech: 16 kHz, 25 ms windows every 10 ms, 80 mels from 20 Hz to 7.6 kHz, dB", 16000, 512, 400,
            160, 80, f_min=20.0, f_max=7600.0),
     Preset("music", "music: 22.05 kHz, 2048-point frames every 512 samples, 128 mels, dB", 22050, 2048, 2048, 512,
            128),

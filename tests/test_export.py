@@ -266,3 +266,19 @@ def test_tflite_interpreter_reads_a_file_or_the_bytes(tmp_path):
         (name,) = runner.get_input_details()
         (output,) = runner(**{name: x}).values()
         assert np.max(np.abs(output - expected)) <= 1e-3
+
+
+def test_a_tflite_file_its_runtime_cannot_run_is_an_error_that_says_why(tmp_path):
+    """TFLite's RFFT2D prepares only power-of-two lengths: the converter accepts a 400-point FFT, the runtime
+    does not; export runs every reloaded format (on zeros without `check`) and names the fix."""
+    import kapre_like
+    from kapre_like.composed import get_melspectrogram_layer
+
+    model = get_melspectrogram_layer(input_shape=(4000, 1), preset="torchaudio")
+    with pytest.raises(kapre_like.exporting.ExportError) as info:
+        kapre_like.export(model, tmp_path, formats=("tflite",))
+    message = str(info.value)
+    assert "'tflite'" in message and "power-of-two" in message and "n_fft=512" in message, message
+    results = kapre_like.export(get_melspectrogram_layer(input_shape=(4000, 1), preset="torchaudio", n_fft=512),
+                                tmp_path, formats=("tflite",))
+    assert results["tflite"].max_difference is None
