@@ -117,7 +117,7 @@ def expand_files(files):
     if isinstance(files, (str, os.PathLike)):
         pattern = os.fspath(files)
         if _is_local(pattern) and os.path.isdir(os.path.expanduser(pattern)):
-            from kapre_like_cli import audio_files_in
+            from ._files import audio_files_in
 
             found = audio_files_in(os.path.expanduser(pattern))
             if not found:
@@ -159,16 +159,9 @@ def check_output_folder(out):
     out = os.fspath(out)
     if not _is_local(out):
         return out  # a bucket: its runner checks it when it writes
-    try:
-        os.makedirs(out, exist_ok=True)
-        probe = os.path.join(out, f".kapre_like_write_test_{os.getpid()}")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as error:
-        raise type(error)(f"cannot write shards into {out!r}: {error.strerror or error}; choose another output "
-                          f"folder.") from None
-    return out
+    from ._files import check_writable_folder
+
+    return check_writable_folder(out, "shards")
 
 
 # ----------------------------------------------------------------------------- the workers' steps
@@ -295,14 +288,9 @@ def feature_spec(encoder):
 def _write_text(path, text):
     """Write a file whole: a local one under a temporary name, then renamed (readers never see half of it)."""
     if _is_local(path):
-        temporary = f"{path}.{os.getpid()}.partial"
-        try:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        from ._files import write_atomically
+
+        write_atomically(path, text)
     else:
         from apache_beam.io.filesystems import FileSystems
 
@@ -310,8 +298,9 @@ def _write_text(path, text):
             handle.write(text.encode("utf-8"))
 
 
-_PARTIAL = re.compile(r"^(\.files-.+\.txt|" + re.escape(SPEC_NAME) + "|" + re.escape(DEAD_LETTERS_NAME)
-                      + r")\.(\d+)\.partial$")
+_OWN_FILES = re.compile(r"^(\.files-.+\.txt|" + re.escape(SPEC_NAME) + "|" + re.escape(DEAD_LETTERS_NAME) + ")$")
+# the name runs before _files' temporary names gave their half-written files: ``spec.json.<pid>.partial``
+_OLD_PARTIAL = re.compile(r"^(?P<target>.+)\.(?P<pid>\d+)\.partial$")
 
 
 def _remove_stale_partials(out):
@@ -319,9 +308,12 @@ def _remove_stale_partials(out):
     processes no longer alive (a run going on beside this one keeps its own)."""
     if not _is_local(out):
         return
+    from ._files import partial_target
+
     for name in os.listdir(out):
-        found = _PARTIAL.match(name)
-        if found and not _alive(int(found.group(2))):
+        old = _OLD_PARTIAL.match(name)
+        target, pid = (old.group("target"), int(old.group("pid"))) if old else partial_target(name) or (None, None)
+        if target is not None and _OWN_FILES.match(target) and not _alive(pid):
             os.remove(os.path.join(out, name))
 
 

@@ -17,10 +17,11 @@ import them.
 import contextlib
 import os
 import re
-import tempfile
 import warnings
 
 import numpy as np
+
+from ._files import write_atomically
 
 __all__ = ["export_onnx", "OPSETS"]
 
@@ -277,44 +278,8 @@ def export_onnx(model, path, opset=17):
         warnings.warn(f"export_onnx: {len(switched)} transform(s) ({', '.join(kinds)}) run with real arithmetic in the "
                       f"ONNX model (DFTs as matrix products; tf2onnx converts no complex FFT); the numbers equal "
                       f"TensorFlow's within float32 rounding.", UserWarning, stacklevel=2)
-    _write_whole(proto.SerializeToString(), path)
+    write_atomically(path, proto.SerializeToString())
     return path
-
-
-def _umask():
-    """The process's umask, read without changing it where Linux shows it (``/proc/self/status``)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: read by setting it, and set it back at once
-    os.umask(mask)
-    return mask
-
-
-def _write_whole(data, path):
-    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then renamed over it),
-    as ``open(path, 'wb')`` would leave it: a symbolic link keeps pointing at its target, which gets the
-    data; a new file gets mode ``0o666`` less the umask and an existing one keeps its mode
-    (``tempfile.mkstemp`` alone gives 0600, and renaming over a link replaces the link)."""
-    target = os.path.realpath(path)
-    try:
-        mode = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(suffix=".onnx.tmp", dir=os.path.dirname(target))
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def _computes_in_float64(model):
