@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import kapre_like_cli
-from kapre_like import cli
+from kapre_like import blockwise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run(capsys, *argv):
-    status = cli.main(list(argv))
+    status = kapre_like_cli.main(list(argv))
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
@@ -37,7 +37,7 @@ def test_spectrogram_shows_the_chirp_rising_and_the_tones_flat(tmp_path):
     from kapre_like.synthetic import DEMO_TONES_HZ, demo_signal
 
     samples = demo_signal(3.0, 16000)
-    spectrogram = cli.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo", str(tmp_path / "s.png"))
+    spectrogram = blockwise.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo", str(tmp_path / "s.png"))
     hz_per_bin = 16000 / 1024
     # the tones: flat lines, their bins loud and above their neighbours in (nearly) every frame
     for tone in DEMO_TONES_HZ:
@@ -113,7 +113,7 @@ def test_onnx_without_the_extra_is_refused_in_the_tools_terms(tmp_path, capsys, 
 @pytest.mark.parametrize("command", [[], ["spectrogram"], ["roundtrip"], ["reconstruct"], ["export"]])
 def test_help_on_every_subcommand(command, capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(command + ["--help"])
+        kapre_like_cli.main(command + ["--help"])
     assert info.value.code == 0
     assert "usage: kapre-like" in capsys.readouterr().out
 
@@ -149,7 +149,7 @@ def test_truncated_file(tmp_path, capsys):
 ])
 def test_bad_parameters(argv, words, capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(argv)
+        kapre_like_cli.main(argv)
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert all(word in err for word in words), err
@@ -346,10 +346,10 @@ def test_export_checks_on_a_given_file(two_tones, tmp_path, capsys):
 def test_frequency_ticks_are_round_numbers_and_notes():
     import librosa
 
-    positions, labels = cli._round_frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
+    positions, labels = blockwise._round_frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
     assert labels == ["100", "500", "1000", "2000", "3000", "5000"]  # round, at least 1/8 of the axis apart
     assert np.all(np.diff(positions) > 0)
-    positions, labels = cli._note_ticks(cli.bin_frequencies("log", 16000, 1024, 84))
+    positions, labels = blockwise._note_ticks(blockwise.bin_frequencies("log", 16000, 1024, 84))
     assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
     np.testing.assert_allclose(positions, [0, 12, 24, 36, 48, 60, 72], atol=1e-6)  # C1 is the lowest bin
 
@@ -463,7 +463,7 @@ def test_log_spectrogram_defaults_leave_no_bin_empty_at_common_rates(rate, tmp_p
     # its bins are semitones from a C (C1 = 32.70 Hz) up: check with librosa's note names
     import librosa
 
-    lowest = cli.default_log_fmin(rate, 1024)
+    lowest = blockwise.default_log_fmin(rate, 1024)
     assert librosa.hz_to_note(lowest).startswith("C") and lowest == pytest.approx(
         librosa.note_to_hz("C1") * 2 ** round(np.log2(lowest / librosa.note_to_hz("C1"))))
 
@@ -479,11 +479,12 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     samples = demo_signal(3.0, 16000)
     path = tmp_path / "long.wav"
     soundfile.write(path, samples, 16000, subtype="FLOAT")
-    monkeypatch.setattr(cli, "BLOCK_SAMPLES", 4096)
-    monkeypatch.setattr(cli, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
-    monkeypatch.setattr(cli, "MAX_COLUMNS", 40)
-    lengths, build = [], cli.build_frontend
-    monkeypatch.setattr(cli, "build_frontend", lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
+    monkeypatch.setattr(blockwise, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(blockwise, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
+    monkeypatch.setattr(blockwise, "MAX_COLUMNS", 40)
+    lengths, build = [], blockwise.build_frontend
+    monkeypatch.setattr(blockwise, "build_frontend",
+                        lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)  # the progress bar shows on a terminal
     status, out, err = _run(capsys, "spectrogram", str(path), "--out", str(tmp_path / "p.png"), "--save",
                             str(tmp_path / "s.npy"))
@@ -499,8 +500,8 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     assert saved.shape == expected.shape == (184, 128)
     np.testing.assert_allclose(saved, expected, atol=2e-3)
     assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
-    columns = cli.draw_spectrogram(cli.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256, None, "x",
-                                   str(tmp_path / "q.png"))
+    columns = blockwise.draw_spectrogram(blockwise.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256,
+                                         None, "x", str(tmp_path / "q.png"))
     groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
     np.testing.assert_allclose(columns, groups, atol=2e-3)
 
@@ -516,11 +517,11 @@ def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
     from kapre_like.synthetic import demo_signal
 
     samples, n_iter = demo_signal(1.0, 16000), 4
-    context = cli.griffin_lim_context(1024, 256, n_iter)
+    context = blockwise.griffin_lim_context(1024, 256, n_iter)
     assert context == (n_iter + 2) * 3  # frames up to 3 hops apart overlap
     written = []
-    convergence, silent = cli.reconstruct_blocks(cli.Signal.of_array(samples, 16000, "x"), source, 1024, 256, 64,
-                                                 n_iter, block_frames=24, write=written.append)
+    convergence, silent = blockwise.reconstruct_blocks(blockwise.Signal.of_array(samples, 16000, "x"), source, 1024,
+                                                       256, 64, n_iter, block_frames=24, write=written.append)
     audio = np.concatenate(written)
     assert not silent and len(written) == 3 and audio.shape == samples.shape  # 59 frames: 3 blocks
     magnitudes = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False)).T.astype(np.float32)

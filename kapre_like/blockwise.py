@@ -1,29 +1,25 @@
-"""The command-line tool's jobs: spectrogram pictures, the STFT round trip, front-end export.
+"""Whole recordings of any length, a block at a time: spectrograms and their pictures, the STFT round trip, and
+audio rebuilt from a spectrogram by Griffin-Lim.
 
-The tool's front door (arguments, help, checks that need no TensorFlow) is the top-level
-module :mod:`kapre_like_cli`, so that ``kapre-like --help`` answers before TensorFlow is
-imported; :func:`main` here is the same function. The functions below are plain library
-functions (NumPy in, NumPy out) that the tool calls once its arguments are checked.
+NumPy in, NumPy out: :class:`Signal` (an array, or a file read a block at a time) goes in; the block-wise
+functions give the whole signal's numbers in memory that does not grow with its length. The command-line
+tool (:mod:`kapre_like_cli`) calls these functions; errors are ``ValueError`` in the functions' own terms.
 """
 
-import argparse
-import contextlib
 import os
 import sys
 import warnings
 
 import numpy as np
 
-from kapre_like_cli import (BUILTIN_RATE, DEFAULT_BINS, DEFAULT_OUT, PROG, CommandError, main,
-                            native_output_silenced, replaced_on_success)
+from ._files import replaced_on_success
 
-__all__ = ["main", "run", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "draw_spectrogram",
-           "round_trip", "reconstruct", "export_frontend", "CommandError"]
+__all__ = ["Signal", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting",
+           "default_log_fmin", "frame_blocks", "spectrogram_blocks", "compute_spectrogram", "draw_spectrogram",
+           "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
-#: Warnings ``encode`` prints (the spec lists them all).
-MAX_WARNINGS_SHOWN = 10
 #: Samples of audio one block of work holds (11.9 s at 44.1 kHz): long files are read and computed a block at a
 #: time, in memory that does not grow with their length (TensorFlow's own 0.6-0.8 GB plus about 0.1 GB).
 BLOCK_SAMPLES = 2**19
@@ -31,6 +27,8 @@ BLOCK_SAMPLES = 2**19
 LONG_FILE_SAMPLES = 2**23
 #: Most time columns a picture gets (it is 1000 pixels wide): longer spectrograms show each column's loudest frame.
 MAX_COLUMNS = 2000
+#: Default bins of each front end (the log-frequency one: semitones from C1, at most 7 octaves).
+DEFAULT_BINS = {"mel": 128, "log": 84, "stft": None}
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -38,41 +36,27 @@ MAX_COLUMNS = 2000
 
 def load_audio(path, channel="mix", sample_rate=None):
     """Float32 samples of one channel (or their mean, ``'mix'``) of ``path`` and their rate,
-    resampled to ``sample_rate`` (soxr, high quality) when given; CommandError naming the file otherwise."""
-    from .encoder import AudioReadError
+    resampled to ``sample_rate`` (soxr, high quality) when given.
+
+    Raises FileNotFoundError, IsADirectoryError, :class:`~kapre_like.encoder.AudioReadError` (not audio) and
+    ValueError (no samples; a channel the file does not have), each naming the file."""
     from .encoder import load_audio as read
 
-    try:
-        samples, rate = read(path)
-    except (FileNotFoundError, IsADirectoryError) as error:
-        raise CommandError(f"{error}; give an existing WAV/FLAC/OGG file or none for the built-in signal") from None
-    except AudioReadError as error:
-        raise CommandError(f"{error}; is it a WAV, FLAC or OGG file?") from None
+    samples, rate = read(path)
     if samples.shape[0] == 0:
-        raise CommandError(f"audio file {path!r} has no samples")
+        raise ValueError(f"audio file {path!r} has no samples")
     if channel == "mix":
         mono = samples.mean(axis=1)
     elif channel < samples.shape[1]:
         mono = samples[:, channel]
     else:
-        raise CommandError(f"--channel {channel}: {os.path.basename(path)} has {samples.shape[1]} channel(s), "
-                           f"numbered from 0; give one of them or 'mix'")
+        raise ValueError(f"channel {channel}: {os.path.basename(path)} has {samples.shape[1]} channel(s), "
+                         f"numbered from 0")
     if sample_rate and sample_rate != rate:
         import soxr
 
         mono, rate = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32), sample_rate
     return mono.astype(np.float32), rate
-
-
-def _signal(args):
-    """(samples, sample_rate, title) of the file in ``args.audio`` or the built-in signal."""
-    if getattr(args, "audio", None):
-        samples, sample_rate = load_audio(args.audio, args.channel, args.sr)
-        return samples, sample_rate, os.path.basename(args.audio)
-    from .synthetic import demo_signal
-
-    rate = getattr(args, "sr", None) or BUILTIN_RATE
-    return demo_signal(args.duration, rate), rate, "built-in signal (chirp, tones, speech)"
 
 
 class Signal:
@@ -105,8 +89,8 @@ class Signal:
             samples, rate = load_audio(path, channel, sample_rate)
             return cls.of_array(samples, rate, os.path.basename(path))
         if channel != "mix" and channel >= info.channels:
-            raise CommandError(f"--channel {channel}: {os.path.basename(path)} has {info.channels} channel(s), "
-                               f"numbered from 0; give one of them or 'mix'")
+            raise ValueError(f"channel {channel}: {os.path.basename(path)} has {info.channels} channel(s), "
+                             f"numbered from 0")
         rate = sample_rate or info.samplerate
         length = info.frames if rate == info.samplerate else int(round(info.frames * rate / info.samplerate))
 
@@ -130,13 +114,6 @@ class Signal:
         return cls(length, rate, os.path.basename(path), chunks)
 
 
-def _long_signal(args):
-    """:class:`Signal` of the file in ``args.audio`` (read in blocks when long) or the built-in signal."""
-    if getattr(args, "audio", None):
-        return Signal.of_file(args.audio, args.channel, args.sr)
-    return Signal.of_array(*_signal(args))
-
-
 def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):
     """``(its first frame, the first frame it owns, samples)`` pieces of ``signal`` (a :class:`Signal`) for work
     in blocks: piece ``k`` owns frames ``k * frames`` to ``(k + 1) * frames`` and holds ``context`` more on
@@ -144,7 +121,7 @@ def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):
     ``t * hop_length + n_fft`` (after ``n_fft // 2`` zeros at each end with ``center``): the frames of a block
     are the whole signal's, and a computation that reaches ``context`` frames gives the whole signal's numbers."""
     pad = np.zeros(n_fft // 2 if center else 0, np.float32)
-    total = functional_frame_count(len(signal), n_fft, hop_length, center)
+    total = _frame_count(len(signal), n_fft, hop_length, center)
     buffer, start = pad, 0  # buffer holds the samples from frame ``start`` on
     first = 0
 
@@ -170,7 +147,7 @@ def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):
     yield from ready(True)
 
 
-def functional_frame_count(length, n_fft, hop_length, center):
+def _frame_count(length, n_fft, hop_length, center):
     from .functional import frame_count
 
     return frame_count(length, n_fft, hop_length, center=center)
@@ -185,45 +162,36 @@ def _progress(total, unit, enabled):
     return keras.utils.Progbar(total, unit_name=unit)
 
 
-def check_length(samples, sample_rate, n_fft, center, title):
-    """A CommandError in the tool's terms for audio shorter than one frame."""
-    if not center and len(samples) < n_fft:
-        raise CommandError(f"{title} lasts {len(samples) / sample_rate:.3f} s ({len(samples)} samples at "
-                           f"{sample_rate} Hz), shorter than one --n-fft frame of {n_fft} samples "
-                           f"({1000 * n_fft / sample_rate:.0f} ms); give a longer file, a smaller --n-fft or --center")
-
-
-def check_hop(n_fft, hop_length):
-    if hop_length > n_fft:
-        raise CommandError(f"--hop {hop_length} is longer than --n-fft {n_fft}: samples between frames would be "
-                           f"skipped; give --hop {n_fft} or less")
-
-
 # ----------------------------------------------------------------------------- front ends
 
 
-def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
-    """The bins a front end gets: ``n_bins``, or the default (128 mel bands; 84 log-frequency bins,
-    fewer when the top ones would pass ``f_max`` or half the sample rate); CommandError in the tool's
-    terms when the log-frequency bins asked for do not fit."""
-    if kind == "stft":
-        return None
-    if kind == "mel":
-        return n_bins or DEFAULT_BINS["mel"]
+def log_bins_fitting(sample_rate, f_min=None, f_max=None):
+    """``(lowest bin's centre, top, bins)``: the semitone bins from ``f_min`` (default C1, 32.7 Hz) that stay
+    below ``top``, the lower of ``f_max`` and half the sample rate (all in Hz)."""
     from .filters import C1_HZ
 
     lowest = f_min or C1_HZ
     top = min(f_max or sample_rate // 2, sample_rate // 2)
-    fitting = int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+    return lowest, top, int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+
+
+def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
+    """The bins a front end gets: ``n_bins``, or the default (128 mel bands; 84 log-frequency bins,
+    fewer when the top ones would pass ``f_max`` or half the sample rate); ValueError when the
+    log-frequency bins asked for do not fit (:func:`log_bins_fitting`)."""
+    if kind == "stft":
+        return None
+    if kind == "mel":
+        return n_bins or DEFAULT_BINS["mel"]
+    lowest, top, fitting = log_bins_fitting(sample_rate, f_min, f_max)
     if fitting < 1:
-        raise CommandError(f"no log-frequency bin fits between --fmin {lowest:.1f} Hz and {top:g} Hz; lower --fmin")
+        raise ValueError(f"no log-frequency bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
     if n_bins is None:
         return min(DEFAULT_BINS["log"], fitting)
     if n_bins > fitting:
-        reach = lowest * 2.0 ** (n_bins / BINS_PER_OCTAVE)
-        limit = "--fmax" if f_max and f_max < sample_rate // 2 else f"half the sample rate ({sample_rate // 2} Hz)"
-        raise CommandError(f"--bins {n_bins} semitones from {lowest:.1f} Hz reach {reach:.0f} Hz, above {limit}; "
-                           f"give --bins {fitting} or fewer, a lower --fmin or a higher --sr")
+        raise ValueError(f"n_bins={n_bins} semitones from {lowest:.1f} Hz reach "
+                         f"{lowest * 2.0 ** (n_bins / BINS_PER_OCTAVE):.0f} Hz, above {top:g} Hz; give n_bins={fitting} "
+                         f"or fewer, or a lower f_min")
     return n_bins
 
 
@@ -234,10 +202,8 @@ def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
     them: silent bins, black stripes in the picture)."""
     from .filters import C1_HZ, log_filterbank
 
-    top = min(f_max or sample_rate // 2, sample_rate // 2)
     for octave in range(8):
-        lowest = C1_HZ * 2.0**octave
-        fitting = int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+        lowest, _, fitting = log_bins_fitting(sample_rate, C1_HZ * 2.0**octave, f_max)
         count = n_bins or min(DEFAULT_BINS["log"], fitting)
         if count < 1 or count > fitting:
             break
@@ -333,11 +299,8 @@ def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_
     models = {}  # one per piece length: every full block, then the last
     for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames, center=center):
         if len(piece) not in models:
-            try:
-                models[len(piece)] = build_frontend(kind, len(piece), signal.rate, n_fft, hop_length, n_bins,
-                                                    f_min=f_min, f_max=f_max, dynamic_range=None)
-            except ValueError as error:
-                raise CommandError(str(error).splitlines()[0]) from None
+            models[len(piece)] = build_frontend(kind, len(piece), signal.rate, n_fft, hop_length, n_bins,
+                                                f_min=f_min, f_max=f_max, dynamic_range=None)
         yield np.asarray(models[len(piece)](piece[None, :, None]))[0, :, :, 0]
 
 
@@ -362,7 +325,7 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
     as a ``.npy`` file, a block at a time. For ``stft``: the rows between ``f_min`` and ``f_max``.
     """
     rate = signal.rate
-    total = functional_frame_count(len(signal), n_fft, hop_length, center)
+    total = _frame_count(len(signal), n_fft, hop_length, center)
     group = -(-total // MAX_COLUMNS)
     block_frames = max(group, BLOCK_SAMPLES // hop_length // group * group)  # whole groups in a block
     frequencies = bin_frequencies(kind, rate, n_fft, n_bins if kind != "stft" else None, f_min, f_max)
@@ -370,8 +333,8 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
     if kind == "stft":
         rows = np.flatnonzero((frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or rate / 2)))
         if not rows.size:
-            raise CommandError(f"no STFT bin lies between --fmin {f_min or 0:g} Hz and --fmax {f_max:g} Hz (the bins are "
-                               f"{rate / n_fft:.1f} Hz apart); widen the range or give a larger --n-fft")
+            raise ValueError(f"no STFT bin lies between f_min={f_min or 0:g} Hz and f_max={f_max:g} Hz (the bins are "
+                             f"{rate / n_fft:.1f} Hz apart); widen the range or give a larger n_fft")
         shown, frequencies = slice(rows[0], rows[-1] + 1), frequencies[rows[0]:rows[-1] + 1]
     columns, peak, lowest, done = [], -np.inf, np.inf, 0
     bar = _progress(-(-total // block_frames), "block", progress)
@@ -419,7 +382,6 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     import matplotlib.pyplot as plt
 
     signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, sample_rate, title)
-    check_length(signal, signal.rate, n_fft, center, title)
     n_bins = frontend_bins(kind, signal.rate, n_bins, f_min, f_max)
     spectrogram, seconds, frequencies, shape, levels = compute_spectrogram(
         signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, save, progress)
@@ -450,13 +412,9 @@ def round_trip(samples, n_fft, hop_length, center=False):
     frames with ``center``: the pair then gives the samples back with no trimming)."""
     from .composed import get_perfectly_reconstructing_stft_istft
 
-    check_hop(n_fft, hop_length)
-    try:
-        stft, istft = get_perfectly_reconstructing_stft_istft(
-            stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
-            waveform_data_format="channels_last", stft_data_format="channels_last")
-    except ValueError as error:
-        raise CommandError(str(error).splitlines()[0]) from None
+    stft, istft = get_perfectly_reconstructing_stft_istft(
+        stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
+        waveform_data_format="channels_last", stft_data_format="channels_last")
     y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
     trim = 0 if center else n_fft - hop_length
     error = y[trim:trim + len(samples)].astype(np.float64) - samples
@@ -472,114 +430,6 @@ def snr_db(signal, error):
     if signal_energy == 0:
         return float("-inf")
     return float(10 * np.log10(signal_energy / error_energy))
-
-
-def export_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, folder, check_signal, center=False,
-                    f_min=None, f_max=None, formats=("keras", "savedmodel", "tflite")):
-    """Write the front end in each of ``formats`` (``keras``, ``savedmodel``, ``tflite``, ``onnx``)
-    into ``folder``; check each reloads.
-
-    Returns ``{format: (path, max abs difference from the Keras model on check_signal)}``.
-    """
-    import warnings
-
-    import keras
-    import tensorflow as tf
-
-    built = dict(center=center, f_min=f_min, f_max=f_max)
-    model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, **built)
-    x = check_signal[None, :, None].astype(np.float32)
-    expected = np.asarray(model(x))
-
-    def difference(output):
-        return float(np.max(np.abs(np.asarray(output) - expected)))
-
-    results = {}
-    for fmt in formats:
-        if fmt == "keras":
-            path = os.path.join(folder, f"{kind}_frontend.keras")
-            model.save(path)
-            results[fmt] = (path, difference(keras.models.load_model(path)(x)))
-        elif fmt == "savedmodel":
-            path = os.path.join(folder, f"{kind}_frontend_savedmodel")
-            model.export(path, verbose=False)
-            results[fmt] = (path, difference(tf.saved_model.load(path).serve(tf.constant(x))))
-        elif fmt == "tflite":
-            tflite_model = build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=True,
-                                          **built)
-            converter = tf.lite.TFLiteConverter.from_keras_model(tflite_model)
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-            path = os.path.join(folder, f"{kind}_frontend.tflite")
-            with replaced_on_success(path) as temporary:
-                with open(temporary, "wb") as handle:
-                    handle.write(converter.convert())
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-                interpreter = tf.lite.Interpreter(model_path=path)
-            runner = interpreter.get_signature_runner()
-            (input_name,) = runner.get_input_details()
-            (output,) = runner(**{input_name: x}).values()
-            results[fmt] = (path, difference(output))
-        elif fmt == "onnx":
-            import onnxruntime
-
-            from .onnx_export import export_onnx
-
-            path = os.path.join(folder, f"{kind}_frontend.onnx")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the note on the STFT's route: the check below shows the numbers
-                export_onnx(model, path)
-            session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-            (output,) = session.run(None, {session.get_inputs()[0].name: x})
-            results[fmt] = (path, difference(output))
-    return results
-
-
-# ----------------------------------------------------------------------------- commands
-
-
-def _frequency_range(args, sample_rate):
-    f_min, f_max = getattr(args, "fmin", None), getattr(args, "fmax", None)
-    if f_max is not None and f_max > sample_rate / 2:
-        raise CommandError(f"--fmax {f_max:g} Hz is above half the sample rate ({sample_rate / 2:g} Hz); give a lower "
-                           f"--fmax or a higher --sr")
-    if f_min is not None and f_min >= sample_rate / 2:
-        raise CommandError(f"--fmin {f_min:g} Hz is not below half the sample rate ({sample_rate / 2:g} Hz)")
-    return f_min, f_max
-
-
-def _cmd_spectrogram(args):
-    signal = _long_signal(args)
-    sample_rate, title = signal.rate, signal.title
-    f_min, f_max = _frequency_range(args, sample_rate)
-    if args.kind == "log" and f_min is None:
-        f_min = default_log_fmin(sample_rate, args.n_fft, args.bins, f_max)
-    print(f"input: {title}, {len(signal)} samples at {sample_rate} Hz ({len(signal) / sample_rate:.2f} s)")
-    save = getattr(args, "save", None)
-    with contextlib.ExitStack() as stack:
-        saving = stack.enter_context(replaced_on_success(save)) if save else None
-        draw_spectrogram(signal, sample_rate, args.kind, args.n_fft, args.hop, args.bins, title, args.out,
-                         center=args.center, f_min=f_min, f_max=f_max, save=saving, progress=True)
-    (frames, bins), (lowest, highest) = draw_spectrogram.shape, draw_spectrogram.levels
-    print(f"{args.kind} spectrogram: {frames} frames x {bins} bins, {lowest:.1f} to {highest:.1f} dB -> {args.out}")
-    if save:
-        print(f"array ({frames} frames x {bins} bins, dB, float32) -> {save}")
-    return 0
-
-
-def _cmd_roundtrip(args):
-    samples, sample_rate, title = _signal(args)
-    check_length(samples, sample_rate, args.n_fft, args.center, title)
-    max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
-    ok = snr > 100.0
-    frames = ", centred frames" if args.center else ""
-    if not np.any(samples):  # an SNR of silence means nothing: what counts is that zeros come back as zeros
-        quality = ("silence reconstructs exactly" if max_error == 0 else "silence does not come back silent")
-    else:
-        quality = "SNR inf dB (exact)" if snr == float("inf") else f"SNR {snr:.1f} dB"
-    print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}{frames}): max abs error "
-          f"{max_error:.2e}, {quality} [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
-    return 0 if ok else 1
 
 
 def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter, center=False, seed=0):
@@ -664,7 +514,7 @@ def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0
         to_mel = ApplyFilterbank("mel", {"sample_rate": signal.rate, "n_freq": n_freq, "n_mels": n_bins,
                                          "n_fft": n_fft}, data_format="channels_last")
         from_mel = InverseMelScale(signal.rate, n_fft, n_bins, data_format="channels_last")
-    total = functional_frame_count(len(signal), n_fft, hop_length, False)
+    total = _frame_count(len(signal), n_fft, hop_length, False)
     phases, written, error, energy = phase_rows(seed, n_freq), 0, 0.0, 0.0
     bar = _progress(-(-total // block_frames), "block", progress)
 
@@ -704,146 +554,3 @@ def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0
     if energy == 0:  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
         return (0.0 if error == 0 else float("inf")), True
     return float(np.sqrt(error / energy)), False
-
-
-def _cmd_reconstruct(args):
-    import soundfile
-
-    check_hop(args.n_fft, args.hop)
-    n_bins = args.bins or DEFAULT_BINS["mel"]
-    if args.center:  # centred frames: the whole signal at once
-        samples, sample_rate, title = _signal(args)
-        check_length(samples, sample_rate, args.n_fft, args.center, title)
-        try:
-            audio, convergence, snr = reconstruct(samples, sample_rate, args.source, args.n_fft, args.hop, n_bins,
-                                                  args.n_iter, args.center)
-        except ValueError as error:
-            raise CommandError(str(error).splitlines()[0]) from None
-        with replaced_on_success(args.out) as temporary:
-            soundfile.write(temporary, audio, sample_rate, format=os.path.splitext(args.out)[1].lstrip(".").upper())
-        silent = not np.any(samples)
-    else:
-        signal = _long_signal(args)
-        sample_rate, title = signal.rate, signal.title
-        check_length(signal, sample_rate, args.n_fft, False, title)
-        with replaced_on_success(args.out) as temporary:
-            with soundfile.SoundFile(temporary, "w", sample_rate, 1,
-                                     format=os.path.splitext(args.out)[1].lstrip(".").upper()) as handle:
-                try:
-                    convergence, silent = reconstruct_blocks(signal, args.source, args.n_fft, args.hop, n_bins,
-                                                             args.n_iter, write=handle.write, progress=True)
-                except ValueError as error:
-                    raise CommandError(str(error).splitlines()[0]) from None
-        snr = float("inf") if convergence == 0 else -20 * np.log10(convergence)
-    what = f"{n_bins}-band mel spectrogram" if args.source == "mel" else "STFT magnitude"
-    if silent:
-        quality = ("the input is silent and so is the audio rebuilt: silence reconstructs exactly" if convergence == 0
-                   else "the input is silent but the audio rebuilt is not")
-    else:
-        quality = f"spectral convergence {convergence:.3f}, magnitude SNR {snr:.1f} dB"
-    print(f"{title}: audio from its {what} (n_fft {args.n_fft}, hop {args.hop}, {args.n_iter} Griffin-Lim "
-          f"iterations): {quality} -> {args.out}")
-    return 0 if convergence != float("inf") else 1
-
-
-def _cmd_export(args):
-    n_samples = int(round(args.seconds * args.sample_rate))
-    if getattr(args, "check", None):
-        samples, _ = load_audio(args.check, "mix", args.sample_rate)
-        check = np.pad(samples[:n_samples], (0, max(0, n_samples - len(samples))))
-        checked_on = f"the first {args.seconds:g} s of {os.path.basename(args.check)}" + (
-            f" (it has {len(samples)} samples at {args.sample_rate} Hz: zero-padded)" if len(samples) < n_samples else "")
-    else:
-        from .synthetic import demo_signal
-
-        check, checked_on = demo_signal(args.seconds, args.sample_rate)[:n_samples], "the built-in signal"
-    if not args.center and n_samples < args.n_fft:
-        raise CommandError(f"--seconds {args.seconds:g} at {args.sample_rate} Hz gives {n_samples} samples, fewer "
-                           f"than one --n-fft frame of {args.n_fft}; give more --seconds or a smaller --n-fft")
-    f_min, f_max = _frequency_range(args, args.sample_rate)
-    if args.frontend == "log" and f_min is None:
-        f_min = default_log_fmin(args.sample_rate, args.n_fft, args.bins, f_max)
-    n_bins = frontend_bins(args.frontend, args.sample_rate, args.bins, f_min, f_max)
-    try:
-        with native_output_silenced(not args.verbose):  # the TFLite converter's and interpreter's notes
-            results = export_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, n_bins,
-                                      args.out, check, center=args.center, f_min=f_min, f_max=f_max,
-                                      formats=getattr(args, "formats", ("keras", "savedmodel", "tflite")))
-    except ValueError as error:
-        raise CommandError(str(error).splitlines()[0]) from None
-    bins = f", {n_bins} bins" if n_bins else ""
-    print(f"{args.frontend} front end{bins}: ({n_samples} samples at {args.sample_rate} Hz, 1 channel) -> dB "
-          f"spectrogram; checked on {checked_on}")
-    worst = 0.0
-    for fmt, (path, difference) in results.items():
-        print(f"  {fmt:10s} {path}  (reloaded; max difference from the Keras model {difference:.1e} dB)")
-        worst = max(worst, difference)
-    return 0 if worst < 1e-2 else 1
-
-
-def _cmd_encode(args):
-    from .beam import CorpusEncodingError, NothingEncodedError, encode_corpus
-    from .encoder import AudioSpectrogramEncoder
-
-    try:
-        encoder = AudioSpectrogramEncoder(sample_rate=args.sample_rate, window_size=args.window / 1000,
-                                          offset=None if args.offset is None else args.offset / 1000,
-                                          target_length=args.target_length)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
-
-    # Beam's and its worker processes' own log lines stay off the terminal unless --verbose; the tool's
-    # progress lines go to a copy of the terminal's descriptor taken before it is silenced
-    try:
-        terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w") if sys.stdout.fileno() == 1 else None
-    except (AttributeError, OSError, ValueError):  # a captured stdout (pytest, a notebook) has no descriptor 1
-        terminal = None
-    stream = terminal or sys.stdout
-
-    def say(line):
-        stream.write(line + "\n")
-        stream.flush()
-
-    try:
-        with native_output_silenced(not args.verbose):
-            summary = encode_corpus(args.files, args.out, encoder, workers=args.workers, pipeline_args=args.beam_args,
-                                    num_shards=args.shards, verbose=args.verbose, progress=say)
-    except NothingEncodedError as error:  # the job ran and failed: status 1, as a failed check
-        print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
-        return 1
-    except (ImportError, ValueError, OSError, CorpusEncodingError) as error:
-        raise CommandError(" ".join(str(error).split())) from None
-    finally:
-        if terminal is not None:
-            terminal.close()
-    for warned in summary.warnings[:MAX_WARNINGS_SHOWN]:
-        print(f"{PROG}: warning: {warned['warning']}", file=sys.stderr)
-    if len(summary.warnings) > MAX_WARNINGS_SHOWN:
-        print(f"{PROG}: warning: {len(summary.warnings) - MAX_WARNINGS_SHOWN} more files were encoded with warnings: "
-              f"listed in {summary.spec}", file=sys.stderr)
-    if summary.dead_letters:
-        print(f"{summary.dead_letters} file(s) could not be read: listed in "
-              f"{os.path.join(summary.out, 'dead_letters.jsonl')}")
-    print(f"spec: {summary.spec}; read them with kapre_like.read_shards({summary.out!r})")
-    return 0
-
-
-def _cmd_demo(args):
-    given = {**vars(args), "audio": None, "channel": "mix", "sr": None, "fmin": None, "fmax": None, "save": None}
-    for kind in ("mel", "stft", "log"):
-        _cmd_spectrogram(argparse.Namespace(**{**given, "kind": kind, "bins": None,
-                                               "out": os.path.join(DEFAULT_OUT, f"{kind}_spectrogram.png")}))
-    status = _cmd_roundtrip(argparse.Namespace(**given))
-    export = {**given, "frontend": "mel", "out": os.path.join(DEFAULT_OUT, "export"), "bins": None, "seconds": 1.0,
-              "sample_rate": BUILTIN_RATE, "check": None}
-    os.makedirs(export["out"], exist_ok=True)
-    return max(status, _cmd_export(argparse.Namespace(**export)))
-
-
-_JOBS = {"spectrogram": _cmd_spectrogram, "roundtrip": _cmd_roundtrip, "reconstruct": _cmd_reconstruct,
-         "export": _cmd_export, "encode": _cmd_encode, "demo": _cmd_demo}
-
-
-def run(args):
-    """Run the job of checked arguments (:func:`kapre_like_cli.main` parses and checks them)."""
-    return _JOBS[args.job](args)
