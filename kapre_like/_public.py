@@ -31,6 +31,7 @@ PUBLIC = {
     "Resample": "resampling",
     "CQT": "constant_q",
     "export_onnx": "onnx_export",
+    "export": "exporting",
     "VQT": "constant_q",
     "STFT": "time_frequency",
     "InverseSTFT": "time_frequency",
