@@ -80,17 +80,18 @@ def start_tensorflow(verbose=False):
 
 def main(argv=None):
     """Run the tool; returns the exit status (0 ok, 1 a check failed, 2 a usage error)."""
-    command, args = parsed(sys.argv[1:] if argv is None else argv)
     started = False
-    with warnings.catch_warnings():
-        warnings.showwarning = one_line_warning
-        try:
-            command.check(args)
-            start_tensorflow(args.verbose)
-            started = True
-            return command.run(args)
-        except CommandError as error:
-            print(f"{PROG}: error: {error}", file=sys.stderr)
-            return 2
-        finally:
-            forget_light_library(completed=started)
+    try:
+        command, args = parsed(sys.argv[1:] if argv is None else argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            try:
+                command.check(args)
+                start_tensorflow(args.verbose)
+                started = True
+                return command.run(args)
+            except CommandError as error:
+                print(f"{PROG}: error: {error}", file=sys.stderr)
+                return 2
+    finally:
+        forget_light_library(completed=started)
