@@ -174,11 +174,11 @@ def _waveform(encoder, path):
         return encoder.waveform(path)
     from apache_beam.io.filesystems import FileSystems
 
-    from .encoder import decode_audio, mono_of_file
+    from .audio_io import load_audio
 
     with FileSystems.open(path) as handle:
         data = handle.read()
-    return encoder.waveform(*mono_of_file(*decode_audio(io.BytesIO(data), path), path))
+    return encoder.waveform(*load_audio(io.BytesIO(data), channel="mix", name=path))
 
 
 def decode_file(path, encoder):
@@ -193,13 +193,13 @@ def decode_file(path, encoder):
 
     import warnings
 
-    from .encoder import _check_finite
+    from .audio_io import check_finite
 
     try:
         with warnings.catch_warnings(record=True) as caught:  # e.g. "looks truncated": the job's output says it
             warnings.simplefilter("always")
             signal = _waveform(encoder, path)
-        _check_finite(signal)
+        check_finite(signal)
     except (OSError, ValueError) as error:
         Metrics.counter(_NAMESPACE, "dead_letters").inc()
         yield pvalue.TaggedOutput(_DEAD, json.dumps({"path": path, "error": f"{type(error).__name__}: {error}"}))
