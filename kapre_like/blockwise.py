@@ -1,7 +1,7 @@
 """Whole recordings of any length, a block at a time: spectrograms and their pictures, the STFT round trip, and
 audio rebuilt from a spectrogram by Griffin-Lim.
 
-NumPy in, NumPy out: :class:`Signal` (an array, or a file read a block at a time) goes in; the block-wise
+NumPy in, NumPy out: a :class:`kapre_like.audio_io.Signal` (an array, or a file read a block at a time) goes in; the block-wise
 functions give the whole signal's numbers in memory that does not grow with its length. The command-line
 tool (:mod:`kapre_like_cli`) calls these functions; errors are ``ValueError`` in the functions' own terms.
 """
@@ -13,105 +13,23 @@ import warnings
 import numpy as np
 
 from ._files import replaced_on_success
+from .audio_io import Signal
 
-__all__ = ["Signal", "load_audio", "build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting",
-           "default_log_fmin", "frame_blocks", "spectrogram_blocks", "compute_spectrogram", "draw_spectrogram",
+__all__ = ["build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting", "default_log_fmin", "frame_blocks", "spectrogram_blocks", "compute_spectrogram", "draw_spectrogram",
            "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
-#: Samples of audio one block of work holds (11.9 s at 44.1 kHz): long files are read and computed a block at a
-#: time, in memory that does not grow with their length (TensorFlow's own 0.6-0.8 GB plus about 0.1 GB).
+#: Samples of audio one block of work holds (11.9 s at 44.1 kHz): long signals are computed a block at a time, in
+#: memory that does not grow with their length (TensorFlow's own 0.6-0.8 GB plus about 0.1 GB).
 BLOCK_SAMPLES = 2**19
-#: Files longer than this (3.2 min at 44.1 kHz) are read a block at a time; shorter ones whole, by :func:`load_audio`.
-LONG_FILE_SAMPLES = 2**23
 #: Most time columns a picture gets (it is 1000 pixels wide): longer spectrograms show each column's loudest frame.
 MAX_COLUMNS = 2000
 #: Default bins of each front end (the log-frequency one: semitones from C1, at most 7 octaves).
 DEFAULT_BINS = {"mel": 128, "log": 84, "stft": None}
 
 
-# ----------------------------------------------------------------------------- inputs
-
-
-def load_audio(path, channel="mix", sample_rate=None):
-    """Float32 samples of one channel (or their mean, ``'mix'``) of ``path`` and their rate,
-    resampled to ``sample_rate`` (soxr, high quality) when given.
-
-    Raises FileNotFoundError, IsADirectoryError, :class:`~kapre_like.encoder.AudioReadError` (not audio) and
-    ValueError (no samples; a channel the file does not have), each naming the file."""
-    from .encoder import load_audio as read
-
-    samples, rate = read(path)
-    if samples.shape[0] == 0:
-        raise ValueError(f"audio file {path!r} has no samples")
-    if channel == "mix":
-        mono = samples.mean(axis=1)
-    elif channel < samples.shape[1]:
-        mono = samples[:, channel]
-    else:
-        raise ValueError(f"channel {channel}: {os.path.basename(path)} has {samples.shape[1]} channel(s), "
-                         f"numbered from 0")
-    if sample_rate and sample_rate != rate:
-        import soxr
-
-        mono, rate = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32), sample_rate
-    return mono.astype(np.float32), rate
-
-
-class Signal:
-    """A mono signal that is read a block at a time: ``len()`` samples at ``rate`` Hz; :meth:`chunks` yields
-    them in order. From an array (:meth:`of_array`) or a file too long to hold at once (:meth:`of_file`)."""
-
-    def __init__(self, length, rate, title, chunks):
-        self.length, self.rate, self.title, self._chunks = length, rate, title, chunks
-
-    def __len__(self):
-        return self.length
-
-    def chunks(self):
-        return self._chunks()
-
-    @classmethod
-    def of_array(cls, samples, rate, title):
-        samples = np.asarray(samples, np.float32)
-        return cls(len(samples), rate, title, lambda: iter((samples,)))
-
-    @classmethod
-    def of_file(cls, path, channel="mix", sample_rate=None):
-        """The file's channel (or mix), resampled when ``sample_rate`` differs (soxr's stream: the same
-        filter as :func:`load_audio`'s, in pieces); a file of at most :data:`LONG_FILE_SAMPLES` frames is
-        read whole by :func:`load_audio` (its checks and warnings)."""
-        import soundfile
-
-        info = soundfile.info(path)
-        if info.frames <= LONG_FILE_SAMPLES:
-            samples, rate = load_audio(path, channel, sample_rate)
-            return cls.of_array(samples, rate, os.path.basename(path))
-        if channel != "mix" and channel >= info.channels:
-            raise ValueError(f"channel {channel}: {os.path.basename(path)} has {info.channels} channel(s), "
-                             f"numbered from 0")
-        rate = sample_rate or info.samplerate
-        length = info.frames if rate == info.samplerate else int(round(info.frames * rate / info.samplerate))
-
-        def chunks():
-            resampler = None
-            if rate != info.samplerate:
-                import soxr
-
-                resampler = soxr.ResampleStream(info.samplerate, rate, 1, dtype="float32", quality="HQ")
-            with soundfile.SoundFile(path) as handle:
-                while True:
-                    block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
-                    last = len(block) < BLOCK_SAMPLES
-                    mono = block.mean(axis=1) if channel == "mix" else block[:, channel]
-                    if resampler is not None:
-                        mono = resampler.resample_chunk(np.ascontiguousarray(mono, np.float32), last=last)
-                    yield np.ascontiguousarray(mono, np.float32)
-                    if last:
-                        return
-
-        return cls(length, rate, os.path.basename(path), chunks)
+# ----------------------------------------------------------------------------- blocks
 
 
 def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):

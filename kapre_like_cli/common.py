@@ -129,22 +129,20 @@ def forget_light_library(completed):
 
 
 def check_audio_file(path, channel_number="mix"):
-    """One-line CommandError for a file that is missing, a folder, not audio (soundfile reads the header) or
-    without the channel ``channel_number`` asks for."""
-    if os.path.isdir(path):
-        raise CommandError(f"{path!r} is a folder, not an audio file; give one WAV/FLAC/OGG file")
-    if not os.path.isfile(path):
-        raise CommandError(f"no such audio file: {path!r}; give an existing WAV/FLAC/OGG file or none for the "
-                           f"built-in signal")
-    import soundfile
-
+    """One-line CommandError for a file that is missing, a folder, not audio (:func:`kapre_like.audio_io.
+    check_audio_file` reads the header), without samples or without the channel ``channel_number`` asks for."""
+    audio_io = light_library_module("audio_io")
     try:
-        info = soundfile.info(path)
-    except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
-        raise CommandError(f"cannot read audio file {path!r}: {' '.join(str(error).split())}; is it a WAV, FLAC or "
-                           f"OGG file?") from None
-    if info.frames == 0:
-        raise CommandError(f"audio file {path!r} has no samples")
+        info = audio_io.check_audio_file(path)
+    except IsADirectoryError:
+        raise CommandError(f"{path!r} is a folder, not an audio file; give one WAV/FLAC/OGG file") from None
+    except FileNotFoundError:
+        raise CommandError(f"no such audio file: {path!r}; give an existing WAV/FLAC/OGG file or none for the "
+                           f"built-in signal") from None
+    except audio_io.AudioReadError as error:
+        raise CommandError(f"{error}; is it a WAV, FLAC or OGG file?") from None
+    except ValueError as error:  # no samples
+        raise CommandError(str(error)) from None
     if channel_number != "mix" and channel_number >= info.channels:
         raise CommandError(f"--channel {channel_number}: {os.path.basename(path)} has {info.channels} channel(s), "
                            f"numbered from 0; give one of them or 'mix'")
@@ -237,20 +235,20 @@ def library_errors():
 def signal_of(args, whole=True):
     """The signal of ``args``: the file in ``args.audio`` (its ``--channel``, resampled to ``--sr``) or the
     built-in signal (``--duration``). ``whole``: ``(samples, sample_rate, title)``; else a
-    :class:`kapre_like.blockwise.Signal`, a long file read a block at a time."""
-    from kapre_like import blockwise
+    :class:`kapre_like.audio_io.Signal`, a long file read a block at a time."""
+    from kapre_like.audio_io import Signal, load_audio
 
     if getattr(args, "audio", None):
         with library_errors():  # the front door checked the file; this is a file changed since
             if whole:
-                samples, rate = blockwise.load_audio(args.audio, args.channel, args.sr)
+                samples, rate = load_audio(args.audio, args.sr, args.channel)
                 return samples, rate, os.path.basename(args.audio)
-            return blockwise.Signal.of_file(args.audio, args.channel, args.sr)
+            return Signal.of_file(args.audio, args.channel, args.sr)
     from kapre_like.synthetic import demo_signal
 
     rate = getattr(args, "sr", None) or BUILTIN_RATE
     signal = demo_signal(args.duration, rate), rate, "built-in signal (chirp, tones, speech)"
-    return signal if whole else blockwise.Signal.of_array(*signal)
+    return signal if whole else Signal.of_array(*signal)
 
 
 def check_length(samples, sample_rate, n_fft, center, title):

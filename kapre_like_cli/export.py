@@ -65,10 +65,10 @@ def _check_signal(args, n_samples):
     import numpy as np
 
     if args.check:
-        from kapre_like.blockwise import load_audio
+        from kapre_like.audio_io import load_audio
 
         with library_errors():
-            samples, _ = load_audio(args.check, "mix", args.sample_rate)
+            samples, _ = load_audio(args.check, args.sample_rate, "mix")
         checked_on = f"the first {args.seconds:g} s of {os.path.basename(args.check)}" + (
             f" (it has {len(samples)} samples at {args.sample_rate} Hz: zero-padded)" if len(samples) < n_samples else "")
         return np.pad(samples[:n_samples], (0, max(0, n_samples - len(samples)))), checked_on

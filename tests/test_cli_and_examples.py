@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kapre_like_cli
-from kapre_like import blockwise
+from kapre_like import audio_io, blockwise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -480,7 +480,8 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     path = tmp_path / "long.wav"
     soundfile.write(path, samples, 16000, subtype="FLOAT")
     monkeypatch.setattr(blockwise, "BLOCK_SAMPLES", 4096)
-    monkeypatch.setattr(blockwise, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
+    monkeypatch.setattr(audio_io, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(audio_io, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
     monkeypatch.setattr(blockwise, "MAX_COLUMNS", 40)
     lengths, build = [], blockwise.build_frontend
     monkeypatch.setattr(blockwise, "build_frontend",
@@ -500,7 +501,7 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     assert saved.shape == expected.shape == (184, 128)
     np.testing.assert_allclose(saved, expected, atol=2e-3)
     assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
-    columns = blockwise.draw_spectrogram(blockwise.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256,
+    columns = blockwise.draw_spectrogram(audio_io.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256,
                                          None, "x", str(tmp_path / "q.png"))
     groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
     np.testing.assert_allclose(columns, groups, atol=2e-3)
@@ -520,7 +521,7 @@ def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
     context = blockwise.griffin_lim_context(1024, 256, n_iter)
     assert context == (n_iter + 2) * 3  # frames up to 3 hops apart overlap
     written = []
-    convergence, silent = blockwise.reconstruct_blocks(blockwise.Signal.of_array(samples, 16000, "x"), source, 1024,
+    convergence, silent = blockwise.reconstruct_blocks(audio_io.Signal.of_array(samples, 16000, "x"), source, 1024,
                                                        256, 64, n_iter, block_frames=24, write=written.append)
     audio = np.concatenate(written)
     assert not silent and len(written) == 3 and audio.shape == samples.shape  # 59 frames: 3 blocks
