@@ -20,8 +20,18 @@ def export_formats():
     return light_library_module("exporting").FORMATS
 
 
+class _RegisteredFormats:
+    """``--format``'s choices: the registry's names, read when argparse asks (a ``--format`` value, the help), so
+    that the tool's other answers do not wait for the library's import of NumPy."""
+
+    def __contains__(self, name):
+        return name in export_formats()
+
+    def __iter__(self):
+        return iter(export_formats())
+
+
 def add_parser(commands):
-    formats = list(export_formats())
     parser = commands.add_parser(NAME, help="export a front end to .keras, SavedModel, TFLite (and ONNX)",
                                  description="Build a dB spectrogram front end for fixed-length mono input and write "
                                              "it as .keras, SavedModel and TFLite (built-in ops only), or the "
@@ -39,9 +49,9 @@ def add_parser(commands):
     parser.add_argument("--check", metavar="FILE",
                         help="audio file to compare the exported models on (its first --seconds, mixed to mono, "
                              "resampled to --sample-rate)")
-    parser.add_argument("--format", nargs="+", choices=formats, default=list(DEFAULT_FORMATS),
+    parser.add_argument("--format", nargs="+", choices=_RegisteredFormats(), default=list(DEFAULT_FORMATS),
                         dest="formats", metavar="FORMAT",
-                        help=f"one or more of {', '.join(formats)} (default: {' '.join(DEFAULT_FORMATS)})")
+                        help=f"one or more of %(choices)s (default: {' '.join(DEFAULT_FORMATS)})")
     parser.add_argument("--out", help=f"output folder (default: {DEFAULT_OUT}/export)")
     return parser
 
