@@ -72,10 +72,9 @@ def start_tensorflow(verbose=False):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ log after start-up: errors that matter only
     quiet = not verbose and os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "3"
     with native_output_silenced(quiet):  # the lines before absl's log starts ignore the level
-        import kapre_like  # noqa: F401  (whole unless this process imported it light)
-        from kapre_like._public import import_all
+        from kapre_like._public import import_all  # the package whole, unless this process imported it light
 
-        import_all()
+        import_all()  # then every name now
 
 
 def main(argv=None):
