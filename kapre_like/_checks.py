@@ -6,6 +6,8 @@ Every check raises at construction time with a message that names the owner
 
 import numbers
 
+import numpy as np
+
 CHANNELS_FIRST = "channels_first"
 CHANNELS_LAST = "channels_last"
 DEFAULT = "default"
@@ -35,7 +37,8 @@ class NotInvertibleError(RuntimeError, ValueError):
     """
 
 
-def _prefix(owner):
+def owner_prefix(owner):
+    """``'owner: '``, the start of a message about ``owner``'s argument (empty without an owner)."""
     return f"{owner}: " if owner else ""
 
 
@@ -48,12 +51,12 @@ def check_data_format(value, arg_name="data_format", owner=None):
     """
     if not isinstance(value, str):
         raise TypeError(
-            f"{_prefix(owner)}`{arg_name}` must be a string, one of {list(DATA_FORMATS)}; "
+            f"{owner_prefix(owner)}`{arg_name}` must be a string, one of {list(DATA_FORMATS)}; "
             f"got {value!r} of type {type(value).__name__}."
         )
     if value not in DATA_FORMATS:
         raise ValueError(
-            f"{_prefix(owner)}`{arg_name}` must be one of {list(DATA_FORMATS)}; got {value!r}."
+            f"{owner_prefix(owner)}`{arg_name}` must be one of {list(DATA_FORMATS)}; got {value!r}."
         )
 
 
@@ -63,6 +66,21 @@ def check_data_formats(owner, **formats):
         check_data_format(value, arg_name, owner)
 
 
+def _check_type(value, kind, noun, arg_name, owner, allow_none):
+    """Raise ``TypeError`` unless ``value`` is a ``kind`` (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        allowed = noun + (" or None" if allow_none else "")
+        raise TypeError(f"{owner_prefix(owner)}`{arg_name}` must be {allowed}; "
+                        f"got {value!r} of type {type(value).__name__}.")
+
+
+def check_bool(value, arg_name, owner):
+    """``value`` as a bool, raising ``TypeError`` for anything but True, False (or a NumPy bool)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: `{arg_name}` must be True or False; got {value!r} of type {type(value).__name__}.")
+    return bool(value)
+
+
 def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
     """Raise unless ``value`` is an integer (not a bool) >= ``minimum`` (or None if allowed).
 
@@ -70,15 +88,10 @@ def check_int(value, arg_name, owner=None, minimum=1, allow_none=False):
     """
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        allowed = "an integer" + (" or None" if allow_none else "")
-        raise TypeError(
-            f"{_prefix(owner)}`{arg_name}` must be {allowed}; "
-            f"got {value!r} of type {type(value).__name__}."
-        )
+    _check_type(value, numbers.Integral, "an integer", arg_name, owner, allow_none)
     if minimum is not None and value < minimum:
         raise ValueError(
-            f"{_prefix(owner)}`{arg_name}` must be an integer >= {minimum}; got {value!r}."
+            f"{owner_prefix(owner)}`{arg_name}` must be an integer >= {minimum}; got {value!r}."
         )
 
 
@@ -86,14 +99,9 @@ def check_number(value, arg_name, owner=None, positive=True, allow_none=False):
     """Raise unless ``value`` is a real number (> 0 when ``positive``), or None if allowed."""
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        allowed = "a number" + (" or None" if allow_none else "")
-        raise TypeError(
-            f"{_prefix(owner)}`{arg_name}` must be {allowed}; "
-            f"got {value!r} of type {type(value).__name__}."
-        )
+    _check_type(value, numbers.Real, "a number", arg_name, owner, allow_none)
     if positive and not value > 0:
-        raise ValueError(f"{_prefix(owner)}`{arg_name}` must be > 0; got {value!r}.")
+        raise ValueError(f"{owner_prefix(owner)}`{arg_name}` must be > 0; got {value!r}.")
 
 
 def check_choice(value, arg_name, choices, owner=None, case_sensitive=True):
@@ -101,7 +109,7 @@ def check_choice(value, arg_name, choices, owner=None, case_sensitive=True):
     candidate = value if case_sensitive or not isinstance(value, str) else value.lower()
     if not isinstance(value, str) or candidate not in choices:
         raise ValueError(
-            f"{_prefix(owner)}`{arg_name}` must be one of {list(choices)}"
+            f"{owner_prefix(owner)}`{arg_name}` must be one of {list(choices)}"
             f"{'' if case_sensitive else ' (case-insensitive)'}; got {value!r}."
         )
 

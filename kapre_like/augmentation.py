@@ -11,9 +11,9 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._checks import _prefix, check_int, check_number
+from ._base import register
+from ._checks import check_int, check_number, owner_prefix
 from ._layout import DataFormat, LayoutChecked
-from .time_frequency import _register
 
 __all__ = ["SpecAugment", "ChannelSwap"]
 
@@ -22,7 +22,7 @@ class MaskParamError(RuntimeError, ValueError):
     """A SpecAugment mask parameter of 0: Kapre raises ``RuntimeError``; it is also a ``ValueError``."""
 
 
-@_register
+@register
 class SpecAugment(LayoutChecked, keras.layers.Layer):
     """SpecAugment (Park et al., 2019): random frequency and time bands set to ``mask_value``.
 
@@ -60,6 +60,8 @@ class SpecAugment(LayoutChecked, keras.layers.Layer):
         >>> float(tf.reduce_min(layer(x, training=True)))  # training: some bins masked to 0
         0.0
     """
+
+    frame_wise = True  # the identity at inference, where a stream runs
 
     def __init__(
         self,
@@ -145,7 +147,7 @@ class SpecAugment(LayoutChecked, keras.layers.Layer):
         return config
 
 
-@_register
+@register
 class ChannelSwap(LayoutChecked, keras.layers.Layer):
     """Randomly permute the channels of each example in training; identity at inference.
 
@@ -169,6 +171,8 @@ class ChannelSwap(LayoutChecked, keras.layers.Layer):
         [0.0, 1.0, 2.0, 3.0]
     """
 
+    frame_wise = True  # the identity at inference, where a stream runs
+
     def __init__(self, data_format="default", seed=None, **kwargs):
         kwargs.setdefault("autocast", False)  # float64 stays float64; float32 is not squashed to float16 by a mixed policy
         super().__init__(**kwargs)
@@ -187,7 +191,7 @@ class ChannelSwap(LayoutChecked, keras.layers.Layer):
         if n_channels == 1:
             return inputs
         if n_channels is None:
-            raise ValueError(f"{_prefix('ChannelSwap')}the channel axis (axis {axis}) must have a known size; got "
+            raise ValueError(f"{owner_prefix('ChannelSwap')}the channel axis (axis {axis}) must have a known size; got "
                              f"shape {tuple(inputs.shape)}.")
         order = functional.random_permutations(tf.shape(inputs)[0], n_channels, seed=self.seed_generator)
         return tf.gather(inputs, order, axis=axis, batch_dims=1)

@@ -232,7 +232,10 @@ def serialize_example(path, spectrogram, sample_rate):
     import numpy as np
     import tensorflow as tf
 
-    spectrogram = np.asarray(spectrogram, np.float32)
+    spectrogram = np.asarray(spectrogram)
+    if np.iscomplexobj(spectrogram):  # complex spectra (AudioSTFTEncoder): real and imaginary parts on a last axis
+        spectrogram = np.stack([spectrogram.real, spectrogram.imag], axis=-1)
+    spectrogram = spectrogram.astype(np.float32)
     feature = {
         "path": tf.train.Feature(bytes_list=tf.train.BytesList(value=[path.encode("utf-8")])),
         "spectrogram": tf.train.Feature(float_list=tf.train.FloatList(value=spectrogram.ravel())),
@@ -269,18 +272,25 @@ def encoder_settings(encoder):
         "target_length": encoder.target_length,
         "augmentation": {key: repr(value) for key, value in encoder.augmentation.items()} or None,
         "window": [float(v) for v in encoder.window],
+        "features": encoder.features,
     }
 
 
 def feature_spec(encoder):
     """The ``features`` section of the spec: how each feature of a record is stored and read."""
+    kind = encoder.features["kind"]
+    shape, axes = [_frames(encoder), encoder.n_bins], "frames, bins"
+    if kind == "stft":
+        shape, axes = shape + [2], "frames, bins, (real, imaginary)"
+    what = {"magnitude": "magnitude spectrogram", "stft": "complex spectra as (real, imaginary) pairs",
+            "mel": "mel spectrogram" + (" in dB" if encoder.features.get("log") else ""), "mfcc": "MFCCs"}[kind]
     return {
         "path": {"kind": "bytes", "shape": [], "dtype": "string",
                  "description": "the audio file (an absolute path, or a URL), UTF-8"},
-        "spectrogram": {"kind": "float", "shape": [_frames(encoder), encoder.n_bins], "dtype": "float32",
-                        "shape_feature": "shape",
-                        "description": "magnitude spectrogram, frames x bins, row-major (shape: the 'shape' feature)"},
-        "shape": {"kind": "int64", "shape": [2], "dtype": "int64", "description": "frames, bins of the spectrogram"},
+        "spectrogram": {"kind": "float", "shape": shape, "dtype": "float32", "shape_feature": "shape",
+                        "description": f"{what}, {axes}, row-major (shape: the 'shape' feature)"},
+        "shape": {"kind": "int64", "shape": [len(shape)], "dtype": "int64",
+                  "description": f"{axes} of the spectrogram"},
         "sample_rate": {"kind": "int64", "shape": [], "dtype": "int64", "description": "the encoder's rate, Hz"},
     }
 

@@ -15,6 +15,7 @@ Importing :mod:`kapre_like` registers every layer, so loading needs no ``custom_
 """
 
 import warnings
+from dataclasses import dataclass, fields
 
 import keras
 
@@ -27,6 +28,8 @@ from ._checks import (
     resolve_stft_lengths,
 )
 from . import functional
+from .presets import accepts_preset
+from .sequential import AudioSequential, SpectrogramSequential
 from .signal import LogmelToMFCC
 from .time_frequency import (
     STFT,
@@ -36,7 +39,6 @@ from .time_frequency import (
     Magnitude,
     MagnitudeToDecibel,
     Phase,
-    _register,
 )
 
 __all__ = [
@@ -51,102 +53,74 @@ __all__ = [
 ]
 
 
-def _analysis_stft(n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format,
-                   output_data_format, center=False, pad_mode="constant"):
-    return STFT(
-        n_fft=n_fft,
-        win_length=win_length,
-        hop_length=hop_length,
-        window_name=window_name,
-        pad_begin=pad_begin,
-        pad_end=pad_end,
-        input_data_format=input_data_format,
-        output_data_format=output_data_format,
-        center=center,
-        pad_mode=pad_mode,
-    )
+@dataclass(frozen=True)
+class FrontEndSpec:
+    """The STFT and decibel arguments that the factories share, by Kapre's names and with Kapre's defaults.
 
-
-@_register
-class AudioSequential(keras.Sequential):
-    """``keras.Sequential`` that does not cast its input: float64 waveforms stay float64, as for the
-    layers themselves (a plain ``Sequential`` casts them to the dtype of the ``InputLayer`` it
-    builds, float32). What the factories return."""
-
-    def __init__(self, layers=None, trainable=True, name=None):
-        super().__init__(layers=layers, trainable=trainable, name=name)
-        self.autocast = False
-
-    def call(self, inputs, training=None, mask=None):
-        # the layers one after the other (Sequential's own fallback), not its functional graph,
-        # whose InputLayer would cast the input
-        outputs = inputs
-        for layer in self.layers:
-            outputs = layer(outputs, training=training)
-        return outputs
-
-
-@_register
-class SpectrogramSequential(AudioSequential):
-    """``keras.Sequential`` of STFT, Magnitude[, ApplyFilterbank][, MagnitudeToDecibel], run as one computation.
-
-    What the magnitude factories return. Its layers are the ordinary ones (inspect, reuse or
-    save them as usual), but when the model starts with that chain it computes the chain with
-    :func:`kapre_like.functional.filtered_spectrogram`, built from the layers' public contract:
-    :meth:`STFT.checked_waveforms` and :attr:`STFT.spectrogram_arguments`, ``Magnitude.power``,
-    :attr:`ApplyFilterbank.filterbank`, :attr:`MagnitudeToDecibel.decibel_arguments` and the last
-    chain layer's :meth:`~kapre_like.time_frequency.AudioLayer.cast_output`. Its plain route
-    computes what the layers' own ``call`` do (the magnitude as the root of the power, one matrix
-    product, decibels), faster than Kapre's chain and compiling nothing (a first ``predict`` costs
-    about what Kapre's does, whatever the signal length); for minutes of audio it runs in chunks
-    of frames, so that the complex spectrogram is never held whole. The numbers are those of the
-    layers run one after the other (within float32 rounding). Layers after the chain
-    (``LogmelToMFCC`` in :func:`get_mfcc_layer`, or any added with ``add``) run after it one by
-    one; a model that no longer starts with the chain runs as a plain ``Sequential``.
+    A factory makes one from its own arguments (:meth:`of`), then asks it for the layers (:meth:`stft`,
+    :meth:`decibel_layers`) or the whole front end (:meth:`front_end`); the arguments are documented in
+    :func:`get_stft_magnitude_layer`, ``owner`` is the factory's name for messages.
     """
 
-    def _filtered_chain(self):
-        """``(stft, magnitude, filterbank, decibel, rest)`` when the model starts with STFT, Magnitude
-        (then ApplyFilterbank in the STFT's output format, then MagnitudeToDecibel, if present);
-        ``rest`` are the layers after them. None for any other model."""
-        layers = list(self.layers)
-        if len(layers) < 2 or type(layers[0]) is not STFT or type(layers[1]) is not Magnitude:
-            return None
-        stft, magnitude, rest = layers[0], layers[1], layers[2:]
-        filterbank = None
-        if rest and type(rest[0]) is ApplyFilterbank and rest[0].data_format == stft.output_data_format:
-            filterbank = rest.pop(0)
-        decibel = rest.pop(0) if rest and type(rest[0]) is MagnitudeToDecibel else None
-        return stft, magnitude, filterbank, decibel, rest
+    owner: str = "composed"
+    n_fft: int = 2048
+    win_length: int = None
+    hop_length: int = None
+    window_name: str = None
+    pad_begin: bool = False
+    pad_end: bool = False
+    input_data_format: str = "default"
+    output_data_format: str = "default"
+    center: bool = False
+    pad_mode: str = "constant"
+    return_decibel: bool = False
+    db_amin: float = 1e-5
+    db_ref_value: float = 1.0
+    db_dynamic_range: float = 80.0
 
-    def call(self, inputs, training=None, mask=None):
-        chain = self._filtered_chain()
-        if chain is None:
-            return super().call(inputs, training=training, mask=mask)
-        stft, magnitude, filterbank, decibel, rest = chain
-        stft.check_layout(inputs)
-        spectra = functional.filtered_spectrogram(
-            stft.checked_waveforms(inputs), **stft.spectrogram_arguments, power=magnitude.power,
-            filterbank=None if filterbank is None else filterbank.filterbank,
-            decibel=None if decibel is None else decibel.decibel_arguments,
-        )
-        last = decibel or filterbank or magnitude
-        outputs = last.cast_output(stft.output_format.from_channels_first(spectra))
-        for layer in rest:  # e.g. LogmelToMFCC, or layers added after the front end
-            outputs = layer(outputs, training=training)
-        return outputs
+    @classmethod
+    def of(cls, owner, arguments, **overrides):
+        """The spec of a factory's ``arguments`` (a dict by name, its ``locals()``; names that are not
+        fields are ignored) and ``overrides``, with the data formats checked in ``owner``'s name."""
+        names = {field.name for field in fields(cls)} - {"owner"}
+        chosen = {name: value for name, value in {**arguments, **overrides}.items() if name in names}
+        spec = cls(owner=owner, **chosen)
+        check_data_formats(owner, input_data_format=spec.input_data_format,
+                           output_data_format=spec.output_data_format)
+        return spec
 
+    def stft(self):
+        """The analysis :class:`~kapre_like.time_frequency.STFT`."""
+        return STFT(n_fft=self.n_fft, win_length=self.win_length, hop_length=self.hop_length,
+                    window_name=self.window_name, pad_begin=self.pad_begin, pad_end=self.pad_end,
+                    input_data_format=self.input_data_format, output_data_format=self.output_data_format,
+                    center=self.center, pad_mode=self.pad_mode)
 
-def _magnitude_sequential(input_shape, stft, tail_layers, name, power=1.0):
-    """``SpectrogramSequential([Input?, stft, Magnitude(power), *tail_layers])``."""
-    head = [] if input_shape is None else [keras.Input(shape=tuple(input_shape))]
-    return SpectrogramSequential(head + [stft, Magnitude(power=power)] + tail_layers, name=name)
+    def decibel_layers(self):
+        """``[MagnitudeToDecibel]`` with ``return_decibel``, else ``[]``."""
+        if not self.return_decibel:
+            return []
+        return [MagnitudeToDecibel(ref_value=self.db_ref_value, amin=self.db_amin,
+                                   dynamic_range=self.db_dynamic_range)]
 
-
-def _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
-    if not return_decibel:
-        return []
-    return [MagnitudeToDecibel(ref_value=db_ref_value, amin=db_amin, dynamic_range=db_dynamic_range)]
+    def front_end(self, input_shape, name, *, power=1.0, filterbank_type=None, sample_rate=None,
+                  filterbank_kwargs=None, tail=()):
+        """``SpectrogramSequential`` of ``[Input?,] STFT, Magnitude(power)[, ApplyFilterbank(filterbank_type)]
+        [, MagnitudeToDecibel]``, then the layers ``tail``; the filterbank gets this STFT's bins."""
+        if filterbank_type is not None:
+            check_int(self.n_fft, "n_fft", self.owner)  # before n_fft // 2 below
+        layers = [self.stft(), Magnitude(power=power)]
+        if filterbank_type is not None:
+            layers.append(ApplyFilterbank(
+                type=filterbank_type,
+                # an odd n_fft's bins are sample_rate / n_fft apart, which n_freq alone does not say
+                filterbank_kwargs={"sample_rate": sample_rate, "n_freq": self.n_fft // 2 + 1, **filterbank_kwargs,
+                                   **({"n_fft": self.n_fft} if self.n_fft % 2 else {})},
+                data_format=self.output_data_format,
+            ))
+        layers += self.decibel_layers() + list(tail)
+        head = [] if input_shape is None else [keras.Input(shape=tuple(input_shape))]
+        return SpectrogramSequential(head + layers, name=name)
 
 
 def get_stft_magnitude_layer(
@@ -204,17 +178,10 @@ def get_stft_magnitude_layer(
         >>> stft_mag.output_shape
         (None, 1, 5, 513)
     """
-    check_data_formats(
-        "get_stft_magnitude_layer", input_data_format=input_data_format, output_data_format=output_data_format
-    )
-    stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
-        center, pad_mode,
-    )
-    tail = _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range)
-    return _magnitude_sequential(input_shape, stft, tail, name)
+    return FrontEndSpec.of("get_stft_magnitude_layer", locals()).front_end(input_shape, name)
 
 
+@accepts_preset
 def get_melspectrogram_layer(
     input_shape=None,
     n_fft=2048,
@@ -258,12 +225,12 @@ def get_melspectrogram_layer(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'melspectrogram'``.
-        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
-            at both ends), as librosa and torch do by default; see
-            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
-        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
+        center, pad_mode: as in :func:`get_stft_magnitude_layer` (Kapre's frames by default).
         power (float): exponent of the magnitude before the filterbank: 1.0 (Kapre's magnitude, the
             default) or 2.0 (the power spectrogram of librosa and torchaudio).
+        preset (str or None, keyword only): a named configuration of :mod:`kapre_like.presets`
+            (``'speech'``, ``'music'``, ``'librosa'``, ``'torchaudio'``, ``'keras'``) whose settings replace
+            the defaults above; the arguments you pass win over it. Defaults to None.
 
     Returns:
         keras.Sequential: output ``(batch, time, n_mels, ch)`` or ``(batch, ch, time, n_mels)``.
@@ -275,11 +242,8 @@ def get_melspectrogram_layer(
         (None, 5, 96, 2)
     """
     mel_kwargs = {"n_mels": n_mels, "f_min": mel_f_min, "f_max": mel_f_max, "htk": mel_htk, "norm": mel_norm}
-    return _filterbank_front_end(
-        "get_melspectrogram_layer", "mel", mel_kwargs, sample_rate, input_shape, n_fft, win_length, hop_length,
-        window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range, input_data_format,
-        output_data_format, name, center, pad_mode, power,
-    )
+    return FrontEndSpec.of("get_melspectrogram_layer", locals()).front_end(
+        input_shape, name, power=power, filterbank_type="mel", sample_rate=sample_rate, filterbank_kwargs=mel_kwargs)
 
 
 def get_log_frequency_spectrogram_layer(
@@ -320,12 +284,8 @@ def get_log_frequency_spectrogram_layer(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'log_frequency_spectrogram'``.
-        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
-            at both ends), as librosa and torch do by default; see
-            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
-        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
-        power (float): exponent of the magnitude before the filterbank: 1.0 (Kapre's magnitude, the
-            default) or 2.0 (the power spectrogram of librosa and torchaudio).
+        center, pad_mode: as in :func:`get_stft_magnitude_layer` (Kapre's frames by default).
+        power (float): as in :func:`get_melspectrogram_layer`. Defaults to 1.0.
 
     Returns:
         keras.Sequential: output ``(batch, time, log_n_bins, ch)`` or ``(batch, ch, time, log_n_bins)``.
@@ -342,13 +302,11 @@ def get_log_frequency_spectrogram_layer(
     """
     log_kwargs = {"n_bins": log_n_bins, "bins_per_octave": log_bins_per_octave, "f_min": log_f_min,
                   "spread": log_spread}
-    return _filterbank_front_end(
-        "get_log_frequency_spectrogram_layer", "log", log_kwargs, sample_rate, input_shape, n_fft, win_length,
-        hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value, db_dynamic_range,
-        input_data_format, output_data_format, name, center, pad_mode, power,
-    )
+    return FrontEndSpec.of("get_log_frequency_spectrogram_layer", locals()).front_end(
+        input_shape, name, power=power, filterbank_type="log", sample_rate=sample_rate, filterbank_kwargs=log_kwargs)
 
 
+@accepts_preset
 def get_mfcc_layer(
     input_shape=None,
     n_mfcc=20,
@@ -399,6 +357,8 @@ def get_mfcc_layer(
             scaling, coefficient 0 ``sqrt(2)`` times larger).
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'mfcc'``.
+        preset (str or None, keyword only): a named configuration of :mod:`kapre_like.presets`; its STFT and
+            mel settings replace the defaults, the arguments you pass win. Defaults to None.
 
     Returns:
         keras.Sequential: output ``(batch, time, n_mfcc, ch)`` or ``(batch, ch, time, n_mfcc)``.
@@ -419,34 +379,10 @@ def get_mfcc_layer(
         raise ValueError(f"{owner}: `n_mfcc` must be <= `n_mels` ({n_mels}); got n_mfcc={n_mfcc}.")
     mel_kwargs = {"n_mels": n_mels, "f_min": mel_f_min, "f_max": mel_f_max, "htk": mel_htk, "norm": mel_norm}
     dct = LogmelToMFCC(n_mfccs=n_mfcc, data_format=output_data_format, norm=dct_norm)
-    return _filterbank_front_end(
-        owner, "mel", mel_kwargs, sample_rate, input_shape, n_fft, win_length, hop_length, window_name, False, False,
-        True, db_amin, db_ref_value, db_dynamic_range, input_data_format, output_data_format, name, center, pad_mode,
-        2.0, tail=[dct],
-    )
-
-
-def _filterbank_front_end(owner, filterbank_type, filterbank_kwargs, sample_rate, input_shape, n_fft, win_length,
-                          hop_length, window_name, pad_begin, pad_end, return_decibel, db_amin, db_ref_value,
-                          db_dynamic_range, input_data_format, output_data_format, name, center=False,
-                          pad_mode="constant", power=1.0, tail=()):
-    """``SpectrogramSequential`` of STFT, Magnitude, ApplyFilterbank(``filterbank_type``)[, MagnitudeToDecibel],
-    then the layers ``tail``."""
-    check_data_formats(owner, input_data_format=input_data_format, output_data_format=output_data_format)
-    check_int(n_fft, "n_fft", owner)
-    stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
-        center, pad_mode,
-    )
-    filterbank = ApplyFilterbank(
-        type=filterbank_type,
-        # an odd n_fft's bins are sample_rate / n_fft apart, which n_freq alone does not say
-        filterbank_kwargs={"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **filterbank_kwargs,
-                           **({"n_fft": n_fft} if n_fft % 2 else {})},
-        data_format=output_data_format,
-    )
-    layers = [filterbank] + _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range) + list(tail)
-    return _magnitude_sequential(input_shape, stft, layers, name, power)
+    # librosa's MFCCs: decibels of the power spectrogram
+    return FrontEndSpec.of(owner, locals(), return_decibel=True).front_end(
+        input_shape, name, power=2.0, filterbank_type="mel", sample_rate=sample_rate, filterbank_kwargs=mel_kwargs,
+        tail=[dct])
 
 
 #: Smallest overlap-added squared window, relative to its maximum, that the reconstruction pair accepts:
@@ -507,10 +443,7 @@ def get_perfectly_reconstructing_stft_istft(
             ``'channels_first'`` (``(batch, ch, time, freq)``) or ``'default'``.
         stft_name (str): name of the STFT layer. Defaults to ``'stft'``.
         istft_name (str): name of the inverse STFT layer. Defaults to ``'istft'``.
-        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
-            at both ends), as librosa and torch do by default; see
-            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
-        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
+        center, pad_mode: as in :func:`get_stft_magnitude_layer` (Kapre's frames by default).
 
     Returns:
         tuple: ``(STFT, InverseSTFT)`` layers.
@@ -610,10 +543,7 @@ def get_stft_mag_phase(
             :func:`get_stft_magnitude_layer`.
         input_data_format, output_data_format: as in :func:`get_stft_magnitude_layer`.
         name (str): name of the returned model. Defaults to ``'stft_mag_phase'``.
-        center (bool): centre frame ``t`` on sample ``t * hop_length`` (``n_fft // 2`` samples padded
-            at both ends), as librosa and torch do by default; see
-            :class:`~kapre_like.time_frequency.STFT`. Defaults to False (Kapre's frames).
-        pad_mode (str): ``'constant'`` (zeros, the default) or ``'reflect'``, what ``center`` pads with.
+        center, pad_mode: as in :func:`get_stft_magnitude_layer` (Kapre's frames by default).
 
     Returns:
         keras.Model: float output ``(batch, time, freq, 2 * ch)`` or ``(batch, 2 * ch, time, freq)``.
@@ -624,19 +554,14 @@ def get_stft_mag_phase(
         >>> mag_phase.output_shape
         (None, 5, 513, 6)
     """
-    check_data_formats(
-        "get_stft_mag_phase", input_data_format=input_data_format, output_data_format=output_data_format
-    )
+    spec = FrontEndSpec.of("get_stft_mag_phase", locals())
     if input_shape is None:
         raise ValueError("get_stft_mag_phase: `input_shape` is required (the model is functional); got None.")
-    stft = _analysis_stft(
-        n_fft, win_length, hop_length, window_name, pad_begin, pad_end, input_data_format, output_data_format,
-        center, pad_mode,
-    )
+    stft = spec.stft()
     waveforms = keras.Input(shape=tuple(input_shape))
     stfts = stft(waveforms)
     magnitudes = Magnitude()(stfts)
-    for layer in _decibel(return_decibel, db_amin, db_ref_value, db_dynamic_range):
+    for layer in spec.decibel_layers():
         magnitudes = layer(magnitudes)
     phases = Phase()(stfts)
     outputs = keras.layers.Concatenate(axis=stft.output_format.channel_axis(4))([magnitudes, phases])

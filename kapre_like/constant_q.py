@@ -8,15 +8,15 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._checks import check_choice, check_float_input, check_int, check_number
+from ._base import AudioLayer, complex_of, register
+from ._checks import check_bool, check_choice, check_float_input, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_against
 from .functional.constant_q import RESAMPLERS, constant_q_frames, constant_q_pairs, constant_q_plan
-from .time_frequency import AudioLayer, _check_bool, _complex_of, _register
 
 __all__ = ["CQT", "VQT"]
 
-@_register
+@register
 class VQT(AudioLayer):
     """Variable-Q transform of waveforms, equal to ``librosa.vqt`` (its magnitude by default).
 
@@ -103,10 +103,10 @@ class VQT(AudioLayer):
         if not 0 <= sparsity < 1:
             raise ValueError(f"{owner}: `sparsity` must be in [0, 1) (the fraction of each filter's energy dropped); "
                              f"got {sparsity}.")
-        _check_bool(scale, "scale", owner)
+        check_bool(scale, "scale", owner)
         check_choice(pad_mode, "pad_mode", functional.PAD_MODES, owner)
         check_choice(res_type, "res_type", RESAMPLERS, owner)
-        _check_bool(return_complex, "return_complex", owner)
+        check_bool(return_complex, "return_complex", owner)
         if isinstance(window, list):
             window = tuple(window)
         self.input_format = DataFormat(input_data_format, "input_data_format", owner)
@@ -155,7 +155,7 @@ class VQT(AudioLayer):
     def compute_output_spec(self, inputs):
         if self.return_complex:
             check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
-            return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_complex_of(inputs.dtype))
+            return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=complex_of(inputs.dtype))
         return super().compute_output_spec(inputs)
 
     def get_config(self):
@@ -171,7 +171,7 @@ class VQT(AudioLayer):
         return config
 
 
-@_register
+@register
 class CQT(VQT):
     """Constant-Q transform of waveforms, equal to ``librosa.cqt``: :class:`VQT` with ``gamma=0``.
 

@@ -10,8 +10,10 @@ model's own.
 ONNX is written by :func:`kapre_like.onnx_export.export_onnx` (``pip install "kapre_like[onnx]"``).
 """
 
+import contextlib
 import dataclasses
 import importlib
+import io
 import os
 import re
 import warnings
@@ -145,7 +147,7 @@ def _model_input(model, inputs):
 
 
 def tflite_interpreter(model):
-    """A TFLite interpreter of ``model``, its tensors allocated: LiteRT's (``ai_edge_litert``) where it is
+    """A TFLite interpreter of ``model``: LiteRT's (``ai_edge_litert``) where it is
     installed, else ``tf.lite.Interpreter`` (deprecated in TensorFlow 2.21 in favour of LiteRT; its
     notice silenced).
 
@@ -157,7 +159,8 @@ def tflite_interpreter(model):
     Returns
     -------
     Interpreter
-        ``get_signature_runner()`` runs it on any batch size the model takes.
+        ``get_signature_runner()`` runs it on any batch size the model takes (allocating its tensors);
+        ``allocate_tensors()`` first for ``invoke``.
     """
     source = {"model_content": bytes(model)} if isinstance(model, (bytes, bytearray)) else {
         "model_path": os.fspath(model)}
@@ -171,7 +174,6 @@ def tflite_interpreter(model):
             interpreter = tf.lite.Interpreter(**source)
     else:
         interpreter = Interpreter(**source)
-    interpreter.allocate_tensors()
     return interpreter
 
 
@@ -212,10 +214,12 @@ def _write_tflite(model, path, tflite_model=None):
     built-in ops only."""
     import tensorflow as tf
 
-    converter = tf.lite.TFLiteConverter.from_keras_model(model if tflite_model is None else tflite_model)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # runs on any TFLite runtime
     try:
-        flatbuffer = converter.convert()
+        # from_keras_model saves the model through Keras's export, which prints its endpoints
+        with contextlib.redirect_stdout(io.StringIO()):
+            converter = tf.lite.TFLiteConverter.from_keras_model(model if tflite_model is None else tflite_model)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # runs on any TFLite runtime
+            flatbuffer = converter.convert()
     except Exception as error:  # the converter raises its own ConverterError, or anything the trace raises
         ops = _unsupported_tflite_ops(error)
         if not ops:

@@ -13,9 +13,13 @@ All functions return matrices shaped ``(n_freq, n_filters)``, ready to multiply 
 spectrogram whose last axis is frequency.
 """
 
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
-from ._checks import FilterbankRangeError, check_int, check_number
+from ._checks import FilterbankRangeError, check_bool, check_choice, check_int, check_number
 
 #: Lowest frequency of Kapre's log-frequency filterbank by default: C1, in Hz.
 C1_HZ = 32.70319566
@@ -51,10 +55,8 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
         >>> fb.shape
         (1025, 128)
     """
-    check_int(sample_rate, "sample_rate", "mel_filterbank")
-    check_int(n_freq, "n_freq", "mel_filterbank", minimum=2)
+    n_fft = _checked_grid(sample_rate, n_freq, n_fft, "mel_filterbank")
     check_int(n_mels, "n_mels", "mel_filterbank")
-    n_fft = _checked_n_fft(n_fft, n_freq, "mel_filterbank")
     if f_max is None:
         f_max = sample_rate / 2.0
     check_number(f_min, "f_min", "mel_filterbank", positive=False)
@@ -73,8 +75,11 @@ def mel_filterbank(sample_rate, n_freq, n_mels=128, f_min=0.0, f_max=None, htk=F
                                norm=norm, dtype=dtype).T
 
 
-def _checked_n_fft(n_fft, n_freq, owner):
-    """``n_fft`` (None: ``(n_freq - 1) * 2``), checked to give ``n_freq`` bins."""
+def _checked_grid(sample_rate, n_freq, n_fft, owner):
+    """The STFT grid a filterbank is sampled on, checked: ``sample_rate`` and ``n_freq`` integers, and
+    ``n_fft`` (None: ``(n_freq - 1) * 2``) giving ``n_freq`` bins; returns ``n_fft``."""
+    check_int(sample_rate, "sample_rate", owner)
+    check_int(n_freq, "n_freq", owner, minimum=2)
     if n_fft is None:
         return (n_freq - 1) * 2
     check_int(n_fft, "n_fft", owner, minimum=2)
@@ -115,9 +120,7 @@ def log_filterbank(sample_rate, n_freq, n_bins=84, bins_per_octave=12, f_min=Non
         >>> log_filterbank(sample_rate=22050, n_freq=1025).shape
         (1025, 84)
     """
-    check_int(sample_rate, "sample_rate", "log_filterbank")
-    check_int(n_freq, "n_freq", "log_filterbank", minimum=2)
-    n_fft = _checked_n_fft(n_fft, n_freq, "log_filterbank")
+    n_fft = _checked_grid(sample_rate, n_freq, n_fft, "log_filterbank")
     check_int(n_bins, "n_bins", "log_filterbank")
     check_int(bins_per_octave, "bins_per_octave", "log_filterbank")
     check_number(spread, "spread", "log_filterbank")
@@ -213,16 +216,13 @@ def chroma_filterbank(sample_rate, n_freq, n_chroma=12, tuning=0.0, ctroct=5.0, 
         True
     """
     owner = "chroma_filterbank"
-    check_int(sample_rate, "sample_rate", owner)
-    check_int(n_freq, "n_freq", owner, minimum=2)
-    n_fft = _checked_n_fft(n_fft, n_freq, owner)
+    n_fft = _checked_grid(sample_rate, n_freq, n_fft, owner)
     check_int(n_chroma, "n_chroma", owner)
     check_number(tuning, "tuning", owner, positive=False)
     check_number(ctroct, "ctroct", owner, positive=False)
     check_number(octwidth, "octwidth", owner, allow_none=True)
     _check_norm(norm, owner)
-    if not isinstance(base_c, (bool, np.bool_)):
-        raise TypeError(f"{owner}: `base_c` must be True or False; got {base_c!r} of type {type(base_c).__name__}.")
+    check_bool(base_c, "base_c", owner)
     import librosa
 
     return librosa.filters.chroma(sr=sample_rate, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning, ctroct=ctroct,
@@ -296,6 +296,28 @@ def _gammatone_iir_response(centre, sample_rate, freqs):
     return np.abs(b[0]) * np.abs(near ** 4 + far ** 4) / (2.0 * np.abs(near) ** 4 * np.abs(far) ** 4)
 
 
+def _gammatone_centres(sample_rate, n_filters, f_min, f_max, owner):
+    """The centres (Hz) of :func:`gammatone_filterbank`'s filters, its frequency arguments checked."""
+    nyquist = sample_rate / 2.0
+    if f_max is None:
+        f_max = (nyquist - 24.7) / (1.0 + 24.7 * 0.00437)  # f_max + ERB(f_max) = nyquist
+    check_number(f_min, "f_min", owner)
+    check_number(f_max, "f_max", owner)
+    for name, value in (("f_min", f_min), ("f_max", f_max)):
+        if not np.isfinite(value):
+            raise ValueError(f"{owner}: `{name}` must be a finite frequency in Hz; got {value!r}.")
+        if value >= nyquist:
+            raise FilterbankRangeError(
+                f"{owner}: `{name}` = {value} Hz is at or above the Nyquist frequency sample_rate / 2 = "
+                f"{nyquist:g} Hz (sample_rate={sample_rate}); every filter's centre must lie below it. "
+                f"Lower {name} or use audio at a higher sample rate."
+            )
+    if not f_min < f_max:
+        raise ValueError(f"{owner}: need 0 < `f_min` < `f_max`; got f_min={f_min}, f_max={f_max}.")
+
+    return erb_rate_to_hz(np.linspace(hz_to_erb_rate(f_min), hz_to_erb_rate(f_max), n_filters))
+
+
 def gammatone_filterbank(sample_rate, n_freq, n_filters=64, f_min=50.0, f_max=None, order=4, norm="peak",
                          n_fft=None):
     """Gammatone filterbank: scipy's 4th-order IIR gammatone filters, centres evenly spaced in ERB-rate.
@@ -353,32 +375,13 @@ def gammatone_filterbank(sample_rate, n_freq, n_filters=64, f_min=50.0, f_max=No
         True
     """
     owner = "gammatone_filterbank"
-    check_int(sample_rate, "sample_rate", owner)
-    check_int(n_freq, "n_freq", owner, minimum=2)
-    n_fft = _checked_n_fft(n_fft, n_freq, owner)
+    n_fft = _checked_grid(sample_rate, n_freq, n_fft, owner)
     check_int(n_filters, "n_filters", owner)
     check_int(order, "order", owner, minimum=None)
     if order != 4:
         raise ValueError(f"{owner}: `order` must be 4 (scipy.signal.gammatone's IIR design); got {order!r}.")
     _check_norm(norm, owner, named=("peak",))
-    nyquist = sample_rate / 2.0
-    if f_max is None:
-        f_max = (nyquist - 24.7) / (1.0 + 24.7 * 0.00437)  # f_max + ERB(f_max) = nyquist
-    check_number(f_min, "f_min", owner)
-    check_number(f_max, "f_max", owner)
-    for name, value in (("f_min", f_min), ("f_max", f_max)):
-        if not np.isfinite(value):
-            raise ValueError(f"{owner}: `{name}` must be a finite frequency in Hz; got {value!r}.")
-        if value >= nyquist:
-            raise FilterbankRangeError(
-                f"{owner}: `{name}` = {value} Hz is at or above the Nyquist frequency sample_rate / 2 = "
-                f"{nyquist:g} Hz (sample_rate={sample_rate}); every filter's centre must lie below it. "
-                f"Lower {name} or use audio at a higher sample rate."
-            )
-    if not f_min < f_max:
-        raise ValueError(f"{owner}: need 0 < `f_min` < `f_max`; got f_min={f_min}, f_max={f_max}.")
-
-    centres = erb_rate_to_hz(np.linspace(hz_to_erb_rate(f_min), hz_to_erb_rate(f_max), n_filters))
+    centres = _gammatone_centres(sample_rate, n_filters, f_min, f_max, owner)
     bin_freqs = np.arange(n_freq, dtype=np.float64) * (sample_rate / n_fft)
     weights = np.empty((n_freq, n_filters))
     for i, centre in enumerate(centres):
@@ -426,3 +429,128 @@ def mel_weight_matrix(num_mel_bins, n_freq, sample_rate, lower_edge_hertz, upper
     falling = (upper - bins_mel) / (upper - center)
     weights = np.maximum(0.0, np.minimum(rising, falling))
     return np.concatenate([np.zeros((1, num_mel_bins)), weights], axis=0)
+
+
+# ----------------------------------------------------------------------------- the table of filterbanks
+
+
+def _mel_frequencies(sample_rate, n_fft, n_mels, f_min, f_max, htk, **_):
+    """The peaks of the mel triangles: librosa's ``n_mels + 2`` mel-spaced edges less the two outer ones."""
+    import librosa
+
+    return librosa.mel_frequencies(n_mels + 2, fmin=f_min, fmax=sample_rate / 2.0 if f_max is None else f_max,
+                                   htk=htk)[1:-1]
+
+
+def _log_frequencies(sample_rate, n_fft, n_bins, bins_per_octave, f_min, **_):
+    """The log-normal windows' centres, ``f_min * 2 ** (i / bins_per_octave)``."""
+    return (C1_HZ if f_min is None else f_min) * 2.0 ** (np.arange(n_bins) / bins_per_octave)
+
+
+def _chroma_frequencies(sample_rate, n_fft, n_chroma, tuning, ctroct, base_c, **_):
+    """The pitch classes in the octave of the octave weighting's centre: from C of octave ``floor(ctroct)``
+    (C5, 523 Hz, by default) or, without ``base_c``, from the A above it, ``tuning`` bins sharp."""
+    lowest = C0_HZ * 2.0 ** (np.floor(ctroct) + (0.0 if base_c else 9.0 / 12.0))
+    return lowest * 2.0 ** ((np.arange(n_chroma) + tuning) / n_chroma)
+
+
+def _gammatone_frequencies(sample_rate, n_fft, n_filters, f_min, f_max, **_):
+    """The filters' centres, evenly spaced in ERB-rate."""
+    return _gammatone_centres(sample_rate, n_filters, f_min, f_max, "gammatone_filterbank")
+
+
+@dataclass(frozen=True)
+class Filterbank:
+    """One entry of :data:`FILTERBANKS`: how a filterbank is built and where its output bins lie.
+
+    Attributes:
+        builder (callable): ``builder(sample_rate, n_freq, **kwargs)`` -> float64 matrix ``(n_freq, bins)``;
+            its keyword arguments are what :class:`~kapre_like.time_frequency.ApplyFilterbank` takes in
+            ``filterbank_kwargs``.
+        frequencies (callable): ``frequencies(sample_rate, n_fft, **kwargs)`` -> the centre frequency of
+            each output bin, in Hz, increasing, given every keyword argument of ``builder`` (its
+            defaults filled in by :func:`bin_frequencies`).
+        count_argument (str): the keyword argument of ``builder`` that is the number of output bins.
+        description (str): one line for listings (the CLI's help, the docs).
+    """
+
+    builder: Callable
+    frequencies: Callable
+    count_argument: str
+    description: str
+
+    @property
+    def defaults(self):
+        """The builder's keyword arguments and their defaults, ``{'n_mels': 128, 'f_min': 0.0, ...}``."""
+        return {name: parameter.default for name, parameter in inspect.signature(self.builder).parameters.items()
+                if parameter.default is not inspect.Parameter.empty}
+
+    @property
+    def default_count(self):
+        """The number of output bins when ``count_argument`` is not given."""
+        return self.defaults[self.count_argument]
+
+
+#: Lowest C of the scientific pitch notation, C0, in Hz (A4 = 440 Hz; ``librosa.note_to_hz('C0')``).
+C0_HZ = 440.0 * 2.0 ** (-57 / 12)
+
+#: Every filterbank :class:`~kapre_like.time_frequency.ApplyFilterbank` (and the factories and the command
+#: line through it) knows, by its ``type`` name. Adding a filterbank is one entry here and its case in
+#: ``tests/test_filterbanks.py::test_every_filterbank_of_the_table``.
+FILTERBANKS = {
+    "mel": Filterbank(mel_filterbank, _mel_frequencies, "n_mels",
+                      "triangular mel bands (librosa's, Slaney or HTK scale)"),
+    "log": Filterbank(log_filterbank, _log_frequencies, "n_bins",
+                      "Kapre's log-normal constant-Q approximation, bins_per_octave bins an octave"),
+    "chroma": Filterbank(chroma_filterbank, _chroma_frequencies, "n_chroma",
+                         "pitch classes (librosa's chroma)"),
+    "gammatone": Filterbank(gammatone_filterbank, _gammatone_frequencies, "n_filters",
+                            "scipy's IIR gammatone filters on the ERB-rate scale"),
+}
+
+
+def filterbank_entry(type, owner="filters"):
+    """The :data:`FILTERBANKS` entry named ``type``; ``ValueError`` listing the table's names otherwise."""
+    check_choice(type, "type", tuple(FILTERBANKS), owner)
+    return FILTERBANKS[type]
+
+
+def bin_frequencies(type, sample_rate, n_fft, **filterbank_kwargs):
+    """Centre frequency (Hz) of each output bin of the filterbank ``type``, as it would be built for an STFT
+    of ``n_fft`` points at ``sample_rate``.
+
+    Args:
+        type (str): a name of :data:`FILTERBANKS`: ``'mel'`` (the triangles' peaks), ``'log'`` (the
+            windows' centres), ``'chroma'`` (the pitch classes in the octave that starts at C of octave
+            ``floor(ctroct)``, C5 by default, or at the A above it without ``base_c``) or ``'gammatone'``
+            (the filters' centres).
+        sample_rate (int): sample rate of the audio, in Hz.
+        n_fft (int): the STFT's FFT size.
+        **filterbank_kwargs: the filterbank's keyword arguments, as
+            :class:`~kapre_like.time_frequency.ApplyFilterbank` takes them (``n_freq`` and ``n_fft``, if
+            there, must agree with ``n_fft``); the builder's defaults fill in the rest.
+
+    Returns:
+        np.ndarray: float64, one frequency per output bin, increasing.
+
+    Raises:
+        ValueError: an unknown ``type`` (the message lists the table's names).
+        TypeError: a keyword argument the filterbank does not take.
+
+    Example:
+        >>> bin_frequencies('log', 22050, 2048, n_bins=3)
+        array([32.70319566, 34.64782887, 36.70809599])
+    """
+    entry = filterbank_entry(type, "bin_frequencies")
+    arguments = entry.defaults
+    unknown = sorted(set(filterbank_kwargs) - set(arguments) - {"n_freq"})
+    if unknown:
+        raise TypeError(f"bin_frequencies: the {type!r} filterbank takes no argument {', '.join(unknown)}; it takes "
+                        f"{', '.join(sorted(arguments))}.")
+    arguments.update(filterbank_kwargs)
+    _checked_grid(sample_rate, arguments.pop("n_freq", n_fft // 2 + 1), n_fft, "bin_frequencies")
+    given_n_fft = arguments.pop("n_fft", None)
+    if given_n_fft is not None and given_n_fft != n_fft:
+        raise ValueError(f"bin_frequencies: `n_fft`={n_fft} and filterbank_kwargs['n_fft']={given_n_fft} differ.")
+    return np.asarray(entry.frequencies(sample_rate, n_fft, **arguments), dtype=np.float64)
+

@@ -10,15 +10,15 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
+from ._base import AudioLayer, register
 from ._checks import check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
-from .time_frequency import AudioLayer, _register
 
 __all__ = ["PCEN"]
 
 
-@_register
+@register
 class PCEN(AudioLayer):
     """Per-channel energy normalisation of a magnitude or mel spectrogram (``librosa.pcen``).
 

@@ -17,11 +17,11 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
-from ._checks import check_choice, check_int, check_number
+from ._base import AudioLayer, FramedTransform, check_centering, register
+from ._checks import check_bool, check_choice, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
 from .functional.routes import note_switch
-from .time_frequency import AudioLayer, _check_bool, _check_centering, _FramedTransform, _register
 
 __all__ = ["GriffinLim", "InverseMelScale"]
 
@@ -34,8 +34,8 @@ def _checked_iterations(n_iter, owner, minimum=1):
     return n_iter
 
 
-@_register
-class GriffinLim(_FramedTransform, AudioLayer):
+@register
+class GriffinLim(FramedTransform, AudioLayer):
     """Waveforms from magnitude spectrograms by (fast) Griffin-Lim, ``librosa.griffinlim``'s iteration.
 
     Each iteration synthesises with the current phases, takes the STFT again, moves the phases
@@ -127,7 +127,7 @@ class GriffinLim(_FramedTransform, AudioLayer):
         if not np.isfinite(power):
             raise ValueError(f"{owner}: `power` must be a finite number > 0; got {power!r}.")
         self.power = float(power)
-        self.center, self.pad_mode = _check_centering(owner, center, pad_mode)
+        self.center, self.pad_mode = check_centering(owner, center, pad_mode)
         self.input_spec = InputSpec(ndim=4, axes={self.input_format.freq_axis: self.n_fft // 2 + 1})
 
     def call(self, inputs):
@@ -163,7 +163,7 @@ class GriffinLim(_FramedTransform, AudioLayer):
         return config
 
 
-@_register
+@register
 class InverseMelScale(AudioLayer):
     """Linear magnitudes from a mel spectrogram (or log-mel in dB) by non-negative least squares.
 
@@ -214,7 +214,7 @@ class InverseMelScale(AudioLayer):
         self.mel_f_min, self.mel_f_max, self.mel_htk, self.mel_norm = mel_f_min, mel_f_max, mel_htk, mel_norm
         check_number(power, "power", owner)
         self.power = float(power)
-        self.decibel = _check_bool(decibel, "decibel", owner)
+        self.decibel = check_bool(decibel, "decibel", owner)
         check_choice(stype, "stype", ("power", "magnitude"), owner)
         self.stype = stype
         self.n_iter = _checked_iterations(n_iter, owner, minimum=0)

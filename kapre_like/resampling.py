@@ -8,9 +8,9 @@ import numbers
 from keras import InputSpec
 
 from . import functional
+from ._base import AudioLayer, register
 from ._layout import DataFormat
 from .functional.resampling import DEFAULT_WINDOW, lowpass_filter, polyphase_kernel, reduced_factors
-from .time_frequency import AudioLayer, _register
 
 __all__ = ["Resample", "MAX_KERNEL_SIZE"]
 
@@ -29,7 +29,7 @@ def check_rate(value, arg_name, owner):
     return int(value)
 
 
-@_register
+@register
 class Resample(AudioLayer):
     """Resample waveforms from ``orig_sr`` to ``target_sr`` inside the model (polyphase FIR).
 

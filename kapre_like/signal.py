@@ -10,9 +10,9 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
+from ._base import AudioLayer, register
 from ._checks import check_choice, check_int, check_number
 from ._layout import DataFormat
-from .time_frequency import AudioLayer, _register
 
 __all__ = ["Frame", "Energy", "MuLawEncoding", "MuLawDecoding", "LogmelToMFCC"]
 
@@ -59,7 +59,7 @@ class _Framing(AudioLayer):
         return config
 
 
-@_register
+@register
 class Frame(_Framing):
     """Cut a batch of waveforms into overlapping frames (``tf.signal.frame`` along time).
 
@@ -110,7 +110,7 @@ class Frame(_Framing):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
 
 
-@_register
+@register
 class Energy(_Framing):
     """Energy of each frame of a batch of waveforms, normalised to ``ref_duration`` seconds.
 
@@ -198,7 +198,7 @@ class _MuLaw(keras.layers.Layer):
         return config
 
 
-@_register
+@register
 class MuLawEncoding(_MuLaw):
     """Mu-law compress a signal in [-1, 1] to integer codes in ``[0, quantization_channels - 1]``.
 
@@ -227,7 +227,7 @@ class MuLawEncoding(_MuLaw):
         return keras.KerasTensor(inputs.shape, dtype="int32")
 
 
-@_register
+@register
 class MuLawDecoding(_MuLaw):
     """Expand mu-law codes in ``[0, quantization_channels - 1]`` back to floats in [-1, 1].
 
@@ -252,7 +252,7 @@ class MuLawDecoding(_MuLaw):
         return keras.KerasTensor(inputs.shape, dtype=self.compute_dtype)
 
 
-@_register
+@register
 class LogmelToMFCC(AudioLayer):
     """MFCCs from a batch of log-mel spectrograms: a DCT-II over the mel axis, first ``n_mfccs`` kept.
 
@@ -283,6 +283,8 @@ class LogmelToMFCC(AudioLayer):
         >>> LogmelToMFCC(n_mfccs=13, data_format='channels_last')(tf.zeros((2, 40, 128, 1))).shape
         TensorShape([2, 40, 13, 1])
     """
+
+    frame_wise = True  # a DCT of each frame's bands
 
     def __init__(self, n_mfccs=20, data_format="default", norm=None, **kwargs):
         super().__init__(**kwargs)

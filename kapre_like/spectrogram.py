@@ -11,6 +11,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
+from ._base import FINITE_MESSAGE, register
 from ._checks import (
     CHANNELS_FIRST,
     CHANNELS_LAST,
@@ -21,7 +22,6 @@ from ._checks import (
     check_signal_length,
 )
 from ._layout import DataFormat, LayoutChecked
-from .time_frequency import _FINITE_MESSAGE, _register
 
 __all__ = ["STFTSpectrogram", "MelSpectrogram"]
 
@@ -46,14 +46,14 @@ def _check_signal(signals, min_length, owner, shape, requirement):
     """
     check_signal_length(signals.shape[-1], min_length, owner, f"input shape {tuple(shape)}",
                         f"{requirement} = {min_length}")
-    return functional.check_finite(signals, _FINITE_MESSAGE.format(owner=owner))
+    return functional.check_finite(signals, FINITE_MESSAGE.format(owner=owner))
 
 
 def _next_power_of_two(n):
     return 1 << (int(n) - 1).bit_length()
 
 
-@_register
+@register
 class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
     """Spectrogram of multichannel waveforms by a strided convolution with (trainable) DFT kernels.
 
@@ -273,7 +273,7 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
         return config
 
 
-@_register
+@register
 class MelSpectrogram(keras.layers.Layer):
     """Mel spectrogram of 1-D or batched 2-D waveforms, in decibels by default.
 
@@ -409,7 +409,7 @@ class MelSpectrogram(keras.layers.Layer):
         mel = functional.filtered_spectrogram(
             signals, self.fft_length, self.fft_length, self.sequence_stride, self._frame_window,
             filterbank=self._mel_matrix, power=self.mag_exp, decibel=decibel,
-            finite_message=_FINITE_MESSAGE.format(owner="MelSpectrogram"),
+            finite_message=FINITE_MESSAGE.format(owner="MelSpectrogram"),
         )
         return tf.cast(tf.linalg.matrix_transpose(mel), self.compute_dtype)
 

@@ -35,9 +35,10 @@ with Kapre's ``pad_begin=True``, such as the pair of
 the stream is the offline model's frame ``j - warmup_frames``, and waveform sample ``n`` is the
 offline sample ``n - warmup_frames * hop_length``. What streams: :class:`STFT` (centred only with
 ``pad_mode='constant'``, ``win_length == n_fft`` and a hop of at most ``n_fft // 2``),
-then any layers that work frame by frame (:class:`Magnitude`, :class:`Phase`,
-:class:`ApplyFilterbank`, :class:`MagnitudeToDecibel` with ``dynamic_range=None``,
-:class:`LogmelToMFCC`, Keras's ``Dense``, activations, element-wise merges, ...), optionally ending
+then any layers that work frame by frame, which say so with their ``frame_wise`` attribute
+(:class:`Magnitude`, :class:`Phase`, :class:`ApplyFilterbank`, :class:`MagnitudeToDecibel` with
+``dynamic_range=None``, :class:`LogmelToMFCC`, your own layer with ``frame_wise = True``; and Keras's
+``Dense``, activations, element-wise merges, ...: :func:`is_frame_wise`), optionally ending
 with an :class:`InverseSTFT` (not centred, no ``length``). :func:`to_streaming` names any other
 layer, and runs the step beside the offline model on a test signal before returning it.
 
@@ -52,27 +53,18 @@ import tensorflow as tf
 
 from . import functional
 from .functional.streaming import time_slice
+from ._base import register
 from ._checks import check_int
 from ._layout import expected_axes
-from .augmentation import ChannelSwap, SpecAugment
-from .signal import LogmelToMFCC
-from .time_frequency import (
-    STFT,
-    ApplyFilterbank,
-    ConcatenateFrequencyMap,
-    InverseSTFT,
-    Magnitude,
-    MagnitudeToDecibel,
-    Phase,
-    _register,
-)
+from .time_frequency import STFT, InverseSTFT
 
 __all__ = ["to_streaming", "initial_states", "stream_properties", "Stream", "StreamStep", "StreamBuffer", "OverlapAddStream",
-           "StreamingError"]
+           "StreamingError", "is_frame_wise"]
 
-#: Layers that compute each frame from that frame alone (or are the identity at inference).
-FRAME_WISE_LAYERS = (
-    Magnitude, Phase, ApplyFilterbank, LogmelToMFCC, ConcatenateFrequencyMap, SpecAugment, ChannelSwap,
+#: Keras's own layers that compute each frame from that frame alone (or are the identity at inference). They
+#: cannot declare it; kapre_like's layers, and yours, declare it with a ``frame_wise`` attribute (see
+#: :func:`is_frame_wise`).
+KERAS_FRAME_WISE_LAYERS = (
     keras.layers.InputLayer, keras.layers.Dense, keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU,
     keras.layers.ELU, keras.layers.Dropout, keras.layers.GaussianNoise, keras.layers.GaussianDropout,
     keras.layers.Rescaling, keras.layers.BatchNormalization, keras.layers.Multiply, keras.layers.Add,
@@ -113,7 +105,7 @@ class _CarriedState(keras.layers.Layer):
             )
 
 
-@_register
+@register
 class StreamBuffer(_CarriedState):
     """``[state, chunk] -> [buffer, next_state]``: the chunk appended to the kept samples, and the last
     ``state_length`` samples of the result (:func:`kapre_like.functional.buffered`).
@@ -158,7 +150,7 @@ class StreamBuffer(_CarriedState):
         return config
 
 
-@_register
+@register
 class OverlapAddStream(_CarriedState):
     """``[synthesized, tail] -> [samples, next_tail]``: a streaming overlap-add
     (:func:`kapre_like.functional.overlap_add_step`). ``synthesized`` is an inverse STFT of this
@@ -253,25 +245,40 @@ class _Plan:
         self.output_time_axis = (stft.output_format if self.inverse is None else self.inverse.output_format).time_axis
 
     def _check_frame_wise(self, layer):
-        if isinstance(layer, (STFT, InverseSTFT, keras.Model)):
-            return
-        if isinstance(layer, MagnitudeToDecibel):
-            if layer.dynamic_range is not None:
-                raise StreamingError(
-                    f"to_streaming: MagnitudeToDecibel layer {layer.name!r} has dynamic_range={layer.dynamic_range}, "
-                    f"a floor below each clip's loudest value, which a stream never sees whole; build it with "
-                    f"dynamic_range=None (db_dynamic_range=None in the composed factories) for decibels against "
-                    f"the fixed ref_value.")
-            return
-        if isinstance(layer, FRAME_WISE_LAYERS + self.frame_wise):
+        if isinstance(layer, (STFT, InverseSTFT, keras.Model)) or is_frame_wise(layer, self.frame_wise):
             return
         if isinstance(layer, keras.layers.Concatenate) and layer.axis % 4 != self.stft.output_format.time_axis:
             return  # joins the channels or bins of each frame
+        reason = getattr(layer, "not_frame_wise_reason", None)
+        if reason is not None:
+            raise StreamingError(f"to_streaming: {type(layer).__name__} layer {layer.name!r} {reason}")
         raise StreamingError(
             f"to_streaming: layer {layer.name!r} ({type(layer).__name__}) is not known to work frame by frame, so "
             f"its streamed output could differ from the offline one (Delta, PCEN, convolutions and recurrences over "
             f"time read other frames). If each of its output frames depends only on the same input frame, pass "
             f"frame_wise=({type(layer).__name__},).")
+
+
+def is_frame_wise(layer, declared=()):
+    """Whether ``layer`` computes each output frame from the same input frame alone, so that a stream can run it.
+
+    The layer says so itself with a ``frame_wise`` attribute (True, False, or a property of its arguments,
+    as :class:`~kapre_like.time_frequency.MagnitudeToDecibel`'s); Keras's own layers are looked up in
+    :data:`KERAS_FRAME_WISE_LAYERS`; ``declared`` (the classes passed to :func:`to_streaming` as
+    ``frame_wise``) adds classes, except a layer that gives a ``not_frame_wise_reason``.
+
+    Args:
+        layer (keras.layers.Layer): the layer.
+        declared (tuple of classes): classes the caller declares frame-wise. Defaults to none.
+
+    Returns:
+        bool
+    """
+    if getattr(layer, "frame_wise", False):
+        return True
+    if isinstance(layer, tuple(declared)):
+        return getattr(layer, "not_frame_wise_reason", None) is None
+    return isinstance(layer, KERAS_FRAME_WISE_LAYERS)
 
 
 def _flattened(model):
@@ -346,7 +353,8 @@ def to_streaming(model, chunk_hops=1, chunk_length=None, frame_wise=(), verify=T
             Defaults to 1.
         chunk_length (int or None): the chunk in samples instead, a multiple of ``hop_length``.
         frame_wise (tuple of classes): your own layer classes whose output frames each depend on
-            the same input frame only (e.g. a mask applied to the spectrogram); others raise.
+            the same input frame only (e.g. a mask applied to the spectrogram), for classes that do not
+            say so themselves with a ``frame_wise = True`` attribute (:func:`is_frame_wise`); others raise.
         verify (bool): run the step beside ``model`` on a test signal (four chunks or more) and raise
             if they differ by more than float32 rounding. Defaults to True.
 
@@ -424,7 +432,7 @@ def _step_model(model, plan, chunk_hops):
     return StreamStep(inputs, outputs, name=model.name + "_step")
 
 
-@_register
+@register
 class StreamStep(keras.Model):
     """The step :func:`to_streaming` returns: a functional ``keras.Model`` ``[chunk, *states] ->
     [output, *next_states]`` whose call takes NumPy arrays, tensors or a mix of both, as the loop
@@ -511,7 +519,7 @@ def initial_states(step, batch_size=1):
             for x in step.inputs[1:]]
 
 
-@_register
+@register
 class Stream(keras.layers.Layer):
     """A stateful stream for Python loops: ``stream(chunk)`` for chunks of any length, ``flush()`` at the end.
 

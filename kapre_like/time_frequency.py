@@ -15,17 +15,16 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
+from ._base import AudioLayer, FramedTransform, check_centering, complex_layout, complex_of, real_of, register
 from ._checks import (
+    check_bool,
     check_choice,
     check_float_input,
     check_int,
     check_number,
-    check_hop_within_window,
     check_signal_length,
-    resolve_stft_lengths,
-    warn_hop_beyond_window,
 )
-from ._layout import DataFormat, LayoutChecked
+from ._layout import DataFormat
 
 __all__ = [
     "STFT",
@@ -38,163 +37,9 @@ __all__ = [
     "ConcatenateFrequencyMap",
 ]
 
-_register = keras.saving.register_keras_serializable(package="kapre_like")
 
-_REAL_OF_COMPLEX = {"complex64": "float32", "complex128": "float64"}
-
-
-def _complex_of(dtype):
-    return "complex128" if keras.backend.standardize_dtype(dtype) == "float64" else "complex64"
-
-
-def _real_of(dtype):
-    dtype = keras.backend.standardize_dtype(dtype)
-    return _REAL_OF_COMPLEX.get(dtype, dtype)
-
-
-_HALF_FLOATS = ("float16", "bfloat16")
-
-
-class AudioLayer(LayoutChecked, keras.layers.Layer):
-    """Base of kapre_like's layers: inputs keep their precision (no autocasting).
-
-    float64 input is computed in float64 (complex128 spectra); float16 and bfloat16 input,
-    and every layer under a ``mixed_float16``/``mixed_bfloat16`` policy, are computed in
-    float32 and real outputs are returned in the policy's compute dtype (:meth:`cast_output`),
-    except linear-scale spectra (:attr:`keeps_float32`), which stay float32.
-    """
-
-    #: True where the output is a linear-scale spectrum (magnitude, power, filterbank energies):
-    #: its range (below 1e-8 to above 1e7 for a power spectrum) and the gradient of the decibel
-    #: step after it (proportional to 1 / x) do not fit float16, so under a half-precision policy
-    #: it stays float32, as complex spectra do; decibels and later features take the compute dtype.
-    keeps_float32 = False
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("autocast", False)
-        super().__init__(**kwargs)
-
-    def _float_input(self, inputs, what="a real floating-point tensor"):
-        """Check that ``inputs`` is real floating point; return it in its DSP precision."""
-        dtype = check_float_input(inputs, type(self).__name__, what)
-        return tf.cast(inputs, tf.float32) if dtype in _HALF_FLOATS else inputs
-
-    def compute_output_spec(self, inputs):
-        check_float_input(inputs, type(self).__name__)
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape),
-                                 dtype=self._output_dtype(_dsp_dtype(inputs.dtype)))
-
-    def _complex_input(self, inputs):
-        dtype = keras.backend.standardize_dtype(inputs.dtype)
-        if dtype not in _REAL_OF_COMPLEX:
-            raise TypeError(
-                f"{type(self).__name__} expects a complex tensor (complex64 or complex128), such as the output of "
-                f"STFT; got {dtype} input of shape {tuple(inputs.shape)}."
-            )
-        return inputs
-
-    def cast_output(self, outputs):
-        """Real ``outputs`` in the compute dtype of a half-precision policy, else as computed (what
-        every layer returns; a chain computed as one, such as the composed front ends, ends with it)."""
-        if self.compute_dtype in _HALF_FLOATS and not outputs.dtype.is_complex and not self.keeps_float32:
-            return tf.cast(outputs, self.compute_dtype)
-        return outputs
-
-    @property
-    def finite_message(self):
-        """The message of the error a NaN or Inf in the input waveform raises."""
-        return _FINITE_MESSAGE.format(owner=type(self).__name__)
-
-    def _output_dtype(self, real_dtype):
-        return self.compute_dtype if self.compute_dtype in _HALF_FLOATS and not self.keeps_float32 else real_dtype
-
-
-def _dsp_dtype(dtype):
-    """float64 stays float64; everything else is computed in float32."""
-    return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
-
-
-#: What a layer raises for a NaN or Inf in its input waveform.
-_FINITE_MESSAGE = "{owner}: the input waveform contains NaN or Inf"
-
-
-def _complex_layout(stfts, move):
-    """``move`` (a transpose between data formats) applied to complex ``stfts``; within
-    :func:`~kapre_like.functional.real_arithmetic`, to their real and imaginary parts, so that a
-    complex tensor is only built and read, never transposed (what an export to pairs maps)."""
-    if not functional.real_arithmetic_only():
-        return move(stfts)
-    return tf.complex(move(tf.math.real(stfts)), move(tf.math.imag(stfts)))
-
-
-def _check_bool(value, arg_name, owner):
-    """``value`` as a bool, raising ``TypeError`` for anything but True, False (or a NumPy bool)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: `{arg_name}` must be True or False; got {value!r} of type {type(value).__name__}.")
-    return bool(value)
-
-
-def _check_centering(owner, center, pad_mode, pad_begin=False, pad_end=False):
-    """``(center, pad_mode)`` checked: a bool, one of the pad modes, and not with Kapre's paddings."""
-    check_choice(pad_mode, "pad_mode", functional.PAD_MODES, owner)
-    center = _check_bool(center, "center", owner)
-    if center and (pad_begin or pad_end):
-        raise ValueError(f"{owner}: center=True pads n_fft // 2 samples at both ends itself; `pad_begin` and "
-                         f"`pad_end` must be False with it (got pad_begin={pad_begin}, pad_end={pad_end}).")
-    return center, pad_mode
-
-
-class _FramedTransform:
-    """What :class:`STFT` and :class:`InverseSTFT` share: their checked sizes, window and data formats,
-    and Kapre's ``input_data_format``/``output_data_format`` attributes read from the
-    :class:`~kapre_like._layout.DataFormat` helpers ``input_format`` and ``output_format``."""
-
-    def _configure(self, n_fft, win_length, hop_length, window_name, input_data_format, output_data_format,
-                   synthesis=False):
-        owner = type(self).__name__
-        self.input_format = DataFormat(input_data_format, "input_data_format", owner)
-        self.output_format = DataFormat(output_data_format, "output_data_format", owner)
-        self.n_fft = n_fft
-        self.win_length, self.hop_length = resolve_stft_lengths(n_fft, win_length, hop_length, owner)
-        # gaps between frames: a synthesis cannot fill them (refused), an analysis merely skips them (warned)
-        if synthesis:
-            check_hop_within_window(self.hop_length, self.win_length, owner)
-        else:
-            warn_hop_beyond_window(self.hop_length, self.win_length, owner, stacklevel=4)
-        self.window_fn = functional.window_function(window_name)
-        self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
-
-    def synthesized_shape(self, input_shape):
-        """The waveforms' shape synthesised from spectrograms of ``input_shape``: ``length`` samples, or
-        ``(frames - 1) * hop_length`` (+ ``win_length`` without ``center``)."""
-        batch, channels, frames, _ = self.input_format.split_shape(input_shape)
-        if self.length is not None:
-            time = self.length
-        elif frames is None:
-            time = None
-        else:
-            time = max(0, (frames - 1) * self.hop_length + (0 if self.center else self.win_length))
-        return self.output_format.join_shape(batch, channels, time)
-
-    def _transform_config(self):
-        """The ``get_config`` entries that both transforms have."""
-        return {"n_fft": self.n_fft, "win_length": self.win_length, "hop_length": self.hop_length,
-                "input_data_format": self.input_format.original, "output_data_format": self.output_format.original,
-                "center": self.center}
-
-    @property
-    def input_data_format(self):
-        """``'channels_first'`` or ``'channels_last'`` (``'default'`` resolved), as Kapre's attribute."""
-        return self.input_format.name
-
-    @property
-    def output_data_format(self):
-        """``'channels_first'`` or ``'channels_last'`` (``'default'`` resolved), as Kapre's attribute."""
-        return self.output_format.name
-
-
-@_register
-class STFT(_FramedTransform, AudioLayer):
+@register
+class STFT(FramedTransform, AudioLayer):
     """Short-time Fourier transform of a batch of waveforms; complex output.
 
     Frames of ``win_length`` samples, every ``hop_length`` samples, windowed, zero-padded
@@ -261,6 +106,10 @@ class STFT(_FramedTransform, AudioLayer):
         (None, 3, 513, 1)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+
     def __init__(
         self,
         n_fft=2048,
@@ -280,7 +129,7 @@ class STFT(_FramedTransform, AudioLayer):
         self.window_name = window_name
         self.pad_begin = bool(pad_begin)
         self.pad_end = bool(pad_end)
-        self.center, self.pad_mode = _check_centering(type(self).__name__, center, pad_mode, self.pad_begin,
+        self.center, self.pad_mode = check_centering(type(self).__name__, center, pad_mode, self.pad_begin,
                                                       self.pad_end)
         self.input_spec = InputSpec(ndim=3)
 
@@ -338,7 +187,7 @@ class STFT(_FramedTransform, AudioLayer):
 
     def call(self, inputs):
         stfts = functional.stft(self.checked_waveforms(inputs), **self.spectrogram_arguments)
-        return _complex_layout(stfts, self.output_format.from_channels_first)
+        return complex_layout(stfts, self.output_format.from_channels_first)
 
     def frame_count(self, time):
         """Frames this layer makes of ``time`` samples (None if unknown), its paddings included."""
@@ -354,7 +203,7 @@ class STFT(_FramedTransform, AudioLayer):
 
     def compute_output_spec(self, inputs):
         check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=_complex_of(inputs.dtype))
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=complex_of(inputs.dtype))
 
     def get_config(self):
         config = super().get_config()
@@ -364,8 +213,8 @@ class STFT(_FramedTransform, AudioLayer):
         return config
 
 
-@_register
-class InverseSTFT(_FramedTransform, AudioLayer):
+@register
+class InverseSTFT(FramedTransform, AudioLayer):
     """Inverse STFT of a batch of complex spectrograms, by windowed overlap-add.
 
     Inverts :class:`STFT` with the same ``n_fft``, ``win_length``, ``hop_length`` and
@@ -425,14 +274,14 @@ class InverseSTFT(_FramedTransform, AudioLayer):
         self._configure(n_fft, win_length, hop_length, forward_window_name, input_data_format, output_data_format,
                         synthesis=True)
         self.forward_window_name = forward_window_name
-        self.center = _check_bool(center, "center", "InverseSTFT")
+        self.center = check_bool(center, "center", "InverseSTFT")
         check_int(length, "length", "InverseSTFT", minimum=1, allow_none=True)
         self.length = length
         # the frequency axis must hold the bins of n_fft: Keras's error then names the size it expected
         self.input_spec = InputSpec(ndim=4, axes={self.input_format.freq_axis: self.n_fft // 2 + 1})
 
     def call(self, inputs):
-        stfts = _complex_layout(self._complex_input(inputs), self.input_format.to_channels_first)
+        stfts = complex_layout(self._complex_input(inputs), self.input_format.to_channels_first)
         waveforms = functional.inverse_stft(stfts, self.n_fft, self.win_length, self.hop_length, self.window,
                                             center=self.center, length=self.length)
         return self.cast_output(self.output_format.from_channels_first(waveforms))
@@ -442,7 +291,7 @@ class InverseSTFT(_FramedTransform, AudioLayer):
 
     def compute_output_spec(self, inputs):
         self._complex_input(inputs)
-        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(_real_of(inputs.dtype)))
+        return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(real_of(inputs.dtype)))
 
     def get_config(self):
         config = super().get_config()
@@ -459,10 +308,10 @@ class _ComplexToReal(AudioLayer):
 
     def compute_output_spec(self, inputs):
         self._complex_input(inputs)
-        return keras.KerasTensor(inputs.shape, dtype=self._output_dtype(_real_of(inputs.dtype)))
+        return keras.KerasTensor(inputs.shape, dtype=self._output_dtype(real_of(inputs.dtype)))
 
 
-@_register
+@register
 class Magnitude(_ComplexToReal):
     """Magnitude ``|z|`` of a complex input (e.g. an :class:`STFT`), as a float tensor, or ``|z| ** power``.
 
@@ -484,6 +333,10 @@ class Magnitude(_ComplexToReal):
         array([25.], dtype=float32)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+    frame_wise = True
     keeps_float32 = True
 
     def __init__(self, power=1.0, **kwargs):
@@ -505,7 +358,7 @@ class Magnitude(_ComplexToReal):
         return config
 
 
-@_register
+@register
 class Phase(_ComplexToReal):
     """Phase (angle) of a complex input in radians, in ``[-pi, pi]``, as a float tensor.
 
@@ -533,6 +386,8 @@ class Phase(_ComplexToReal):
         array([-2.3561945], dtype=float32)
     """
 
+    frame_wise = True
+
     def __init__(self, approx_atan_accuracy=None, **kwargs):
         super().__init__(**kwargs)
         check_int(approx_atan_accuracy, "approx_atan_accuracy", type(self).__name__, minimum=0, allow_none=True)
@@ -550,7 +405,7 @@ class Phase(_ComplexToReal):
 _DECIBEL_MULTIPLIERS = {"power": 10.0, "magnitude": 20.0}
 
 
-@_register
+@register
 class MagnitudeToDecibel(AudioLayer):
     """Decibel scaling: ``10 * log10(max(x, amin) / max(ref_value, amin))``, floor-clipped.
 
@@ -581,6 +436,10 @@ class MagnitudeToDecibel(AudioLayer):
         array([[20.,  0.]], dtype=float32)
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+
     def __init__(self, ref_value=1.0, amin=1e-5, dynamic_range=80.0, stype="power", **kwargs):
         super().__init__(**kwargs)
         for name, value in (("ref_value", ref_value), ("amin", amin), ("dynamic_range", dynamic_range)):
@@ -600,6 +459,18 @@ class MagnitudeToDecibel(AudioLayer):
         return dict(ref_value=self.ref_value, amin=self.amin, dynamic_range=self.dynamic_range,
                     multiplier=_DECIBEL_MULTIPLIERS[self.stype])
 
+    @property
+    def frame_wise(self):
+        """True without ``dynamic_range``: the floor below each item's maximum needs the whole spectrogram."""
+        return self.dynamic_range is None
+
+    @property
+    def not_frame_wise_reason(self):
+        """Why a stream refuses this layer (:func:`kapre_like.streaming.to_streaming`'s message)."""
+        return (f"has dynamic_range={self.dynamic_range}, a floor below each clip's loudest value, which a stream "
+                f"never sees whole; build it with dynamic_range=None (db_dynamic_range=None in the composed "
+                f"factories) for decibels against the fixed ref_value.")
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -616,16 +487,12 @@ class MagnitudeToDecibel(AudioLayer):
         return config
 
 
-_FILTERBANK_BUILDERS = {"mel": filters.mel_filterbank, "log": filters.log_filterbank,
-                        "chroma": filters.chroma_filterbank, "gammatone": filters.gammatone_filterbank}
-
-
-@_register
+@register
 class ApplyFilterbank(AudioLayer):
     """Multiply the frequency axis of a spectrogram batch by a mel, log-frequency, chroma or gammatone filterbank.
 
     Args:
-        type (str): ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
+        type (str): a name of :data:`kapre_like.filters.FILTERBANKS`: ``'mel'`` (keyword arguments of :func:`kapre_like.backend.filterbank_mel`:
             ``sample_rate``, ``n_freq``, ``n_mels``, ``f_min``, ``f_max``, ``htk``, ``norm``),
             ``'log'`` (of :func:`kapre_like.backend.filterbank_log`: ``sample_rate``,
             ``n_freq``, ``n_bins``, ``bins_per_octave``, ``f_min``, ``spread``), ``'chroma'``
@@ -663,20 +530,23 @@ class ApplyFilterbank(AudioLayer):
         TensorShape([1, 5, 40, 1])
     """
 
+    #: The fused chain (:class:`~kapre_like.sequential.SpectrogramSequential`) computes this layer from its
+    #: public attributes; a subclass whose ``call`` computes something else sets it False.
+    fuses = True
+    frame_wise = True
     keeps_float32 = True
 
     def __init__(self, type, filterbank_kwargs, data_format="default", **kwargs):
         super().__init__(**kwargs)
         self.layout = DataFormat(data_format, "data_format", "ApplyFilterbank")
-        check_choice(type, "type", tuple(_FILTERBANK_BUILDERS), "ApplyFilterbank")
+        entry = filters.filterbank_entry(type, "ApplyFilterbank")
         if not isinstance(filterbank_kwargs, dict):
             raise TypeError(
                 "ApplyFilterbank: `filterbank_kwargs` must be a dict of keyword arguments for the "
                 f"{type!r} filterbank; got {filterbank_kwargs!r}."
             )
-        builder = _FILTERBANK_BUILDERS[type]
         try:
-            matrix = builder(**filterbank_kwargs)
+            matrix = entry.builder(**filterbank_kwargs)
         except TypeError as error:
             raise TypeError(f"ApplyFilterbank: bad `filterbank_kwargs` for type={type!r}: {error}") from error
 
@@ -711,7 +581,7 @@ class ApplyFilterbank(AudioLayer):
 _DELTA_PAD_MODES = ("symmetric", "reflect", "constant")
 
 
-@_register
+@register
 class Delta(AudioLayer):
     """Delta (local time derivative) of a spectrogram batch, by linear regression.
 
@@ -785,7 +655,7 @@ class Delta(AudioLayer):
         return config
 
 
-@_register
+@register
 class ConcatenateFrequencyMap(AudioLayer):
     """Append a channel holding each bin's normalised frequency, rising from 0 to 1.
 
@@ -804,6 +674,8 @@ class ConcatenateFrequencyMap(AudioLayer):
         >>> ConcatenateFrequencyMap(data_format='channels_last')(tf.zeros((1, 2, 3, 1)))[0, 0, :, 1].numpy()
         array([0. , 0.5, 1. ], dtype=float32)
     """
+
+    frame_wise = True
 
     def __init__(self, data_format="default", **kwargs):
         super().__init__(**kwargs)

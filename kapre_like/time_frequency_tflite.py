@@ -32,8 +32,9 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
+from ._base import register
 from ._checks import check_float_input
-from .time_frequency import STFT, InverseSTFT, Magnitude, Phase, _register
+from .time_frequency import STFT, InverseSTFT, Magnitude, Phase
 
 # Kapre's names exactly (tests/test_kapre_compat.py); InverseSTFTTflite, which Kapre lacks, is exported at
 # the top level of kapre_like
@@ -42,7 +43,7 @@ __all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
 _PAIR_AXIS_SPEC = InputSpec(min_ndim=1, axes={-1: 2})
 
 
-@_register
+@register
 class STFTTflite(STFT):
     """:class:`STFT` with a real output whose last axis of size 2 holds (real, imaginary).
 
@@ -56,6 +57,8 @@ class STFTTflite(STFT):
         >>> layer(tf.zeros((2, 2048, 1))).shape
         TensorShape([2, 3, 513, 1, 2])
     """
+
+    fuses = False  # its call is the TFLite route, which the fused chain does not compute
 
     def call(self, inputs):
         check_float_input(inputs, type(self).__name__, "a real floating-point waveform")
@@ -78,7 +81,7 @@ class STFTTflite(STFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
 
-@_register
+@register
 class InverseSTFTTflite(InverseSTFT):
     """:class:`InverseSTFT` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -116,7 +119,7 @@ class InverseSTFTTflite(InverseSTFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(inputs.dtype))
 
 
-@_register
+@register
 class MagnitudeTflite(Magnitude):
     """:class:`Magnitude` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -126,6 +129,8 @@ class MagnitudeTflite(Magnitude):
         >>> MagnitudeTflite()(tf.constant([[3.0, 4.0]])).numpy()
         array([5.], dtype=float32)
     """
+
+    fuses = False  # its call is the TFLite route, which the fused chain does not compute
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -144,7 +149,7 @@ class MagnitudeTflite(Magnitude):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
 
 
-@_register
+@register
 class PhaseTflite(Phase):
     """:class:`Phase` of complex numbers held as a trailing (real, imaginary) axis.
 

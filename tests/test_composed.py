@@ -275,3 +275,37 @@ def test_pair_signature_is_seed_003s():
         ("stft_data_format", "default"), ("stft_name", "stft"), ("istft_name", "istft"),
     ]
     assert defaults[10:] == [("center", False), ("pad_mode", "constant")]
+
+
+def test_the_fused_chain_is_its_own_module_and_fuses_subclasses_that_allow_it(monkeypatch):
+    """SpectrogramSequential (kapre_like.sequential, the same class from composed) computes a chain of STFT and
+    Magnitude subclasses as one filtered_spectrogram unless a subclass sets fuses = False (the Tflite layers),
+    and the numbers are those of the layers run one by one."""
+    from kapre_like import functional, sequential
+
+    assert kapre_like.composed.SpectrogramSequential is sequential.SpectrogramSequential
+    assert kapre_like.composed.AudioSequential is sequential.AudioSequential
+    fused_calls = []
+    filtered_spectrogram = functional.filtered_spectrogram
+
+    def counted(*args, **kwargs):
+        fused_calls.append(1)
+        return filtered_spectrogram(*args, **kwargs)
+
+    monkeypatch.setattr(functional, "filtered_spectrogram", counted)
+
+    class HammingSTFT(kapre_like.STFT):
+        """A subclass that keeps STFT's call."""
+
+    formats = dict(input_data_format="channels_last", output_data_format="channels_last")
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 2048, 1)).astype("float32")
+    stft = HammingSTFT(n_fft=512, hop_length=128, window_name="hamming_window", **formats)
+    chain = sequential.SpectrogramSequential([keras.Input((2048, 1)), stft, kapre_like.Magnitude()])
+    got = np.asarray(chain(x))
+    assert len(fused_calls) == 1
+    np.testing.assert_allclose(got, np.asarray(kapre_like.Magnitude()(stft(x))), rtol=1e-5, atol=1e-6)
+
+    tflite = sequential.SpectrogramSequential([keras.Input((2048, 1)), kapre_like.STFTTflite(n_fft=512, **formats),
+                                               kapre_like.MagnitudeTflite()])
+    tflite(x)
+    assert len(fused_calls) == 1  # the TFLite route runs layer by layer

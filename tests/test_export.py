@@ -54,11 +54,8 @@ def run_savedmodel(path, x):
 def run_tflite(path, x):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-        interpreter = tf.lite.Interpreter(model_path=path)
-    runner = interpreter.get_signature_runner()
-    (name,) = runner.get_input_details()
-    (output,) = runner(**{name: x}).values()
-    return output
+        runner = tf.lite.Interpreter(model_path=path).get_signature_runner()
+    return next(iter(runner(**{next(iter(runner.get_input_details())): x}).values()))
 
 
 def run_onnx(path, x):

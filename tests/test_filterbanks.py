@@ -286,3 +286,64 @@ def test_unknown_type_lists_every_filterbank():
     with pytest.raises(TypeError) as info:
         kl.ApplyFilterbank("gammatone", {**SR, "n_mels": 40})
     assert_says(info, "filterbank_kwargs", "'gammatone'", "n_mels")
+
+
+# ---------------------------------------------------------------- the table of filterbanks
+
+#: For each entry of filters.FILTERBANKS: keyword arguments to build it with, and librosa's centre frequencies
+#: of its bins for those arguments (None where librosa has none).
+TABLE_CASES = {
+    "mel": ({"n_mels": 40, "f_min": 50.0, "f_max": 7000.0, "htk": True},
+            lambda: librosa.mel_frequencies(42, fmin=50.0, fmax=7000.0, htk=True)[1:-1]),
+    "log": ({"n_bins": 60, "f_min": 55.0, "bins_per_octave": 12},
+            lambda: librosa.cqt_frequencies(60, fmin=55.0, bins_per_octave=12)),
+    "chroma": ({"n_chroma": 12},
+               lambda: librosa.midi_to_hz(np.arange(72, 84))),  # C5 ... B5, the octave of ctroct=5
+    "gammatone": ({"n_filters": 32, "f_min": 100.0}, None),
+}
+
+
+def test_every_entry_of_the_table_has_a_case():
+    assert set(TABLE_CASES) == set(filters.FILTERBANKS)
+
+
+@pytest.mark.parametrize("name", sorted(filters.FILTERBANKS))
+def test_every_filterbank_of_the_table(name):
+    """Each entry builds through ApplyFilterbank, has its default bin count, and its bin frequencies rise and
+    are librosa's; the filter whose response peaks highest lies at the bin frequency (mel, log, gammatone)."""
+    entry = filters.FILTERBANKS[name]
+    kwargs, librosa_frequencies = TABLE_CASES[name]
+    sample_rate, n_fft = 16000, 1024
+    layer = kl.ApplyFilterbank(name, {"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, **kwargs},
+                               data_format="channels_last")
+    count = kwargs[entry.count_argument]
+    assert tuple(layer.filterbank.shape) == (n_fft // 2 + 1, count)
+    default = entry.builder(sample_rate, n_fft // 2 + 1)
+    assert default.shape[1] == entry.default_count
+
+    hz = filters.bin_frequencies(name, sample_rate, n_fft, **kwargs)
+    assert hz.shape == (count,) and np.all(np.diff(hz) > 0) and 0 < hz[0] and hz[-1] < sample_rate / 2
+    if librosa_frequencies is not None:
+        np.testing.assert_allclose(hz, librosa_frequencies(), rtol=1e-9)
+    if name != "chroma":  # a chroma bin gathers every octave of its pitch class
+        peaks = np.argmax(np.asarray(layer.filterbank), axis=0) * sample_rate / n_fft
+        np.testing.assert_allclose(peaks, hz, atol=sample_rate / n_fft)
+
+
+def test_gammatone_bin_frequencies_are_its_filters_centres():
+    hz = filters.bin_frequencies("gammatone", 16000, 512, n_filters=8)
+    expected = filters.erb_rate_to_hz(np.linspace(filters.hz_to_erb_rate(50.0),
+                                                  filters.hz_to_erb_rate((8000 - 24.7) / (1 + 24.7 * 0.00437)), 8))
+    np.testing.assert_allclose(hz, expected, rtol=1e-12)
+
+
+def test_bin_frequencies_refuses_an_unknown_type_or_argument():
+    with pytest.raises(ValueError) as info:
+        filters.bin_frequencies("bark", 16000, 512)
+    assert_says(info, "bin_frequencies", "`type`", "'bark'", "'mel'", "'log'", "'chroma'", "'gammatone'")
+    with pytest.raises(TypeError) as info:
+        filters.bin_frequencies("mel", 16000, 512, n_bins=3)
+    assert_says(info, "'mel'", "n_bins", "n_mels")
+    with pytest.raises(ValueError) as info:
+        kl.ApplyFilterbank("bark", {"sample_rate": 16000, "n_freq": 257})
+    assert_says(info, "ApplyFilterbank", "`type`", "'bark'", "'gammatone'")

@@ -30,7 +30,7 @@ ADDED = {"MagnitudeToDecibel": {"stype"}, "validate_data_format_str": {"arg_name
          "STFT": {"center", "pad_mode"}, "STFTTflite": {"center", "pad_mode"}, "InverseSTFT": {"center", "length"},
          "Magnitude": {"power"}, "MagnitudeTflite": {"power"}, "LogmelToMFCC": {"norm"},
          "get_stft_magnitude_layer": {"center", "pad_mode"}, "get_stft_mag_phase": {"center", "pad_mode"},
-         "get_melspectrogram_layer": {"center", "pad_mode", "power"},
+         "get_melspectrogram_layer": {"center", "pad_mode", "power", "preset"},  # presets: issue 36
          "get_log_frequency_spectrogram_layer": {"center", "pad_mode", "power"}}
 
 

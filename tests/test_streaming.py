@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import kapre_like as kl
 from kapre_like import functional
-from kapre_like.streaming import (OverlapAddStream, Stream, StreamBuffer, StreamingError, initial_states,
+from kapre_like.streaming import (OverlapAddStream, Stream, StreamBuffer, StreamingError, initial_states, is_frame_wise,
                                   stream_properties, to_streaming)
 from kapre_like.synthetic import speech_like
 
@@ -508,3 +508,45 @@ def test_verify_runs_whatever_the_chunk_also_for_a_fixed_input_length(chunk_hops
     assert_says(info, "differs from the model", "reads other frames than its own")
     step = to_streaming(model(), chunk_hops=chunk_hops)
     assert step.inputs[0].shape[1] == 64 * chunk_hops
+
+
+class _SquareBins(keras.layers.Layer):
+    """Each frame's bins squared: frame by frame, and says so."""
+
+    frame_wise = True
+
+    def call(self, inputs):
+        return tf.square(inputs)
+
+
+class _SquareBinsUndeclared(_SquareBins):
+    frame_wise = False
+
+
+def test_a_layer_that_declares_itself_frame_wise_streams_without_being_listed():
+    model = keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL), kl.Magnitude(),
+                              _SquareBins()])
+    step = to_streaming(model, chunk_hops=2)  # verify=True: the step reproduces the model
+    x = speech(0.25)
+    warmup = stream_properties(step)["warmup_frames"]
+    streamed = np.concatenate(run_step(step, x, 128, 1), axis=1)[:, warmup:]
+    offline = model(x).numpy()
+    n = min(streamed.shape[1], offline.shape[1])
+    np.testing.assert_allclose(streamed[:, :n], offline[:, :n], rtol=1e-5, atol=1e-6)
+
+    undeclared = keras.Sequential([keras.Input((None, 1)), kl.STFT(n_fft=256, hop_length=64, **CL), kl.Magnitude(),
+                                   _SquareBinsUndeclared(name="squares")])
+    with pytest.raises(StreamingError) as info:
+        to_streaming(undeclared)
+    assert_says(info, "to_streaming: layer 'squares' (_SquareBinsUndeclared) is not known to work frame by frame",
+                "frame_wise=(_SquareBinsUndeclared,)")
+
+
+def test_the_layers_declare_their_streaming_capability():
+    assert is_frame_wise(kl.Magnitude()) and is_frame_wise(kl.ApplyFilterbank("mel", {"sample_rate": 16000,
+                                                                                      "n_freq": 257}))
+    assert is_frame_wise(kl.MagnitudeToDecibel(dynamic_range=None))
+    decibel = kl.MagnitudeToDecibel(dynamic_range=80.0)
+    assert not is_frame_wise(decibel) and not is_frame_wise(decibel, declared=(kl.MagnitudeToDecibel,))
+    assert not is_frame_wise(kl.Delta()) and is_frame_wise(kl.Delta(), declared=(kl.Delta,))
+    assert is_frame_wise(keras.layers.Dense(3)) and not is_frame_wise(keras.layers.Conv2D(1, 3))

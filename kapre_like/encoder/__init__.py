@@ -18,7 +18,9 @@ application), :mod:`.datasets` (``tf.data``), :mod:`.layer` (the in-graph layer)
 
 from ..audio_io import AudioReadError, decode_audio, load_audio
 from .augmenting import AUGMENTATIONS
-from .encoders import AudioEncoder, AudioSpectrogramEncoder
+from .encoders import (AudioEncoder, AudioMelSpectrogramEncoder, AudioMFCCEncoder, AudioSpectrogramEncoder,
+                       AudioSTFTEncoder)
 from .layer import AudioSpectrogram
 
-__all__ = ["AudioEncoder", "AudioSpectrogramEncoder", "AudioSpectrogram", "AudioReadError", "load_audio"]
+__all__ = ["AudioEncoder", "AudioSpectrogramEncoder", "AudioMelSpectrogramEncoder", "AudioMFCCEncoder", "AudioSTFTEncoder",
+           "AudioSpectrogram", "AudioReadError", "load_audio"]

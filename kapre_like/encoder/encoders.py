@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from .. import audio_io, functional
 from . import augmenting, datasets
+from .features import feature_bins, feature_settings, partition_features
 from .layer import AudioSpectrogram
 from .settings import (check_on_error, check_sample_rate, checked_normalization, checked_target_length,
                        item_and_rate, seconds_or_samples, window_values)
@@ -97,15 +98,16 @@ class AudioEncoder:
         x = functional.normalize_waveform(signal[tf.newaxis], *(self.normalization or (None,)))[0]
         return augmenting.apply(self.augmentation, x, draws)
 
-    def features(self, signal):
-        """The features of a waveform at the encoder's rate, normalized and augmented (NumPy float32)."""
+    def encoded_waveform(self, signal):
+        """The features of a waveform at the encoder's rate, normalized and augmented (NumPy: float32,
+        complex64 for complex features)."""
         audio_io.check_finite(signal)
         signal = np.asarray(signal, np.float32)
-        return np.asarray(self.transform(tf.constant(signal), self.draw(len(signal))), dtype=np.float32)
+        return np.asarray(self.transform(tf.constant(signal), self.draw(len(signal))))
 
     def encode(self, item, sample_rate=None):
-        """One item (path or waveform) -> its features, float32."""
-        return self.features(self.waveform(item, sample_rate))
+        """One item (path or waveform) -> its features."""
+        return self.encoded_waveform(self.waveform(item, sample_rate))
 
     def __call__(self, items, sample_rate=None, on_error="raise", progress=None, return_kept=False):
         """Encode one item, or a list (returns a list).
@@ -265,11 +267,13 @@ class AudioSpectrogramEncoder(AudioEncoder):
         self.offset = (max(1, int(round(self.window_size / 3))) if offset is None
                        else seconds_or_samples(offset, self.sample_rate, "offset"))
         self.window = window_values(window, self.window_size)
+        self.features = feature_settings("magnitude", self.sample_rate, self.window_size)
 
     @property
     def n_bins(self):
-        """Bins per partition: ``floor(window_size / 2) + 1``."""
-        return self.window_size // 2 + 1
+        """Values per partition: ``floor(window_size / 2) + 1`` frequency bins (mels or coefficients in
+        the mel and MFCC encoders)."""
+        return feature_bins(self.features, self.window_size)
 
     @property
     def item_shape(self):
@@ -277,8 +281,8 @@ class AudioSpectrogramEncoder(AudioEncoder):
 
     def transform(self, signal, draws):
         """Normalize, augment, partition and cut to the target partitions: TensorFlow ops, eager or in a graph."""
-        spectra = functional.partition_spectrogram(self.normalized_and_augmented(signal, draws), self.window_size,
-                                                   self.offset, self.window)
+        spectra = partition_features(self.normalized_and_augmented(signal, draws), self.window_size, self.offset,
+                                     self.window, **self.features)
         if isinstance(self.target_length, numbers.Integral):
             n = int(self.target_length)
             spectra = spectra[:n]
@@ -286,8 +290,8 @@ class AudioSpectrogramEncoder(AudioEncoder):
         return spectra
 
     def spectrogram(self, signal):
-        """Normalized, augmented, partitioned magnitude spectrogram of a waveform at the encoder's rate."""
-        return self.features(signal)
+        """The normalized, augmented, partitioned features of a waveform at the encoder's rate (NumPy)."""
+        return self.encoded_waveform(signal)
 
     def layer(self, seed=None, input_sample_rate=None):
         """The in-graph part as a Keras layer (:class:`AudioSpectrogram`) for a model's input.
@@ -303,4 +307,87 @@ class AudioSpectrogramEncoder(AudioEncoder):
         return AudioSpectrogram(window_size=self.window_size, offset=self.offset, window=self.window.tolist(),
                                 normalization=list(self.normalization) if self.normalization else None,
                                 augmentation=augmenting.graph_ranges(self.augmentation), sample_rate=self.sample_rate,
-                                seed=seed, input_sample_rate=input_sample_rate)
+                                seed=seed, input_sample_rate=input_sample_rate, features=self.features)
+
+
+_PARTITIONS = """
+    Partition ``t`` covers samples ``[t * offset, t * offset + window_size)`` of the (resampled)
+    signal; the end is zero-padded so that ``n = ceil(length / offset)`` partitions are all
+    complete. Reading, normalization, augmentation, target length, :meth:`dataset`,
+    :meth:`layer` and Beam are :class:`AudioSpectrogramEncoder`'s; its arguments are taken here
+    too (``sample_rate``, ``window_size``, ``offset``, ``window``, ``normalization``,
+    ``target_length``, ``augmentation``, ``seed``).
+"""
+
+
+class AudioSTFTEncoder(AudioSpectrogramEncoder):
+    __doc__ = """Audio file or waveform -> complex64 spectra ``(n, floor(window_size / 2) + 1)``.
+""" + _PARTITIONS + """
+    Each partition is windowed and transformed with a real FFT of ``window_size`` points: the
+    result equals ``librosa.stft(y, n_fft=window_size, hop_length=offset, window=window,
+    center=False)`` of the end-padded signal, transposed.
+
+    Example:
+        >>> AudioSTFTEncoder()(np.zeros(16000, np.float32), sample_rate=16000).dtype
+        dtype('complex64')
+    """
+
+    def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", normalization=None,
+                 target_length=None, augmentation=None, seed=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+        self.features = feature_settings("stft", self.sample_rate, self.window_size)
+
+
+class AudioMelSpectrogramEncoder(AudioSpectrogramEncoder):
+    __doc__ = """Audio file or waveform -> float32 mel spectrogram ``(n, n_mels)``, in decibels by default.
+""" + _PARTITIONS + """
+    The power spectrum of each partition (``|X| ** power``) is weighed by librosa's mel
+    filterbank for ``n_fft = window_size``; with ``log`` (the default) the result is
+    ``10 * log10(max(mel, amin))``: ``librosa.power_to_db(librosa.feature.melspectrogram(...),
+    ref=1.0, amin=amin, top_db=None)``.
+
+    Args:
+        n_mels (int): mel bands. Defaults to 64.
+        f_min (float): lowest frequency, Hz. Defaults to 0.
+        f_max (float or None): highest frequency, Hz. Defaults to None (``sample_rate / 2``).
+        htk (bool): HTK's mel scale instead of Slaney's. Defaults to False.
+        norm (None or 'slaney'): the filters' normalization. Defaults to 'slaney'.
+        power (float): exponent of the magnitude (2: power, 1: magnitude). Defaults to 2.
+        log (bool): decibels (True, the default) or the linear mel energies.
+        amin (float): floor of the energies before the log. Defaults to 1e-10.
+
+    Example:
+        >>> AudioMelSpectrogramEncoder()(np.zeros(16000, np.float32), sample_rate=16000).shape
+        (121, 64)
+    """
+
+    def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", n_mels=64, f_min=0.0,
+                 f_max=None, htk=False, norm="slaney", power=2.0, log=True, amin=1e-10, normalization=None,
+                 target_length=None, augmentation=None, seed=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+        self.features = feature_settings("mel", self.sample_rate, self.window_size, n_mels, f_min, f_max, htk, norm,
+                                         power, log, amin, owner=type(self).__name__)
+
+
+class AudioMFCCEncoder(AudioSpectrogramEncoder):
+    __doc__ = """Audio file or waveform -> float32 MFCCs ``(n, n_mfcc)``.
+""" + _PARTITIONS + """
+    The first ``n_mfcc`` coefficients of the orthonormal DCT-II of the log-mel spectrogram of
+    :class:`AudioMelSpectrogramEncoder` (decibels): ``librosa.feature.mfcc(S=log_mel, n_mfcc=n_mfcc)``.
+
+    Args:
+        n_mfcc (int): coefficients, at most ``n_mels``. Defaults to 20 (librosa's).
+        n_mels, f_min, f_max, htk, norm, power, amin: the mel spectrogram's, as
+            :class:`AudioMelSpectrogramEncoder`'s (``n_mels`` defaults to 64).
+
+    Example:
+        >>> AudioMFCCEncoder()(np.zeros(16000, np.float32), sample_rate=16000).shape
+        (121, 20)
+    """
+
+    def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", n_mfcc=20, n_mels=64,
+                 f_min=0.0, f_max=None, htk=False, norm="slaney", power=2.0, amin=1e-10, normalization=None,
+                 target_length=None, augmentation=None, seed=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+        self.features = feature_settings("mfcc", self.sample_rate, self.window_size, n_mels, f_min, f_max, htk, norm,
+                                         power, True, amin, n_mfcc, owner=type(self).__name__)

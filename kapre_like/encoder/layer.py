@@ -7,16 +7,19 @@ import keras
 import tensorflow as tf
 
 from .. import functional
+from .features import feature_bins, partition_features
 from ..resampling import Resample, check_rate
-from ..time_frequency import AudioLayer, _register
+from .._base import AudioLayer, register
 
 
-@_register
+@register
 class AudioSpectrogram(AudioLayer):
     """Normalize, augment (in training) and partition-transform ``(batch, samples)`` waveforms.
 
-    The in-graph part of :class:`AudioSpectrogramEncoder`; build it with
-    ``encoder.layer()``. Output ``(batch, ceil(samples / offset), window_size // 2 + 1)``.
+    The in-graph part of the encoders (:class:`AudioSpectrogramEncoder` and its family); build
+    it with ``encoder.layer()``. Output ``(batch, ceil(samples / offset), bins)``: the
+    magnitude's ``window_size // 2 + 1`` bins by default, complex for ``features={'kind': 'stft'}``,
+    mels or coefficients for ``'mel'`` and ``'mfcc'``.
 
     Args:
         window_size (int), offset (int): in samples.
@@ -29,6 +32,8 @@ class AudioSpectrogram(AudioLayer):
         input_sample_rate (int or None): the rate of the input waveforms in Hz, when not
             ``sample_rate``: they are resampled to ``sample_rate`` first (polyphase, as
             :class:`~kapre_like.Resample`).
+        features (dict or None): what to compute from the partitions, as the encoder's
+            ``feature_settings`` gives it. Defaults to None (the magnitude).
 
     Example:
         >>> layer = AudioSpectrogramEncoder().layer()
@@ -37,7 +42,7 @@ class AudioSpectrogram(AudioLayer):
     """
 
     def __init__(self, window_size, offset, window, normalization=None, augmentation=None, sample_rate=16000,
-                 seed=None, input_sample_rate=None, **kwargs):
+                 seed=None, input_sample_rate=None, features=None, **kwargs):
         super().__init__(**kwargs)
         self.input_sample_rate = None if input_sample_rate is None else \
             check_rate(input_sample_rate, "input_sample_rate", "AudioSpectrogram")
@@ -54,6 +59,7 @@ class AudioSpectrogram(AudioLayer):
         self.sample_rate = int(sample_rate)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.features = json.loads(json.dumps(features or {"kind": "magnitude"}))
         self.input_spec = keras.InputSpec(ndim=2)
 
     def _uniform(self, batch, bounds):
@@ -83,14 +89,20 @@ class AudioSpectrogram(AudioLayer):
             if "noise" in self.augmentation:
                 amplitude = tf.cast(self._uniform(batch, self.augmentation["noise"]), x.dtype)
                 x = x + amplitude * keras.random.normal(tf.shape(x), dtype=x.dtype, seed=self.seed_generator)
-        return self.cast_output(functional.partition_spectrogram(x, self.window_size, self.offset, self.window))
+        return self.cast_output(partition_features(x, self.window_size, self.offset, self.window, **self.features))
 
     def compute_output_shape(self, input_shape):
         samples = input_shape[1]
         if samples is not None and self.resampling is not None:
             samples = functional.resampled_length(samples, *self.resampling[:2])
         partitions = None if samples is None else -(-samples // self.offset)
-        return (input_shape[0], partitions, self.window_size // 2 + 1)
+        return (input_shape[0], partitions, feature_bins(self.features, self.window_size))
+
+    def compute_output_spec(self, inputs):
+        spec = super().compute_output_spec(inputs)
+        if self.features["kind"] != "stft":
+            return spec
+        return keras.KerasTensor(spec.shape, dtype="complex128" if spec.dtype == "float64" else "complex64")
 
     def get_config(self):
         config = super().get_config()
@@ -101,5 +113,6 @@ class AudioSpectrogram(AudioLayer):
             "augmentation": {key: list(value) if isinstance(value, (list, tuple)) else value
                              for key, value in dict(self.augmentation).items()},
             "sample_rate": self.sample_rate, "seed": self.seed, "input_sample_rate": self.input_sample_rate,
+            "features": dict(self.features),
         }, default=list)))
         return config

@@ -65,7 +65,7 @@ from .spectral import (
     powered_magnitude_of_pairs,
 )
 from .tensors import pad_time, transpose
-from .waveform import convolve, normalize_waveform, partition_spectrogram, time_shift
+from .waveform import convolve, normalize_waveform, partition_spectrogram, partition_stft, time_shift
 from .pcen import pcen, pcen_smoothing_coefficient, smooth
 from .resampling import lowpass_filter, polyphase_kernel, resample, resampled_length, soxr_filter
 from .constant_q import ConstantQPlan, constant_q_frames, constant_q_pairs, constant_q_plan
@@ -130,6 +130,7 @@ __all__ = [
     "delta", "frame_energy", "dct_matrix", "mfcc", "random_band_mask", "random_permutations", "frequency_map",
     "mu_law_encode", "mu_law_decode", "check_finite", "normalize_waveform", "time_shift", "convolve",
     "partition_spectrogram",
+    "partition_stft",
     # normalisation
     "pcen", "pcen_smoothing_coefficient", "smooth",
     # resampling

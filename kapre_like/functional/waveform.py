@@ -64,20 +64,32 @@ def convolve(signals, impulse_response, mix=1.0):
     return tf.cast(mix, signals.dtype) * wet + tf.cast(1.0 - mix, signals.dtype) * signals
 
 
-def partition_spectrogram(signals, window_size, offset, window):
-    """Magnitude spectrogram of ``ceil(length / offset)`` partitions (the encoder's).
+def partition_stft(signals, window_size, offset, window):
+    """Complex spectra of ``ceil(length / offset)`` partitions (the encoders').
 
     Partition ``t`` holds samples ``[t * offset, t * offset + window_size)``; the end is
     zero-padded so that the last one is complete. Each partition is multiplied by
     ``window`` (an array of ``window_size`` values) and transformed with a real FFT of
-    ``window_size`` points: ``floor(window_size / 2) + 1`` bins.
+    ``window_size`` points: ``floor(window_size / 2) + 1`` bins. That is ``librosa.stft`` with
+    ``center=False`` of the end-padded signal.
 
     Example:
-        >>> partition_spectrogram(tf.zeros(1000), 400, 133, np.hanning(400)).shape
+        >>> partition_stft(tf.zeros(1000), 400, 133, np.hanning(400)).shape
         TensorShape([8, 201])
     """
     length = tf.shape(signals)[-1]
     n_partitions = (length + offset - 1) // offset
     padded = pad_time(signals, end=tf.maximum((n_partitions - 1) * offset + window_size - length, 0))
     # stft, not windowed_rfft: its route planner takes the real-arithmetic route where the graph needs one (ONNX)
-    return magnitude(stft(padded, window_size, window_size, offset, np.asarray(window, np.float64)))
+    return stft(padded, window_size, window_size, offset, np.asarray(window, np.float64))
+
+
+def partition_spectrogram(signals, window_size, offset, window):
+    """Magnitude spectrogram of ``ceil(length / offset)`` partitions (the encoder's): the magnitude
+    of :func:`partition_stft`.
+
+    Example:
+        >>> partition_spectrogram(tf.zeros(1000), 400, 133, np.hanning(400)).shape
+        TensorShape([8, 201])
+    """
+    return magnitude(partition_stft(signals, window_size, offset, window))
