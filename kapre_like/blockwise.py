@@ -181,34 +181,6 @@ def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None):
 # ----------------------------------------------------------------------------- pictures
 
 
-_ROUND_HZ = (0, 100, 200, 500, 1000, 2000, 3000, 5000, 8000, 10000, 16000, 20000,
-             30000, 40000)
-
-
-def _round_frequency_ticks(frequencies, count=8):
-    """(positions on the bin axis, labels) at round frequencies within the bins' range, at least
-    1/count of the axis apart."""
-    positions, labels = [], []
-    for hz in _ROUND_HZ:
-        if frequencies[0] <= hz <= frequencies[-1]:
-            position = float(np.interp(hz, frequencies, np.arange(len(frequencies))))
-            if not positions or position - positions[-1] >= len(frequencies) / count:
-                positions.append(position)
-                labels.append(f"{hz:g}")
-    return positions, labels
-
-
-def _note_ticks(frequencies):
-    """(positions, labels) of every C (C1, C2, ...) within the log-frequency bins' range."""
-    positions, labels = [], []
-    for octave in range(-1, 11):
-        hz = 440.0 * 2.0 ** ((12 * (octave + 1) - 69) / 12)  # C of that octave (MIDI note 12 * (octave + 1))
-        if frequencies[0] * 0.999 <= hz <= frequencies[-1] * 1.001:
-            positions.append(BINS_PER_OCTAVE * np.log2(hz / frequencies[0]))
-            labels.append(f"C{octave}")
-    return positions, labels
-
-
 def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None,
                        block_frames=None):
     """The ``kind`` spectrogram of ``signal`` (a :class:`Signal`) in dB without a floor, in consecutive blocks of
@@ -299,6 +271,8 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .display import frequency_ticks, note_ticks
+
     signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, sample_rate, title)
     n_bins = frontend_bins(kind, signal.rate, n_bins, f_min, f_max)
     spectrogram, seconds, frequencies, shape, levels = compute_spectrogram(
@@ -310,7 +284,7 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
         axis.set_ylabel("frequency (Hz)")
     else:
         image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
-        positions, labels = (_round_frequency_ticks(frequencies) if kind == "mel" else _note_ticks(frequencies))
+        positions, labels = (frequency_ticks(frequencies) if kind == "mel" else note_ticks(frequencies, BINS_PER_OCTAVE))
         axis.set_yticks(positions)
         axis.set_yticklabels(labels)
         axis.set_ylabel("frequency (Hz, mel scale)" if kind == "mel" else "pitch (note, log scale; A4 = 440 Hz)")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kapre_like_cli
-from kapre_like import audio_io, blockwise
+from kapre_like import audio_io, blockwise, display
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -346,10 +346,10 @@ def test_export_checks_on_a_given_file(two_tones, tmp_path, capsys):
 def test_frequency_ticks_are_round_numbers_and_notes():
     import librosa
 
-    positions, labels = blockwise._round_frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
+    positions, labels = display.frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
     assert labels == ["100", "500", "1000", "2000", "3000", "5000"]  # round, at least 1/8 of the axis apart
     assert np.all(np.diff(positions) > 0)
-    positions, labels = blockwise._note_ticks(blockwise.bin_frequencies("log", 16000, 1024, 84))
+    positions, labels = display.note_ticks(blockwise.bin_frequencies("log", 16000, 1024, 84))
     assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
     np.testing.assert_allclose(positions, [0, 12, 24, 36, 48, 60, 72], atol=1e-6)  # C1 is the lowest bin
 
