@@ -14,7 +14,8 @@ pytest.importorskip("apache_beam")  # the dev extra installs it; without it, not
 soundfile = pytest.importorskip("soundfile")
 
 import kapre_like
-from kapre_like import AudioSpectrogramEncoder, cli
+import kapre_like_cli
+from kapre_like import AudioSpectrogramEncoder
 from kapre_like.beam import (DEAD_LETTERS_NAME, SPEC_NAME, CorpusEncodingError, encode_corpus, pipeline_options,
                              read_shards)
 from kapre_like.synthetic import speech_like, white_noise
@@ -266,7 +267,7 @@ def test_cli_encode_prints_progress_and_writes_what_the_encoder_gives(tmp_path, 
     paths = write_clips(tmp_path / "audio", 4)
     (tmp_path / "audio" / "broken.wav").write_bytes(b"broken")
     out = str(tmp_path / "shards")
-    status = cli.main(["encode", str(tmp_path / "audio" / "*"), "--out", out, "--workers", "1", "--sample-rate",
+    status = kapre_like_cli.main(["encode", str(tmp_path / "audio" / "*"), "--out", out, "--workers", "1", "--sample-rate",
                        "8000", "--window", "32", "--offset", "16"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
@@ -280,7 +281,7 @@ def test_cli_encode_prints_progress_and_writes_what_the_encoder_gives(tmp_path, 
 
 def test_cli_encode_passes_beam_options_after_the_double_dash(tmp_path, capsys):
     paths = write_clips(tmp_path / "audio", 1)
-    status = cli.main(["encode", *paths, "--out", str(tmp_path / "shards"), "--", "--runner=NoSuchRunner"])
+    status = kapre_like_cli.main(["encode", *paths, "--out", str(tmp_path / "shards"), "--", "--runner=NoSuchRunner"])
     captured = capsys.readouterr()
     assert status == 2
     assert captured.err.startswith("kapre-like: error: --runner=NoSuchRunner is not available")
@@ -333,7 +334,7 @@ def test_cli_encode_answers_bad_input_without_tensorflow(tmp_path, case):
 def test_cli_encode_without_beam_names_the_extra(tmp_path, capsys, monkeypatch):
     paths = write_clips(tmp_path / "audio", 1)
     monkeypatch.setitem(sys.modules, "apache_beam", None)  # as if not installed
-    status = cli.main(["encode", *paths, "--out", str(tmp_path / "shards")])
+    status = kapre_like_cli.main(["encode", *paths, "--out", str(tmp_path / "shards")])
     assert status == 2
     assert 'pip install "kapre_like[beam]"' in capsys.readouterr().err
 
@@ -382,7 +383,7 @@ def test_a_truncated_wav_is_encoded_and_its_warning_reaches_the_spec_and_the_too
     cut = tmp_path / "audio" / "cut.wav"
     declared, held = write_truncated_wav(cut)
     out = str(tmp_path / "shards")
-    status = cli.main(["encode", str(tmp_path / "audio" / "*"), "--out", out, "--workers", "1"])
+    status = kapre_like_cli.main(["encode", str(tmp_path / "audio" / "*"), "--out", out, "--workers", "1"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     expected = {"path": str(cut), "warning": f"audio file {str(cut)!r} looks truncated: its header declares "
@@ -411,7 +412,7 @@ def test_when_every_file_is_dead_the_job_fails_and_keeps_the_previous_shards(tmp
                       f"cannot read audio file {first!r}", f"the previous shards in {out!r} are kept")
     assert type(info.value).__name__ == "NothingEncodedError" and len(info.value.dead_letters) == 2
     assert sorted(os.listdir(out)) == before and sorted(read_back(out)) == sorted(good)
-    status = cli.main(["encode", str(tmp_path / "bad" / "*.wav"), "--out", out, "--workers", "1"])
+    status = kapre_like_cli.main(["encode", str(tmp_path / "bad" / "*.wav"), "--out", out, "--workers", "1"])
     err = capsys.readouterr().err
     assert status == 1
     assert err.startswith("kapre-like: error: no file was encoded: all 2 files could not be read") and \
@@ -423,7 +424,7 @@ def test_cli_encode_of_a_folder_encodes_the_audio_files_in_it(tmp_path, capsys):
     (tmp_path / "audio" / "notes.txt").write_text("not audio: left out")
     (tmp_path / "audio" / "._top00.wav").write_bytes(b"macOS metadata: left out")
     out = str(tmp_path / "shards")
-    status = cli.main(["encode", str(tmp_path / "audio") + os.sep, "--out", out, "--workers", "1"])
+    status = kapre_like_cli.main(["encode", str(tmp_path / "audio") + os.sep, "--out", out, "--workers", "1"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert captured.out.startswith("encoding 4 files into")

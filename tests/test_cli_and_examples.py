@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import kapre_like_cli
-from kapre_like import cli
+from kapre_like import audio_io, blockwise, display
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run(capsys, *argv):
-    status = cli.main(list(argv))
+    status = kapre_like_cli.main(list(argv))
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
@@ -37,7 +37,7 @@ def test_spectrogram_shows_the_chirp_rising_and_the_tones_flat(tmp_path):
     from kapre_like.synthetic import DEMO_TONES_HZ, demo_signal
 
     samples = demo_signal(3.0, 16000)
-    spectrogram = cli.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo", str(tmp_path / "s.png"))
+    spectrogram = blockwise.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo", str(tmp_path / "s.png"))
     hz_per_bin = 16000 / 1024
     # the tones: flat lines, their bins loud and above their neighbours in (nearly) every frame
     for tone in DEMO_TONES_HZ:
@@ -113,7 +113,7 @@ def test_onnx_without_the_extra_is_refused_in_the_tools_terms(tmp_path, capsys, 
 @pytest.mark.parametrize("command", [[], ["spectrogram"], ["roundtrip"], ["reconstruct"], ["export"]])
 def test_help_on_every_subcommand(command, capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(command + ["--help"])
+        kapre_like_cli.main(command + ["--help"])
     assert info.value.code == 0
     assert "usage: kapre-like" in capsys.readouterr().out
 
@@ -149,7 +149,7 @@ def test_truncated_file(tmp_path, capsys):
 ])
 def test_bad_parameters(argv, words, capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(argv)
+        kapre_like_cli.main(argv)
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert all(word in err for word in words), err
@@ -346,10 +346,10 @@ def test_export_checks_on_a_given_file(two_tones, tmp_path, capsys):
 def test_frequency_ticks_are_round_numbers_and_notes():
     import librosa
 
-    positions, labels = cli._round_frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
+    positions, labels = display.frequency_ticks(librosa.mel_frequencies(130, fmin=0, fmax=8000)[1:-1])
     assert labels == ["100", "500", "1000", "2000", "3000", "5000"]  # round, at least 1/8 of the axis apart
     assert np.all(np.diff(positions) > 0)
-    positions, labels = cli._note_ticks(cli.bin_frequencies("log", 16000, 1024, 84))
+    positions, labels = display.note_ticks(blockwise.bin_frequencies("log", 16000, 1024, 84))
     assert labels == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
     np.testing.assert_allclose(positions, [0, 12, 24, 36, 48, 60, 72], atol=1e-6)  # C1 is the lowest bin
 
@@ -463,7 +463,7 @@ def test_log_spectrogram_defaults_leave_no_bin_empty_at_common_rates(rate, tmp_p
     # its bins are semitones from a C (C1 = 32.70 Hz) up: check with librosa's note names
     import librosa
 
-    lowest = cli.default_log_fmin(rate, 1024)
+    lowest = blockwise.default_log_fmin(rate, 1024)
     assert librosa.hz_to_note(lowest).startswith("C") and lowest == pytest.approx(
         librosa.note_to_hz("C1") * 2 ** round(np.log2(lowest / librosa.note_to_hz("C1"))))
 
@@ -479,11 +479,13 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     samples = demo_signal(3.0, 16000)
     path = tmp_path / "long.wav"
     soundfile.write(path, samples, 16000, subtype="FLOAT")
-    monkeypatch.setattr(cli, "BLOCK_SAMPLES", 4096)
-    monkeypatch.setattr(cli, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
-    monkeypatch.setattr(cli, "MAX_COLUMNS", 40)
-    lengths, build = [], cli.build_frontend
-    monkeypatch.setattr(cli, "build_frontend", lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
+    monkeypatch.setattr(blockwise, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(audio_io, "BLOCK_SAMPLES", 4096)
+    monkeypatch.setattr(audio_io, "LONG_FILE_SAMPLES", 10000)  # "long": read a block at a time
+    monkeypatch.setattr(blockwise, "MAX_COLUMNS", 40)
+    lengths, build = [], blockwise.build_frontend
+    monkeypatch.setattr(blockwise, "build_frontend",
+                        lambda kind, n, *a, **k: lengths.append(n) or build(kind, n, *a, **k))
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)  # the progress bar shows on a terminal
     status, out, err = _run(capsys, "spectrogram", str(path), "--out", str(tmp_path / "p.png"), "--save",
                             str(tmp_path / "s.npy"))
@@ -499,8 +501,8 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     assert saved.shape == expected.shape == (184, 128)
     np.testing.assert_allclose(saved, expected, atol=2e-3)
     assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
-    columns = cli.draw_spectrogram(cli.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256, None, "x",
-                                   str(tmp_path / "q.png"))
+    columns = blockwise.draw_spectrogram(audio_io.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256,
+                                         None, "x", str(tmp_path / "q.png"))
     groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
     np.testing.assert_allclose(columns, groups, atol=2e-3)
 
@@ -516,11 +518,11 @@ def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
     from kapre_like.synthetic import demo_signal
 
     samples, n_iter = demo_signal(1.0, 16000), 4
-    context = cli.griffin_lim_context(1024, 256, n_iter)
+    context = blockwise.griffin_lim_context(1024, 256, n_iter)
     assert context == (n_iter + 2) * 3  # frames up to 3 hops apart overlap
     written = []
-    convergence, silent = cli.reconstruct_blocks(cli.Signal.of_array(samples, 16000, "x"), source, 1024, 256, 64,
-                                                 n_iter, block_frames=24, write=written.append)
+    convergence, silent = blockwise.reconstruct_blocks(audio_io.Signal.of_array(samples, 16000, "x"), source, 1024,
+                                                       256, 64, n_iter, block_frames=24, write=written.append)
     audio = np.concatenate(written)
     assert not silent and len(written) == 3 and audio.shape == samples.shape  # 59 frames: 3 blocks
     magnitudes = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False)).T.astype(np.float32)
@@ -535,3 +537,141 @@ def test_griffin_lim_in_blocks_gives_the_whole_files_audio(source):
     rebuilt = np.abs(librosa.stft(whole, n_fft=1024, hop_length=256, center=False))
     target = np.abs(librosa.stft(samples, n_fft=1024, hop_length=256, center=False))
     assert convergence == pytest.approx(np.linalg.norm(target - rebuilt) / np.linalg.norm(target), rel=1e-3)
+
+
+# ----------------------------------------------------------------------------- issue 35: the front door package
+
+
+def _tensorflow_imported(importtime_log):
+    """Whether ``python -X importtime``'s log (stderr) shows tensorflow or keras imported."""
+    names = [line.rsplit("|", 1)[-1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")]
+    return any(name.split(".")[0] in ("tensorflow", "keras") for name in names)
+
+
+@pytest.mark.parametrize("argv, status, words", [
+    (["--help"], 0, "usage: kapre-like"),
+    (["export", "--help"], 0, "--format FORMAT"),
+    (["spectrogram", "--n-fft", "0"], 2, "--n-fft: must be a positive integer, got 0"),
+    (["spectrogram", "no_such_file.wav"], 2, "kapre-like: error: no such audio file: 'no_such_file.wav'"),
+])
+def test_python_m_kapre_like_answers_without_tensorflow(argv, status, words, tmp_path):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "kapre_like", *argv], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == status, done.stderr[-2000:]
+    assert words in done.stdout + done.stderr
+    assert not _tensorflow_imported(done.stderr)
+    assert os.listdir(tmp_path) == []
+
+
+USER_PACKAGE = """
+import sys, keras, numpy as np, kapre_like  # imported while Python locates this package for -m, as the tool's is
+eager = [name for name in kapre_like.__all__ if name not in ("read_shards", "encode_corpus")]
+print("eager:", all(name in vars(kapre_like) for name in eager), "beam:", "kapre_like.beam" in sys.modules)
+print("registered:", keras.saving.get_registered_object("kapre_like>STFT") is kapre_like.STFT)
+"""
+
+USER_MAIN = """
+import sys, keras, numpy as np
+model = keras.models.load_model(sys.argv[1])  # kapre_like's layers found by their registered names
+x = np.load(sys.argv[2])
+print("difference:", float(np.max(np.abs(np.asarray(model(x)) - np.load(sys.argv[3])))))
+"""
+
+
+def test_a_users_process_imports_and_registers_every_layer_eagerly(tmp_path):
+    """A user's package that imports kapre_like, run with ``python -m`` (sys.argv[0] is '-m' while it is imported,
+    as in the tool's own process), gets the whole package: every layer registered, a .keras file loads."""
+    import kapre_like
+
+    model = kapre_like.composed.get_melspectrogram_layer(input_shape=(4096, 1), n_fft=512, hop_length=128,
+                                                         n_mels=32, return_decibel=True,
+                                                         input_data_format="channels_last",
+                                                         output_data_format="channels_last")
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 4096, 1)).astype(np.float32)
+    model.save(tmp_path / "mel.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.asarray(model(x)))
+    (tmp_path / "user_job").mkdir()
+    (tmp_path / "user_job" / "__init__.py").write_text(USER_PACKAGE)
+    (tmp_path / "user_job" / "__main__.py").write_text(USER_MAIN)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "user_job", "mel.keras", "x.npy", "y.npy"], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["eager: True beam: False", "registered: True"], done.stdout
+    assert float(lines[2].split()[-1]) < 1e-5
+
+
+def test_the_light_import_loads_each_name_on_first_use(tmp_path):
+    """The front door's flag gives a light import (no TensorFlow) whose names load on first use (PEP 562); it is
+    removed as it is read, so that no child process inherits it."""
+    code = ("import os, sys, kapre_like\n"
+            "print('tensorflow' in sys.modules, 'KAPRE_LIKE_LIGHT_IMPORT' in os.environ)\n"
+            "print(kapre_like.STFT.__name__, kapre_like.get_mfcc_layer.__name__, 'tensorflow' in sys.modules)\n")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KAPRE_LIKE_LIGHT_IMPORT": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env=env)
+    assert done.stdout.splitlines() == ["False False", "STFT get_mfcc_layer True"], done.stderr[-3000:]
+
+
+def test_the_tool_called_from_python_leaves_the_next_import_whole(tmp_path):
+    """kapre_like_cli.main imports the package light to check a folder; when no job ran, the process's next
+    ``import kapre_like`` is whole again (every layer registered)."""
+    (tmp_path / "a_file").write_text("")
+    code = ("import sys, kapre_like_cli\n"
+            f"status = kapre_like_cli.main(['export', '--out', {str(tmp_path / 'a_file' / 'x')!r}])\n"
+            "print(status, 'tensorflow' in sys.modules, 'kapre_like' in sys.modules)\n"
+            "import keras, kapre_like\n"
+            "print(keras.saving.get_registered_object('kapre_like>MelSpectrogram') is kapre_like.MelSpectrogram)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.stdout.splitlines() == ["2 False False", "True"], done.stderr[-3000:]
+    assert "cannot write into folder" in done.stderr
+
+
+@pytest.mark.slow
+def test_python_m_kapre_like_runs_a_job_that_reloads_a_keras_file(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-m", "kapre_like", "export", "--format", "keras", "--seconds", "0.25",
+                           "--n-fft", "512", "--hop", "128", "--out", "ex"], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env=env)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr[-3000:]
+    assert "keras      ex/mel_frontend.keras  (reloaded; max difference from the Keras model 0.0e+00 dB)" in done.stdout
+
+
+def test_the_demo_runs_each_subcommand_as_its_own_command_line(tmp_path, capsys, monkeypatch):
+    """The top-level options reach every step; each step's arguments are those its own command line gives."""
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for name in ("spectrogram", "roundtrip", "export"):
+        monkeypatch.setattr(kapre_like_cli.COMMANDS[name], "run", lambda args, name=name: ran.append((name, args)) or 0)
+    status = kapre_like_cli.main(["--n-fft", "512", "--hop", "128", "--center", "--duration", "1.5"])
+    assert status == 0, capsys.readouterr().err
+    assert [name for name, _ in ran] == ["spectrogram"] * 3 + ["roundtrip", "export"]
+    for _, args in ran:
+        assert (args.n_fft, args.hop, args.center, args.verbose) == (512, 128, True, False)
+    pictures = [(args.kind, args.out, args.duration, args.audio, args.channel, args.fmin, args.save)
+                for name, args in ran[:3]]
+    assert pictures == [(kind, os.path.join("kapre_like_out", f"{kind}_spectrogram.png"), 1.5, None, "mix", None, None)
+                        for kind in ("mel", "stft", "log")]
+    assert (ran[3][1].duration, ran[3][1].audio) == (1.5, None)
+    export = ran[4][1]
+    assert (export.out, export.formats, export.frontend, export.seconds, export.sample_rate, export.check) == (
+        os.path.join("kapre_like_out", "export"), ["keras", "savedmodel", "tflite"], "mel", 1.0, 16000, None)
+    assert sorted(os.listdir(tmp_path / "kapre_like_out")) == ["export"]
+
+
+def test_block_wise_functions_refuse_bins_in_their_own_terms():
+    import librosa
+
+    lowest, top, fitting = blockwise.log_bins_fitting(16000)
+    assert (lowest, top) == (pytest.approx(librosa.note_to_hz("C1")), 8000)
+    assert fitting == int(np.floor(12 * np.log2(8000 / librosa.note_to_hz("C1"))))  # 95 semitones below 8 kHz
+    with pytest.raises(ValueError, match=r"n_bins=128 semitones from 32\.7 Hz reach 53159 Hz, above 8000 Hz; give "
+                                         r"n_bins=95 or fewer"):
+        blockwise.frontend_bins("log", 16000, 128)
+    with pytest.raises(ValueError, match="no log-frequency bin fits between f_min=8000.0 Hz and 8000 Hz"):
+        blockwise.frontend_bins("log", 16000, f_min=8000.0)
+    assert blockwise.frontend_bins("log", 8000) == 83 and blockwise.frontend_bins("mel", 8000) == 128

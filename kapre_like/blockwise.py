@@ -1,0 +1,448 @@
+"""Whole recordings of any length, a block at a time: spectrograms and their pictures, the STFT round trip, and
+audio rebuilt from a spectrogram by Griffin-Lim.
+
+NumPy in, NumPy out: a :class:`kapre_like.audio_io.Signal` (an array, or a file read a block at a time) goes in; the block-wise
+functions give the whole signal's numbers in memory that does not grow with its length. The command-line
+tool (:mod:`kapre_like_cli`) calls these functions; errors are ``ValueError`` in the functions' own terms.
+"""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from ._files import replaced_on_success
+from .audio_io import Signal
+
+__all__ = ["build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting", "default_log_fmin", "frame_blocks", "spectrogram_blocks", "compute_spectrogram", "draw_spectrogram",
+           "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
+
+#: Semitones of the log-frequency front end.
+BINS_PER_OCTAVE = 12
+#: Samples of audio one block of work holds (11.9 s at 44.1 kHz): long signals are computed a block at a time, in
+#: memory that does not grow with their length (TensorFlow's own 0.6-0.8 GB plus about 0.1 GB).
+BLOCK_SAMPLES = 2**19
+#: Most time columns a picture gets (it is 1000 pixels wide): longer spectrograms show each column's loudest frame.
+MAX_COLUMNS = 2000
+#: Default bins of each front end (the log-frequency one: semitones from C1, at most 7 octaves).
+DEFAULT_BINS = {"mel": 128, "log": 84, "stft": None}
+
+
+# ----------------------------------------------------------------------------- blocks
+
+
+def frame_blocks(signal, n_fft, hop_length, frames, context=0, center=False):
+    """``(its first frame, the first frame it owns, samples)`` pieces of ``signal`` (a :class:`Signal`) for work
+    in blocks: piece ``k`` owns frames ``k * frames`` to ``(k + 1) * frames`` and holds ``context`` more on
+    each side (clipped to the signal's), frame ``t`` being samples ``t * hop_length`` to
+    ``t * hop_length + n_fft`` (after ``n_fft // 2`` zeros at each end with ``center``): the frames of a block
+    are the whole signal's, and a computation that reaches ``context`` frames gives the whole signal's numbers."""
+    pad = np.zeros(n_fft // 2 if center else 0, np.float32)
+    total = _frame_count(len(signal), n_fft, hop_length, center)
+    buffer, start = pad, 0  # buffer holds the samples from frame ``start`` on
+    first = 0
+
+    def ready(final):
+        nonlocal buffer, start, first, total
+        if final:  # a resampled stream may end a sample short of its rounded length
+            total = min(total, start + max(0, 1 + (len(buffer) - n_fft) // hop_length))
+        while first < total:
+            lo, hi = max(0, first - context), min(total, first + frames + context)
+            end = (hi - start - 1) * hop_length + n_fft  # samples the piece needs, from the buffer's start
+            if len(buffer) < end and not final:
+                return
+            begin = (lo - start) * hop_length
+            yield lo, first, buffer[begin:end]
+            first += frames
+            keep = max(0, first - context)  # frames the next piece needs from here on
+            buffer, start = buffer[(keep - start) * hop_length:], keep
+
+    for chunk in signal.chunks():
+        buffer = np.concatenate([buffer, chunk])
+        yield from ready(False)
+    buffer = np.concatenate([buffer, pad])
+    yield from ready(True)
+
+
+def _frame_count(length, n_fft, hop_length, center):
+    from .functional import frame_count
+
+    return frame_count(length, n_fft, hop_length, center=center)
+
+
+def _progress(total, unit, enabled):
+    """A keras.utils.Progbar of ``total`` blocks on a terminal for work of more than one block, else None."""
+    if not enabled or total <= 1 or not sys.stdout.isatty():
+        return None
+    import keras
+
+    return keras.utils.Progbar(total, unit_name=unit)
+
+
+# ----------------------------------------------------------------------------- front ends
+
+
+def log_bins_fitting(sample_rate, f_min=None, f_max=None):
+    """``(lowest bin's centre, top, bins)``: the semitone bins from ``f_min`` (default C1, 32.7 Hz) that stay
+    below ``top``, the lower of ``f_max`` and half the sample rate (all in Hz)."""
+    from .filters import C1_HZ
+
+    lowest = f_min or C1_HZ
+    top = min(f_max or sample_rate // 2, sample_rate // 2)
+    return lowest, top, int(np.floor(BINS_PER_OCTAVE * np.log2(top / lowest) + 1e-9)) if top > lowest else 0
+
+
+def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
+    """The bins a front end gets: ``n_bins``, or the default (128 mel bands; 84 log-frequency bins,
+    fewer when the top ones would pass ``f_max`` or half the sample rate); ValueError when the
+    log-frequency bins asked for do not fit (:func:`log_bins_fitting`)."""
+    if kind == "stft":
+        return None
+    if kind == "mel":
+        return n_bins or DEFAULT_BINS["mel"]
+    lowest, top, fitting = log_bins_fitting(sample_rate, f_min, f_max)
+    if fitting < 1:
+        raise ValueError(f"no log-frequency bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
+    if n_bins is None:
+        return min(DEFAULT_BINS["log"], fitting)
+    if n_bins > fitting:
+        raise ValueError(f"n_bins={n_bins} semitones from {lowest:.1f} Hz reach "
+                         f"{lowest * 2.0 ** (n_bins / BINS_PER_OCTAVE):.0f} Hz, above {top:g} Hz; give n_bins={fitting} "
+                         f"or fewer, or a lower f_min")
+    return n_bins
+
+
+def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
+    """The lowest bin's centre the log-frequency front end gets when ``--fmin`` is not given: C1
+    (32.7 Hz), or the lowest C above it from which every bin gets weight from the FFT's bins
+    (at 44.1 kHz and n_fft 1024 those are 43 Hz apart and the semitones below 40 Hz fall between
+    them: silent bins, black stripes in the picture)."""
+    from .filters import C1_HZ, log_filterbank
+
+    for octave in range(8):
+        lowest, _, fitting = log_bins_fitting(sample_rate, C1_HZ * 2.0**octave, f_max)
+        count = n_bins or min(DEFAULT_BINS["log"], fitting)
+        if count < 1 or count > fitting:
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its warning about the silent bins: the reason to try the next C
+            weights = log_filterbank(sample_rate, n_fft // 2 + 1, count, BINS_PER_OCTAVE, lowest, n_fft=n_fft)
+        if np.all(weights.sum(axis=0) >= 0.5):  # log_filterbank's own test of an empty bin
+            return lowest
+    return C1_HZ  # none fits better: log_filterbank warns about the silent bins
+
+
+def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
+                   f_max=None, dynamic_range=80.0):
+    """A log-spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)`` in dB.
+
+    ``kind``: 'mel', 'stft' (magnitude) or 'log' (log-frequency). With ``tflite`` the STFT and
+    magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with ``center``,
+    frames centred on ``t * hop_length`` (librosa's default). ``f_min``/``f_max`` (Hz): the mel
+    filterbank's edges; ``f_min``: the centre of the lowest log-frequency bin. ``dynamic_range``: dB kept
+    below the loudest (None: no floor).
+    """
+    import keras
+
+    from .time_frequency import STFT, ApplyFilterbank, Magnitude, MagnitudeToDecibel
+    from .time_frequency_tflite import MagnitudeTflite, STFTTflite
+
+    layout = dict(input_data_format="channels_last", output_data_format="channels_last")
+    stft_class, magnitude_class = (STFTTflite, MagnitudeTflite) if tflite else (STFT, Magnitude)
+    layers = [keras.Input((n_samples, 1)), stft_class(n_fft=n_fft, hop_length=hop_length, center=center, **layout),
+              magnitude_class()]
+    n_freq = n_fft // 2 + 1
+    if kind == "mel":
+        layers.append(ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_freq, "n_mels": n_bins,
+                                              "n_fft": n_fft, "f_min": f_min or 0.0, "f_max": f_max},
+                                      data_format="channels_last"))
+    elif kind == "log":
+        layers.append(ApplyFilterbank("log", {"sample_rate": sample_rate, "n_freq": n_freq, "n_bins": n_bins,
+                                              "n_fft": n_fft, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE},
+                                      data_format="channels_last"))
+    layers.append(MagnitudeToDecibel(stype="magnitude", dynamic_range=dynamic_range))
+    return keras.Sequential(layers, name=f"{kind}_frontend")
+
+
+def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None):
+    """Centre frequency (Hz) of every output bin of a front end."""
+    if kind == "stft":
+        return np.arange(n_fft // 2 + 1) * sample_rate / n_fft
+    if kind == "mel":
+        import librosa
+
+        return librosa.mel_frequencies(n_bins + 2, fmin=f_min or 0.0, fmax=f_max or sample_rate / 2)[1:-1]
+    from .filters import C1_HZ
+
+    return (f_min or C1_HZ) * 2.0 ** (np.arange(n_bins) / BINS_PER_OCTAVE)
+
+
+# ----------------------------------------------------------------------------- pictures
+
+
+def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None,
+                       block_frames=None):
+    """The ``kind`` spectrogram of ``signal`` (a :class:`Signal`) in dB without a floor, in consecutive blocks of
+    ``block_frames`` frames (default: :data:`BLOCK_SAMPLES` worth): the whole signal's numbers, a block at a time."""
+    block_frames = block_frames or max(1, BLOCK_SAMPLES // hop_length)
+    models = {}  # one per piece length: every full block, then the last
+    for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames, center=center):
+        if len(piece) not in models:
+            models[len(piece)] = build_frontend(kind, len(piece), signal.rate, n_fft, hop_length, n_bins,
+                                                f_min=f_min, f_max=f_max, dynamic_range=None)
+        yield np.asarray(models[len(piece)](piece[None, :, None]))[0, :, :, 0]
+
+
+def _columns(block, group):
+    """The loudest frame of each ``group`` consecutive frames of ``block`` (a picture's time columns)."""
+    whole = len(block) // group * group
+    parts = [block[:whole].reshape(-1, group, block.shape[1]).max(axis=1)] if whole else []
+    if whole < len(block):
+        parts.append(block[whole:].max(axis=0, keepdims=True))
+    return np.concatenate(parts)
+
+
+def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None, save=None,
+                        progress=False):
+    """The ``kind`` log-spectrogram of ``signal`` (a :class:`Signal` or an array with ``signal.rate``), computed a
+    block at a time (memory bounded whatever its length), ``MagnitudeToDecibel``'s 80 dB floor applied against
+    the whole spectrogram's peak, as one pass over the whole signal gives it.
+
+    Returns ``(columns, frame times in s, bin frequencies, (frames, bins), (lowest, highest dB))``: ``columns``
+    the spectrogram itself when it has at most :data:`MAX_COLUMNS` frames, else the loudest frame of each group of
+    frames (for the picture). With ``save``, the whole spectrogram (frames x bins, dB, float32) is written there
+    as a ``.npy`` file, a block at a time. For ``stft``: the rows between ``f_min`` and ``f_max``.
+    """
+    rate = signal.rate
+    total = _frame_count(len(signal), n_fft, hop_length, center)
+    group = -(-total // MAX_COLUMNS)
+    block_frames = max(group, BLOCK_SAMPLES // hop_length // group * group)  # whole groups in a block
+    frequencies = bin_frequencies(kind, rate, n_fft, n_bins if kind != "stft" else None, f_min, f_max)
+    shown = slice(None)
+    if kind == "stft":
+        rows = np.flatnonzero((frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or rate / 2)))
+        if not rows.size:
+            raise ValueError(f"no STFT bin lies between f_min={f_min or 0:g} Hz and f_max={f_max:g} Hz (the bins are "
+                             f"{rate / n_fft:.1f} Hz apart); widen the range or give a larger n_fft")
+        shown, frequencies = slice(rows[0], rows[-1] + 1), frequencies[rows[0]:rows[-1] + 1]
+    columns, peak, lowest, done = [], -np.inf, np.inf, 0
+    bar = _progress(-(-total // block_frames), "block", progress)
+    saved = open(save, "w+b") if save else None
+    try:
+        if saved is not None:
+            np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
+                                                         "shape": (total, len(frequencies))})
+            data_start = saved.tell()
+        for block in spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, block_frames):
+            block = block[:, shown]
+            peak, lowest, done = max(peak, float(block.max())), min(lowest, float(block.min())), done + len(block)
+            columns.append(_columns(block, group))
+            if saved is not None:
+                saved.write(block.astype("<f4").tobytes())
+            if bar is not None:
+                bar.add(1)
+        floor = peak - 80.0  # MagnitudeToDecibel(dynamic_range=80): below the whole spectrogram's peak
+        if saved is not None:  # the floor, in place, a block at a time
+            saved.seek(data_start)
+            step = block_frames * len(frequencies)
+            while chunk := saved.read(4 * step):
+                values = np.maximum(np.frombuffer(chunk, "<f4"), np.float32(floor))
+                saved.seek(-len(chunk), os.SEEK_CUR)
+                saved.write(values.tobytes())
+    finally:
+        if saved is not None:
+            saved.close()
+    columns = np.maximum(np.concatenate(columns), np.float32(floor))
+    # a column's time: the centre of its frames (a frame's centre: t * hop when centred, half a frame later if not)
+    seconds = ((np.arange(len(columns)) * group + (min(group, done) - 1) / 2) * hop_length
+               + (0 if center else n_fft / 2)) / rate
+    return columns, seconds, frequencies, (done, len(frequencies)), (max(lowest, floor), peak)
+
+
+def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False, f_min=None,
+                     f_max=None, save=None, progress=False):
+    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled picture. ``samples``: an array
+    or a :class:`Signal` (a long file, read a block at a time). Returns the picture's columns (frames x bins,
+    dB: the spectrogram itself unless it has more than :data:`MAX_COLUMNS` frames; for ``stft``, the rows
+    between ``f_min`` and ``f_max``); with ``save``, the spectrogram is also written there (``.npy``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .display import frequency_ticks, note_ticks
+
+    signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, sample_rate, title)
+    n_bins = frontend_bins(kind, signal.rate, n_bins, f_min, f_max)
+    spectrogram, seconds, frequencies, shape, levels = compute_spectrogram(
+        signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, save, progress)
+
+    figure, axis = plt.subplots(figsize=(10, 4.5))
+    if kind == "stft":  # a linear axis in Hz: matplotlib picks round ticks
+        image = axis.pcolormesh(seconds, frequencies, spectrogram.T, cmap="magma", shading="nearest")
+        axis.set_ylabel("frequency (Hz)")
+    else:
+        image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
+        positions, labels = (frequency_ticks(frequencies) if kind == "mel" else note_ticks(frequencies, BINS_PER_OCTAVE))
+        axis.set_yticks(positions)
+        axis.set_yticklabels(labels)
+        axis.set_ylabel("frequency (Hz, mel scale)" if kind == "mel" else "pitch (note, log scale; A4 = 440 Hz)")
+    axis.set_xlabel("time (s)")
+    axis.set_title(f"{ {'mel': 'log-mel', 'stft': 'STFT magnitude', 'log': 'log-frequency'}[kind]} spectrogram: {title}")
+    figure.colorbar(image, ax=axis, label="dB")
+    figure.tight_layout()
+    with replaced_on_success(path) as temporary:
+        figure.savefig(temporary, dpi=100, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
+    plt.close(figure)
+    draw_spectrogram.shape, draw_spectrogram.levels = shape, levels  # for the command's summary line
+    return spectrogram
+
+
+def round_trip(samples, n_fft, hop_length, center=False):
+    """(max abs error, SNR in dB) of samples -> STFT -> inverse STFT with the perfect pair (centred
+    frames with ``center``: the pair then gives the samples back with no trimming)."""
+    from .composed import get_perfectly_reconstructing_stft_istft
+
+    stft, istft = get_perfectly_reconstructing_stft_istft(
+        stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
+        waveform_data_format="channels_last", stft_data_format="channels_last")
+    y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
+    trim = 0 if center else n_fft - hop_length
+    error = y[trim:trim + len(samples)].astype(np.float64) - samples
+    return float(np.max(np.abs(error))), snr_db(samples, error)
+
+
+def snr_db(signal, error):
+    """``10 log10(sum(signal^2) / sum(error^2))``: inf for an exact result (silence too), -inf when a
+    silent signal comes back not silent; computed without dividing by zero."""
+    signal_energy, error_energy = np.sum(np.square(signal, dtype=np.float64)), np.sum(np.square(error, dtype=np.float64))
+    if error_energy == 0:
+        return float("inf")
+    if signal_energy == 0:
+        return float("-inf")
+    return float(10 * np.log10(signal_energy / error_energy))
+
+
+def reconstruct(samples, sample_rate, source, n_fft, hop_length, n_bins, n_iter, center=False, seed=0):
+    """Audio rebuilt from the ``source`` ('mel' or 'stft') magnitude spectrogram of ``samples`` with
+    :func:`~kapre_like.composed.get_mel_to_audio` / :class:`~kapre_like.reconstruction.GriffinLim`.
+
+    Returns ``(audio, spectral convergence, SNR in dB)``: the convergence
+    ``||S - S'|| / ||S||`` of the STFT magnitudes ``S`` of ``samples`` and ``S'`` of the audio, and
+    ``-20 log10`` of it.
+    """
+    from .composed import get_mel_to_audio, get_stft_magnitude_layer
+    from .functional import spectral_convergence
+    from .reconstruction import GriffinLim
+    from .time_frequency import ApplyFilterbank
+
+    layout = dict(input_data_format="channels_last", output_data_format="channels_last")
+    frames = dict(n_fft=n_fft, hop_length=hop_length, center=center)
+    analysis = get_stft_magnitude_layer(**frames, **layout)
+    magnitudes = analysis(samples[None, :, None].astype(np.float32))
+    if source == "mel":  # the mel front end's last step, on the magnitudes already computed
+        mel = ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, "n_mels": n_bins,
+                                      "n_fft": n_fft}, data_format="channels_last")(magnitudes)
+        model = get_mel_to_audio(**frames, sample_rate=sample_rate, n_mels=n_bins, n_iter=n_iter, seed=seed,
+                                 length=len(samples), **layout)
+        audio = model(mel)
+    else:
+        audio = GriffinLim(**frames, n_iter=n_iter, seed=seed, length=len(samples), **layout)(magnitudes)
+    rebuilt = analysis(audio)
+    audio = np.asarray(audio)[0, :, 0]
+    if not np.any(magnitudes):  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
+        convergence = 0.0 if not np.any(audio) else float("inf")
+    else:
+        convergence = float(spectral_convergence(magnitudes[0, ..., 0], rebuilt[0, ..., 0]))
+    snr = float("inf") if convergence == 0 else -20 * np.log10(convergence)
+    return audio, convergence, snr
+
+
+def griffin_lim_context(n_fft, hop_length, n_iter):
+    """Frames on each side of a block that Griffin-Lim needs for the block's numbers to be the whole signal's: frames
+    ``ceil(n_fft / hop) - 1`` apart overlap, so each iteration (synthesis, then analysis) carries a block edge's
+    error that many frames further in; the last synthesis and the check's analysis reach as far again."""
+    return (n_iter + 2) * (-(-n_fft // hop_length) - 1)
+
+
+def phase_rows(seed, n_freq):
+    """``rows(lo, hi)``: the initial unit phases of frames ``lo`` to ``hi`` (increasing calls), row ``t`` being row
+    ``t`` of ``exp(2j pi U)``, ``U = numpy.random.default_rng(seed).random((frames, n_freq))``: the same phases
+    whether the frames come whole or in overlapping blocks (NumPy draws the rows in order)."""
+    rng, kept, start = np.random.default_rng(seed), np.zeros((0, n_freq)), 0
+
+    def rows(lo, hi):
+        nonlocal kept, start
+        if hi > start + len(kept):
+            kept = np.concatenate([kept, rng.random((hi - start - len(kept), n_freq))])
+        kept, start = kept[lo - start:], lo
+        return np.exp(2j * np.pi * kept[:hi - lo]).astype(np.complex64)
+
+    return rows
+
+
+def reconstruct_blocks(signal, source, n_fft, hop_length, n_bins, n_iter, seed=0, block_frames=None, write=None,
+                       progress=False):
+    """Audio rebuilt from the ``source`` ('mel' or 'stft') magnitudes of ``signal`` (a :class:`Signal`, uncentred
+    frames) by Griffin-Lim (fast, momentum 0.99) from :func:`phase_rows` phases, a block of ``block_frames`` frames
+    at a time with :func:`griffin_lim_context` frames of context: the whole signal's numbers in memory that does
+    not grow with its length. ``write(samples)`` takes the audio in order.
+
+    Returns ``(spectral convergence, silent)``: ``||S - S'|| / ||S||`` of the STFT magnitudes of ``signal``
+    and of the audio (0 for a silent signal rebuilt silent), and whether ``signal`` is silent.
+    """
+    import tensorflow as tf
+
+    from . import functional
+    from .reconstruction import InverseMelScale
+    from .time_frequency import ApplyFilterbank
+
+    context = griffin_lim_context(n_fft, hop_length, n_iter)
+    # half a spectrogram block: Griffin-Lim holds a dozen copies of it (memory), its context adds 1/5 (32 iterations)
+    block_frames = block_frames or max(4 * context, BLOCK_SAMPLES // hop_length // 2)
+    n_freq = n_fft // 2 + 1
+    if source == "mel":
+        to_mel = ApplyFilterbank("mel", {"sample_rate": signal.rate, "n_freq": n_freq, "n_mels": n_bins,
+                                         "n_fft": n_fft}, data_format="channels_last")
+        from_mel = InverseMelScale(signal.rate, n_fft, n_bins, data_format="channels_last")
+    total = _frame_count(len(signal), n_fft, hop_length, False)
+    phases, written, error, energy = phase_rows(seed, n_freq), 0, 0.0, 0.0
+    bar = _progress(-(-total // block_frames), "block", progress)
+
+    def magnitudes_of(samples):
+        return tf.abs(functional.stft(tf.constant(samples[None]), n_fft, n_fft, hop_length))[0]
+
+    # traced once for every block (the last, shorter one reuses it): run eagerly, the iteration loop would
+    # dispatch its ops one by one in Python
+    griffin_lim = tf.function(lambda given, angles: functional.griffin_lim(given, n_fft, n_fft, hop_length,
+                                                                           n_iter=n_iter, angles=angles),
+                              input_signature=[tf.TensorSpec((1, None, n_freq), tf.float32),
+                                               tf.TensorSpec((1, None, n_freq), tf.complex64)])
+
+    for lo, first, piece in frame_blocks(signal, n_fft, hop_length, block_frames, context):
+        target = magnitudes_of(piece)
+        hi = lo + int(target.shape[0])
+        given = target
+        if source == "mel":  # what the mel spectrogram keeps of the magnitudes, as mel_to_audio starts from
+            given = from_mel(to_mel(target[None, :, :, None]))[0, :, :, 0]
+        audio = griffin_lim(given[None], phases(lo, hi)[None])[0].numpy()
+        # the frames and samples this block owns (the last block: to the signal's end)
+        own_end = min(first + block_frames, total)
+        offset = (first - lo) * hop_length
+        stop = len(signal) - lo * hop_length if own_end == total else (own_end - lo) * hop_length
+        out = np.pad(audio, (0, max(0, stop - len(audio))))[offset:stop]
+        if write is not None:
+            write(out)
+        written += len(out)
+        rebuilt = magnitudes_of(audio)[first - lo:own_end - lo]  # its right context holds these frames' ends
+        owned = target[first - lo:own_end - lo]
+        error += float(tf.reduce_sum(tf.square(tf.cast(owned, tf.float64) - tf.cast(rebuilt, tf.float64))))
+        energy += float(tf.reduce_sum(tf.square(tf.cast(owned, tf.float64))))
+        if bar is not None:
+            bar.add(1)
+    if written < len(signal) and write is not None:  # samples after the last whole frame: no frame covers them
+        write(np.zeros(len(signal) - written, np.float32))
+    if energy == 0:  # silence: no convergence ratio (0 / 0); exact when the audio is silent too
+        return (0.0 if error == 0 else float("inf")), True
+    return float(np.sqrt(error / energy)), False
