@@ -20,8 +20,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["AudioReadError", "Signal", "check_audio_file", "check_finite", "decode_audio", "load_audio",
-           "resample", "select_channel"]
+__all__ = ["AudioReadError", "Signal", "check_audio_file", "check_finite", "checked_part", "decode_audio",
+           "load_audio", "resample", "select_channel"]
 
 #: Files longer than this many frames (3.2 min at 44.1 kHz) are read a block at a time by :meth:`Signal.of_file`.
 LONG_FILE_SAMPLES = 2**23
@@ -57,6 +57,12 @@ def _decoder_error(source, name, error):
     # libsndfile calls a 0-byte file "Format not recognised": say what it is
     reason = "the file is empty (0 bytes)" if _is_empty(source) else " ".join(str(error).split())
     return AudioReadError(f"cannot read audio file {name!r}: {reason}")
+
+
+def checked_part(offset=None, duration=None):
+    """``(offset, duration)`` of a part of a file, in seconds, checked: a finite offset >= 0 and a finite
+    duration > 0, each None for "from the start" / "to the end"; ValueError naming the argument otherwise."""
+    return _part(offset, "offset", True), _part(duration, "duration", False)
 
 
 def _part(value, name, allow_zero):
@@ -110,7 +116,7 @@ def decode_audio(source, name, offset=None, duration=None):
     """
     import soundfile
 
-    offset, duration = _part(offset, "offset", True), _part(duration, "duration", False)
+    offset, duration = checked_part(offset, duration)
     samples = None
     try:
         with soundfile.SoundFile(source) as handle:

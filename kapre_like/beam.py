@@ -273,6 +273,8 @@ def encoder_settings(encoder):
         "augmentation": {key: repr(value) for key, value in encoder.augmentation.items()} or None,
         "window": [float(v) for v in encoder.window],
         "features": encoder.features,
+        "start": encoder.start,
+        "duration": encoder.duration,
     }
 
 

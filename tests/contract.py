@@ -106,6 +106,8 @@ CASES = {
     "AudioSpectrogram": Case(lambda: kl.AudioSpectrogramEncoder(normalization=("rms", 0.1),
                                                                 augmentation={"volume": (0.5, 2.0)}).layer(seed=1),
                              mono, random=True),
+    "AudioSpectrogram-mfcc": Case(lambda: kl.AudioMFCCEncoder(n_mfcc=13, n_mels=40).layer(), mono),
+    "AudioSpectrogram-stft": Case(lambda: kl.AudioSTFTEncoder(window_size=256, offset=64).layer(), mono),
     "CQT": Case(lambda: kl.CQT(sample_rate=RATE, hop_length=256, n_bins=36, f_min=200.0, **IO_CL), waveform,
                 tflite=True),
     "CQT-trainable": Case(lambda: kl.CQT(sample_rate=RATE, hop_length=256, n_bins=36, f_min=200.0, trainable=True,
@@ -184,7 +186,8 @@ CASES = {
 
 #: Public names that are not layers or factories of their own (helpers, modules, the encoder object,
 #: whose layer is the AudioSpectrogram case).
-NOT_LAYERS = {"AudioSpectrogramEncoder", "export_onnx", "read_shards", "encode_corpus"}
+NOT_LAYERS = {"AudioSpectrogramEncoder", "AudioSTFTEncoder", "AudioMelSpectrogramEncoder", "AudioMFCCEncoder",
+              "export_onnx", "export", "read_shards", "encode_corpus"}
 
 
 def case_names_of(public_name):

@@ -125,3 +125,15 @@ def test_bad_arguments_name_what_was_wrong(cls, kwargs, error, words):
         cls(sample_rate=16000, **kwargs)
     for word in words:
         assert word in str(info.value), str(info.value)
+
+
+def test_a_part_of_each_file(recording):
+    """start/duration read the part librosa.load(offset=, duration=) reads, then resample it."""
+    encoder = AudioMelSpectrogramEncoder(sample_rate=RATE, start=0.5, duration=1.25)
+    part = librosa.load(recording, sr=44100, mono=True, offset=0.5, duration=1.25)[0]
+    np.testing.assert_allclose(encoder.waveform(recording), librosa.resample(part, orig_sr=44100, target_sr=RATE,
+                                                                             res_type="soxr_hq"), atol=1e-4)
+    with pytest.raises(ValueError, match=r"`start` must be a finite number of seconds >= 0 or None; got -1"):
+        AudioMFCCEncoder(start=-1)
+    with pytest.raises(ValueError, match=r"`duration` must be a finite number of seconds > 0 or None; got 0"):
+        AudioSTFTEncoder(duration=0)

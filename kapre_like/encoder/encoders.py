@@ -33,8 +33,13 @@ class AudioEncoder:
     features), :attr:`item_shape` and :meth:`layer`.
     """
 
-    def __init__(self, sample_rate=16000, normalization=None, target_length=None, augmentation=None, seed=None):
+    def __init__(self, sample_rate=16000, normalization=None, target_length=None, augmentation=None, seed=None, *,
+                 start=None, duration=None):
         self.sample_rate = check_sample_rate(sample_rate)
+        try:
+            self.start, self.duration = audio_io.checked_part(start, duration)
+        except ValueError as error:  # audio_io names them as librosa does: offset, duration
+            raise ValueError(str(error).replace("`offset`", "`start`")) from None
         self.normalization = checked_normalization(normalization)
         self.target_length = checked_target_length(target_length)
         self.augmentation = augmenting.checked_augmentation(augmentation or {}, self.sample_rate)
@@ -56,7 +61,7 @@ class AudioEncoder:
     def waveform(self, item, sample_rate=None):
         """The mono waveform at the encoder's rate, cut or padded to a target duration (no augmentation)."""
         if isinstance(item, (str, os.PathLike)):
-            mono, rate = audio_io.load_audio(item, channel="mix")
+            mono, rate = audio_io.load_audio(item, channel="mix", offset=self.start, duration=self.duration)
         else:
             if sample_rate is None:
                 raise ValueError("a waveform needs its `sample_rate` (Hz); pass encoder(waveform, sample_rate=...).")
@@ -248,6 +253,10 @@ class AudioSpectrogramEncoder(AudioEncoder):
             ``(low, high)`` pair drawn uniformly per call, or a distribution (``.rvs`` or a
             function of a NumPy Generator).
         seed (int or None): seed of all random draws; the same seed repeats them.
+        start (float or None, keyword only): seconds skipped at the start of each file (librosa's
+            ``offset``: here ``offset`` is the partition step). Defaults to None (the start).
+        duration (float or None, keyword only): seconds read from each file. Defaults to None (to
+            the end). Waveforms given as arrays are used whole.
 
     Raises:
         ValueError: a non-positive rate or size, an unknown normalization, target length or
@@ -261,8 +270,8 @@ class AudioSpectrogramEncoder(AudioEncoder):
 
 
     def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", normalization=None,
-                 target_length=None, augmentation=None, seed=None):
-        super().__init__(sample_rate, normalization, target_length, augmentation, seed)
+                 target_length=None, augmentation=None, seed=None, *, start=None, duration=None):
+        super().__init__(sample_rate, normalization, target_length, augmentation, seed, start=start, duration=duration)
         self.window_size = seconds_or_samples(window_size, self.sample_rate, "window_size")
         self.offset = (max(1, int(round(self.window_size / 3))) if offset is None
                        else seconds_or_samples(offset, self.sample_rate, "offset"))
@@ -333,8 +342,9 @@ class AudioSTFTEncoder(AudioSpectrogramEncoder):
     """
 
     def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", normalization=None,
-                 target_length=None, augmentation=None, seed=None):
-        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+                 target_length=None, augmentation=None, seed=None, *, start=None, duration=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed,
+                         start=start, duration=duration)
         self.features = feature_settings("stft", self.sample_rate, self.window_size)
 
 
@@ -363,8 +373,9 @@ class AudioMelSpectrogramEncoder(AudioSpectrogramEncoder):
 
     def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", n_mels=64, f_min=0.0,
                  f_max=None, htk=False, norm="slaney", power=2.0, log=True, amin=1e-10, normalization=None,
-                 target_length=None, augmentation=None, seed=None):
-        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+                 target_length=None, augmentation=None, seed=None, *, start=None, duration=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed,
+                         start=start, duration=duration)
         self.features = feature_settings("mel", self.sample_rate, self.window_size, n_mels, f_min, f_max, htk, norm,
                                          power, log, amin, owner=type(self).__name__)
 
@@ -387,7 +398,8 @@ class AudioMFCCEncoder(AudioSpectrogramEncoder):
 
     def __init__(self, sample_rate=16000, window_size=0.025, offset=None, window="hann", n_mfcc=20, n_mels=64,
                  f_min=0.0, f_max=None, htk=False, norm="slaney", power=2.0, amin=1e-10, normalization=None,
-                 target_length=None, augmentation=None, seed=None):
-        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed)
+                 target_length=None, augmentation=None, seed=None, *, start=None, duration=None):
+        super().__init__(sample_rate, window_size, offset, window, normalization, target_length, augmentation, seed,
+                         start=start, duration=duration)
         self.features = feature_settings("mfcc", self.sample_rate, self.window_size, n_mels, f_min, f_max, htk, norm,
                                          power, True, amin, n_mfcc, owner=type(self).__name__)

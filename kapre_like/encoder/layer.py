@@ -36,6 +36,8 @@ class AudioSpectrogram(AudioLayer):
             ``feature_settings`` gives it. Defaults to None (the magnitude).
 
     Example:
+        >>> import numpy as np
+        >>> from kapre_like.encoder import AudioSpectrogramEncoder
         >>> layer = AudioSpectrogramEncoder().layer()
         >>> layer(np.zeros((2, 16000), np.float32)).shape
         TensorShape([2, 121, 201])
