@@ -59,10 +59,11 @@ def _decoder_error(source, name, error):
     return AudioReadError(f"cannot read audio file {name!r}: {reason}")
 
 
-def checked_part(offset=None, duration=None):
+def checked_part(offset=None, duration=None, offset_name="offset"):
     """``(offset, duration)`` of a part of a file, in seconds, checked: a finite offset >= 0 and a finite
-    duration > 0, each None for "from the start" / "to the end"; ValueError naming the argument otherwise."""
-    return _part(offset, "offset", True), _part(duration, "duration", False)
+    duration > 0, each None for "from the start" / "to the end"; ValueError naming the argument otherwise
+    (the offset as ``offset_name``: a caller whose ``offset`` means something else calls it ``start``)."""
+    return _part(offset, offset_name, True), _part(duration, "duration", False)
 
 
 def _part(value, name, allow_zero):

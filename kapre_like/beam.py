@@ -178,7 +178,8 @@ def _waveform(encoder, path):
 
     with FileSystems.open(path) as handle:
         data = handle.read()
-    return encoder.waveform(*load_audio(io.BytesIO(data), channel="mix", name=path))
+    return encoder.waveform(*load_audio(io.BytesIO(data), channel="mix", offset=encoder.start,
+                                        duration=encoder.duration, name=path))
 
 
 def decode_file(path, encoder):

@@ -36,10 +36,7 @@ class AudioEncoder:
     def __init__(self, sample_rate=16000, normalization=None, target_length=None, augmentation=None, seed=None, *,
                  start=None, duration=None):
         self.sample_rate = check_sample_rate(sample_rate)
-        try:
-            self.start, self.duration = audio_io.checked_part(start, duration)
-        except ValueError as error:  # audio_io names them as librosa does: offset, duration
-            raise ValueError(str(error).replace("`offset`", "`start`")) from None
+        self.start, self.duration = audio_io.checked_part(start, duration, offset_name="start")
         self.normalization = checked_normalization(normalization)
         self.target_length = checked_target_length(target_length)
         self.augmentation = augmenting.checked_augmentation(augmentation or {}, self.sample_rate)
