@@ -230,18 +230,26 @@ class Signal:
         return cls(len(samples), rate, title, lambda: iter((samples,)))
 
     @classmethod
-    def of_file(cls, path, channel="mix", sample_rate=None):
+    def of_file(cls, path, channel="mix", sample_rate=None, offset=None, duration=None):
         """The file's ``channel`` (an int, or ``'mix'``: the mean), resampled when ``sample_rate`` differs
-        (soxr's stream: the same filter as :func:`load_audio`'s, in pieces). Errors as :func:`load_audio`'s."""
+        (soxr's stream: the same filter as :func:`load_audio`'s, in pieces); with ``offset``/``duration``
+        (seconds), only that part (as :func:`load_audio` reads it). Errors as :func:`load_audio`'s."""
         import soundfile
 
+        offset, duration = checked_part(offset, duration)
         info = check_audio_file(path)
-        if info.frames <= LONG_FILE_SAMPLES:
-            samples, rate = load_audio(path, sample_rate, channel)
+        start = 0 if offset is None else int(round(offset * info.samplerate))
+        if start >= info.frames:
+            raise ValueError(f"offset {offset:g} s is beyond the end of audio file {os.path.basename(path)!r} "
+                             f"({info.frames / info.samplerate:g} s long)")
+        frames = info.frames - start if duration is None else min(info.frames - start,
+                                                                 max(1, int(round(duration * info.samplerate))))
+        if frames <= LONG_FILE_SAMPLES:
+            samples, rate = load_audio(path, sample_rate, channel, offset, duration)
             return cls.of_array(samples, rate, os.path.basename(path))
         select_channel(np.zeros((0, info.channels), np.float32), channel, path)  # the channel's check, early
         rate = sample_rate or info.samplerate
-        length = info.frames if rate == info.samplerate else int(round(info.frames * rate / info.samplerate))
+        length = frames if rate == info.samplerate else int(round(frames * rate / info.samplerate))
 
         def chunks():
             resampler = None
@@ -249,10 +257,13 @@ class Signal:
                 import soxr
 
                 resampler = soxr.ResampleStream(info.samplerate, rate, 1, dtype="float32", quality="HQ")
+            left = frames
             with soundfile.SoundFile(path) as handle:
+                handle.seek(start)
                 while True:
-                    block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
-                    last = len(block) < BLOCK_SAMPLES
+                    block = handle.read(min(BLOCK_SAMPLES, left), dtype="float32", always_2d=True)
+                    left -= len(block)
+                    last = left <= 0 or len(block) < BLOCK_SAMPLES
                     mono = select_channel(block, channel, path)
                     if resampler is not None:
                         mono = resampler.resample_chunk(np.ascontiguousarray(mono, np.float32), last=last)

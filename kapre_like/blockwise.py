@@ -6,6 +6,7 @@ functions give the whole signal's numbers in memory that does not grow with its 
 tool (:mod:`kapre_like_cli`) calls these functions; errors are ``ValueError`` in the functions' own terms.
 """
 
+import dataclasses
 import os
 import sys
 import warnings
@@ -15,8 +16,9 @@ import numpy as np
 from ._files import replaced_on_success
 from .audio_io import Signal
 
-__all__ = ["build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting", "default_log_fmin", "frame_blocks", "spectrogram_blocks", "compute_spectrogram", "draw_spectrogram",
-           "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
+__all__ = ["KINDS", "Kind", "Spectrogram", "build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting",
+           "default_log_fmin", "filterbank_arguments", "frame_blocks", "centred_blocks", "spectrogram_blocks", "compute_spectrogram",
+           "draw_spectrogram", "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
@@ -25,8 +27,6 @@ BINS_PER_OCTAVE = 12
 BLOCK_SAMPLES = 2**19
 #: Most time columns a picture gets (it is 1000 pixels wide): longer spectrograms show each column's loudest frame.
 MAX_COLUMNS = 2000
-#: Default bins of each front end (the log-frequency one: semitones from C1, at most 7 octaves).
-DEFAULT_BINS = {"mel": 128, "log": 84, "stft": None}
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -80,6 +80,59 @@ def _progress(total, unit, enabled):
     return keras.utils.Progbar(total, unit_name=unit)
 
 
+# ----------------------------------------------------------------------------- kinds
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One kind of picture the block-wise functions compute (an entry of :data:`KINDS`).
+
+    Attributes:
+        title (str): what the picture shows, for its title.
+        y_axis (str): the frequency axis, a :data:`kapre_like.display.FREQUENCY_AXES` kind.
+        default_bins (int or None): bins when none are asked for (None: the STFT's ``n_fft // 2 + 1``).
+        decibels (bool): values in dB, floored :data:`DYNAMIC_RANGE_DB` below the whole signal's peak.
+        reduce (str): how a picture column sums up the frames it stands for (``'max'``: the loudest; ``'mean'``).
+        bin_label (str): what a bin is, for the command line's summary.
+    """
+
+    title: str
+    y_axis: str
+    default_bins: object
+    decibels: bool = True
+    reduce: str = "max"
+    bin_label: str = "bins"
+
+
+#: The kinds, by name: each is computed by :func:`spectrogram_blocks` and drawn by :func:`draw_spectrogram`.
+KINDS = {
+    "mel": Kind("log-mel spectrogram", "mel", 128),
+    "stft": Kind("STFT magnitude spectrogram", "linear", None),
+    "log": Kind("log-frequency spectrogram", "cqt_note", 84),
+    "cqt": Kind("constant-Q transform", "cqt_note", 84),
+    "chroma": Kind("chromagram", "chroma", 12, decibels=False, bin_label="pitch classes"),
+    "mfcc": Kind("MFCC", "mfcc", 20, decibels=False, reduce="mean", bin_label="coefficients"),
+    "pcen": Kind("PCEN of the mel spectrogram", "mel", 128, decibels=False),
+}
+#: Default bins of each kind (None: the STFT's).
+DEFAULT_BINS = {name: kind.default_bins for name, kind in KINDS.items()}
+#: dB kept below the loudest value of a picture in decibels (``MagnitudeToDecibel(dynamic_range=80)``, librosa's
+#: ``top_db``).
+DYNAMIC_RANGE_DB = 80.0
+#: librosa's scaling of the mel magnitudes before PCEN (``librosa.pcen``'s documented use: audio as 32-bit integers).
+PCEN_INPUT_SCALE = 2.0**31
+#: Kinds whose bins are semitones from ``f_min`` (their count checked against Nyquist by :func:`frontend_bins`).
+SEMITONE_KINDS = ("log", "cqt")
+#: Kinds computed from a mel filterbank (``f_min``/``f_max``, ``htk`` and ``mel_norm`` apply).
+MEL_KINDS = ("mel", "mfcc", "pcen")
+
+
+def check_kind(kind):
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; allowed: {', '.join(map(repr, KINDS))}")
+    return KINDS[kind]
+
+
 # ----------------------------------------------------------------------------- front ends
 
 
@@ -94,18 +147,20 @@ def log_bins_fitting(sample_rate, f_min=None, f_max=None):
 
 
 def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
-    """The bins a front end gets: ``n_bins``, or the default (128 mel bands; 84 log-frequency bins,
-    fewer when the top ones would pass ``f_max`` or half the sample rate); ValueError when the
-    log-frequency bins asked for do not fit (:func:`log_bins_fitting`)."""
-    if kind == "stft":
-        return None
-    if kind == "mel":
-        return n_bins or DEFAULT_BINS["mel"]
+    """The bins a ``kind`` gets: ``n_bins``, or its :data:`KINDS` default (84 log-frequency or constant-Q bins:
+    fewer when the top ones would pass ``f_max`` or half the sample rate; a CQT's top wavelet reaches about 4%
+    above its centre, so one bin less); ValueError when the semitone bins asked for do not fit
+    (:func:`log_bins_fitting`)."""
+    entry = check_kind(kind)
+    if kind not in SEMITONE_KINDS:
+        return n_bins or entry.default_bins
     lowest, top, fitting = log_bins_fitting(sample_rate, f_min, f_max)
+    if kind == "cqt":
+        fitting -= 1
     if fitting < 1:
-        raise ValueError(f"no log-frequency bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
+        raise ValueError(f"no {entry.title} bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
     if n_bins is None:
-        return min(DEFAULT_BINS["log"], fitting)
+        return min(entry.default_bins, fitting)
     if n_bins > fitting:
         raise ValueError(f"n_bins={n_bins} semitones from {lowest:.1f} Hz reach "
                          f"{lowest * 2.0 ** (n_bins / BINS_PER_OCTAVE):.0f} Hz, above {top:g} Hz; give n_bins={fitting} "
@@ -133,15 +188,31 @@ def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
     return C1_HZ  # none fits better: log_filterbank warns about the silent bins
 
 
-def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
-                   f_max=None, dynamic_range=80.0):
-    """A log-spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)`` in dB.
+def filterbank_arguments(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None, htk=False, mel_norm="slaney"):
+    """``(filterbank name, its keyword arguments)`` of ``kind``'s :data:`kapre_like.filters.FILTERBANKS` entry
+    (``(None, None)`` for the STFT and the CQT, which have none)."""
+    if kind in MEL_KINDS:
+        mel_bins = n_bins if kind != "mfcc" else DEFAULT_BINS["mel"]  # the MFCC's bins are its coefficients
+        return "mel", {"n_mels": mel_bins, "f_min": f_min or 0.0, "f_max": f_max, "htk": htk, "norm": mel_norm}
+    if kind == "log":
+        return "log", {"n_bins": n_bins, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE}
+    if kind == "chroma":
+        return "chroma", {"n_chroma": n_bins}
+    return None, None
 
-    ``kind``: 'mel', 'stft' (magnitude) or 'log' (log-frequency). With ``tflite`` the STFT and
-    magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with ``center``,
-    frames centred on ``t * hop_length`` (librosa's default). ``f_min``/``f_max`` (Hz): the mel
-    filterbank's edges; ``f_min``: the centre of the lowest log-frequency bin. ``dynamic_range``: dB kept
-    below the loudest (None: no floor).
+
+def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tflite=False, center=False, f_min=None,
+                   f_max=None, dynamic_range=DYNAMIC_RANGE_DB, *, win_length=None, pad_mode="constant", htk=False,
+                   mel_norm="slaney", power=1.0, decibels=True):
+    """A spectrogram front end, ``(batch, n_samples, 1)`` -> ``(batch, frames, bins, 1)``, in dB by default.
+
+    ``kind``: 'mel', 'stft' (magnitude), 'log' (log-frequency) or 'chroma' (the filterbank of
+    :data:`kapre_like.filters.FILTERBANKS` of that name on the STFT's magnitudes raised to ``power``). With
+    ``tflite`` the STFT and magnitude are the TFLite layers (same numbers, TFLite built-in ops only); with
+    ``center``, frames centred on ``t * hop_length`` (librosa's default) padded by ``pad_mode``.
+    ``f_min``/``f_max`` (Hz): the mel filterbank's edges; ``f_min``: the centre of the lowest
+    log-frequency bin. ``htk``/``mel_norm``: the mel scale and normalisation. ``dynamic_range``: dB kept
+    below the loudest (None: no floor); ``decibels=False``: the filterbank's output itself.
     """
     import keras
 
@@ -150,75 +221,227 @@ def build_frontend(kind, n_samples, sample_rate, n_fft, hop_length, n_bins, tfli
 
     layout = dict(input_data_format="channels_last", output_data_format="channels_last")
     stft_class, magnitude_class = (STFTTflite, MagnitudeTflite) if tflite else (STFT, Magnitude)
-    layers = [keras.Input((n_samples, 1)), stft_class(n_fft=n_fft, hop_length=hop_length, center=center, **layout),
-              magnitude_class()]
-    n_freq = n_fft // 2 + 1
-    if kind == "mel":
-        layers.append(ApplyFilterbank("mel", {"sample_rate": sample_rate, "n_freq": n_freq, "n_mels": n_bins,
-                                              "n_fft": n_fft, "f_min": f_min or 0.0, "f_max": f_max},
-                                      data_format="channels_last"))
-    elif kind == "log":
-        layers.append(ApplyFilterbank("log", {"sample_rate": sample_rate, "n_freq": n_freq, "n_bins": n_bins,
-                                              "n_fft": n_fft, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE},
-                                      data_format="channels_last"))
-    layers.append(MagnitudeToDecibel(stype="magnitude", dynamic_range=dynamic_range))
+    layers = [keras.Input((n_samples, 1)),
+              stft_class(n_fft=n_fft, win_length=win_length, hop_length=hop_length, center=center, pad_mode=pad_mode,
+                         **layout),
+              magnitude_class(power=power)]
+    name, arguments = filterbank_arguments(kind, sample_rate, n_fft, n_bins, f_min, f_max, htk, mel_norm)
+    if name is not None:
+        layers.append(ApplyFilterbank(name, {"sample_rate": sample_rate, "n_freq": n_fft // 2 + 1, "n_fft": n_fft,
+                                             **arguments}, data_format="channels_last"))
+    if decibels:  # 20 log10 of magnitudes, 10 log10 of powers: the same dB, floored at -100 dB
+        stype, amin = ("magnitude", 1e-5) if power == 1.0 else ("power", 1e-10)
+        layers.append(MagnitudeToDecibel(stype=stype, amin=amin, dynamic_range=dynamic_range))
     return keras.Sequential(layers, name=f"{kind}_frontend")
 
 
-def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None):
-    """Centre frequency (Hz) of every output bin of a front end."""
+def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None, htk=False):
+    """Centre frequency (Hz) of every output bin of ``kind`` (for ``'mfcc'``: the coefficients' numbers), from
+    :func:`kapre_like.filters.bin_frequencies` where a filterbank makes the bins."""
+    from . import filters
+
+    check_kind(kind)
     if kind == "stft":
         return np.arange(n_fft // 2 + 1) * sample_rate / n_fft
-    if kind == "mel":
-        import librosa
-
-        return librosa.mel_frequencies(n_bins + 2, fmin=f_min or 0.0, fmax=f_max or sample_rate / 2)[1:-1]
-    from .filters import C1_HZ
-
-    return (f_min or C1_HZ) * 2.0 ** (np.arange(n_bins) / BINS_PER_OCTAVE)
+    if kind == "mfcc":
+        return np.arange(n_bins, dtype=np.float64)
+    if kind == "cqt":
+        return (f_min or filters.C1_HZ) * 2.0 ** (np.arange(n_bins) / BINS_PER_OCTAVE)
+    name, arguments = filterbank_arguments(kind, sample_rate, n_fft, n_bins, f_min, f_max, htk)
+    arguments.pop("norm", None)
+    return filters.bin_frequencies(name, sample_rate, n_fft, **arguments)
 
 
 # ----------------------------------------------------------------------------- pictures
 
 
+def centred_blocks(signal, hop_length, frames, context):
+    """``(first frame, frames owned, samples, index of the first owned frame in them)`` pieces of ``signal`` (a
+    :class:`Signal`) for transforms whose frame ``t`` is centred on sample ``t * hop_length`` (``1 + length //
+    hop_length`` frames): piece ``k`` owns frames ``k * frames`` to ``(k + 1) * frames`` and holds ``context *
+    hop_length`` samples more on each side, clipped to the signal. A centred transform of a piece (padding its
+    ends itself, with zeros or a reflection) gives the whole signal's numbers in the frames it owns as long as
+    their windows reach no further than the context; at the signal's own ends, its padding is the whole one's."""
+    margin, step = context * hop_length, frames * hop_length
+    buffer, start, first = np.zeros(0, np.float32), 0, 0  # buffer holds the samples from ``start`` on
+    total = 1 + len(signal) // hop_length
+
+    def ready(final):
+        nonlocal buffer, start, first, total
+        if final:  # a resampled stream may end a sample short of its rounded length
+            total = 1 + (start + len(buffer)) // hop_length
+        while first < total:
+            lo, hi = max(0, first * hop_length - margin), first * hop_length + step + margin
+            if start + len(buffer) < hi and not final:
+                return
+            yield first, min(frames, total - first), buffer[lo - start:hi - start], (first * hop_length - lo) // hop_length
+            first += frames
+            keep = max(0, first * hop_length - margin)
+            buffer, start = buffer[keep - start:], keep
+
+    for chunk in signal.chunks():
+        buffer = np.concatenate([buffer, chunk])
+        yield from ready(False)
+    yield from ready(True)
+
+
+def _front_end_blocks(signal, kind, n_fft, hop_length, n_bins, center, block_frames, options, **front_end):
+    """Blocks of ``block_frames`` frames of a :func:`build_frontend` front end on ``signal``, one model per piece
+    length (every full block, then the last): uncentred frames from :func:`frame_blocks`, centred ones from
+    :func:`centred_blocks` (the front end centring each piece itself, so that ``pad_mode`` is honoured)."""
+    models = {}
+
+    def model(length):
+        if length not in models:
+            models[length] = build_frontend(kind, length, signal.rate, n_fft, hop_length, n_bins, center=center,
+                                            **options, **front_end)
+        return models[length]
+
+    if not center:
+        for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames):
+            yield np.asarray(model(len(piece))(piece[None, :, None]))[0, :, :, 0]
+        return
+    for _, owned, piece, offset in centred_blocks(signal, hop_length, block_frames, -(-(n_fft // 2) // hop_length)):
+        yield np.asarray(model(len(piece))(piece[None, :, None]))[0, offset:offset + owned, :, 0]
+
+
+def _cqt_blocks(signal, hop_length, n_bins, f_min, block_frames):
+    """The constant-Q magnitude (dB, no floor) of ``signal``, a block of frames at a time (:func:`centred_blocks`)
+    with twice the longest wavelet's length of context on each side, so that its frames are the whole signal's (to
+    about 1e-5 of the peak: the halving resampler starts a little differently at the pieces' edges, far from the
+    frames they own)."""
+    import librosa
+
+    from .constant_q import CQT
+    from .functional.constant_q import relative_bandwidth
+    from .time_frequency import MagnitudeToDecibel
+
+    f_min = f_min or librosa.note_to_hz("C1")
+    lengths, _ = librosa.filters.wavelet_lengths(freqs=np.array([f_min]), sr=signal.rate, window="hann",
+                                                 filter_scale=1.0, gamma=0.0,
+                                                 alpha=np.array([relative_bandwidth(BINS_PER_OCTAVE)]))
+    layer = CQT(sample_rate=signal.rate, hop_length=hop_length, f_min=f_min, n_bins=n_bins,
+                input_data_format="channels_last", output_data_format="channels_last")
+    decibels = MagnitudeToDecibel(stype="magnitude", dynamic_range=None)
+    for _, owned, piece, offset in centred_blocks(signal, hop_length, block_frames,
+                                                  int(np.ceil(lengths[0] / hop_length))):
+        yield np.asarray(decibels(layer(piece[None, :, None])))[0, offset:offset + owned, :, 0]
+
+
+def _mfcc_blocks(mel_blocks, n_bins):
+    """MFCCs of log-mel blocks (power, dB, no floor): the 80 dB floor below the whole signal's peak first (librosa's
+    ``power_to_db(top_db=80)``), so the log-mel is kept until the last block (frames x mels float32: 0.5 kB a frame
+    for 128 mels), then the orthonormal DCT-II (:class:`~kapre_like.signal.LogmelToMFCC`)."""
+    from .signal import LogmelToMFCC
+
+    kept = list(mel_blocks)
+    peak = max(float(block.max()) for block in kept)
+    to_mfcc = LogmelToMFCC(n_mfccs=n_bins, data_format="channels_last", norm="ortho")
+    for block in kept:
+        floored = np.maximum(block, np.float32(peak - DYNAMIC_RANGE_DB))
+        yield np.asarray(to_mfcc(floored[None, :, :, None]))[0, :, :, 0]
+
+
+def _pcen_blocks(energy_blocks, sample_rate, hop_length):
+    """PCEN (librosa's defaults) of mel-magnitude blocks scaled by :data:`PCEN_INPUT_SCALE`, the smoother's last
+    frame carried from block to block: the whole signal's numbers."""
+    import tensorflow as tf
+
+    from . import functional
+
+    coefficient = functional.pcen_smoothing_coefficient(sample_rate, hop_length, 0.4)
+    state = 1.0  # librosa's initial state
+    for block in energy_blocks:
+        energies = tf.constant(block * np.float32(PCEN_INPUT_SCALE))
+        yield functional.pcen(energies, coefficient, initial=state).numpy()
+        state = functional.smooth(energies, coefficient, initial=state)[-1:]
+
+
+def _chroma_blocks(power_blocks):
+    """Each frame's chroma divided by its largest pitch class (``librosa.feature.chroma_stft``'s ``norm=inf``;
+    a frame with nothing above float32's ``tiny`` is left as it is, as librosa leaves it)."""
+    for block in power_blocks:
+        peaks = block.max(axis=1, keepdims=True)
+        yield np.where(peaks > np.finfo(np.float32).tiny, block / np.where(peaks > 0, peaks, 1), block)
+
+
 def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None,
-                       block_frames=None):
-    """The ``kind`` spectrogram of ``signal`` (a :class:`Signal`) in dB without a floor, in consecutive blocks of
-    ``block_frames`` frames (default: :data:`BLOCK_SAMPLES` worth): the whole signal's numbers, a block at a time."""
+                       block_frames=None, *, win_length=None, pad_mode="constant", htk=False, mel_norm="slaney",
+                       power=1.0):
+    """The ``kind`` (a :data:`KINDS` name) of ``signal`` (a :class:`Signal`), in consecutive blocks of ``block_frames``
+    frames (default: :data:`BLOCK_SAMPLES` worth): the whole signal's numbers, a block at a time, in dB without a
+    floor for the kinds in decibels. ``power`` (1 or 2) is the magnitude's exponent before a mel or log filterbank
+    (chroma and MFCC use the power, as librosa's; PCEN the magnitude); ``f_min``: for a CQT, its lowest bin's
+    centre (default C1)."""
+    check_kind(kind)
     block_frames = block_frames or max(1, BLOCK_SAMPLES // hop_length)
-    models = {}  # one per piece length: every full block, then the last
-    for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames, center=center):
-        if len(piece) not in models:
-            models[len(piece)] = build_frontend(kind, len(piece), signal.rate, n_fft, hop_length, n_bins,
-                                                f_min=f_min, f_max=f_max, dynamic_range=None)
-        yield np.asarray(models[len(piece)](piece[None, :, None]))[0, :, :, 0]
+    if kind == "cqt":
+        yield from _cqt_blocks(signal, hop_length, n_bins, f_min, block_frames)
+        return
+    options = dict(win_length=win_length, pad_mode=pad_mode, htk=htk, mel_norm=mel_norm, f_min=f_min, f_max=f_max)
+
+    def blocks(front_kind, bins=n_bins, **front_end):
+        return _front_end_blocks(signal, front_kind, n_fft, hop_length, bins, center, block_frames, options,
+                                 **front_end)
+
+    if kind in ("mel", "stft", "log"):
+        yield from blocks(kind, power=power, dynamic_range=None)
+    elif kind == "chroma":
+        yield from _chroma_blocks(blocks("chroma", power=2.0, decibels=False))
+    elif kind == "mfcc":
+        yield from _mfcc_blocks(blocks("mel", DEFAULT_BINS["mel"], power=2.0, dynamic_range=None), n_bins)
+    else:  # pcen
+        yield from _pcen_blocks(blocks("mel", power=1.0, decibels=False), signal.rate, hop_length)
 
 
-def _columns(block, group):
-    """The loudest frame of each ``group`` consecutive frames of ``block`` (a picture's time columns)."""
+def _columns(block, group, reduce="max"):
+    """Each ``group`` consecutive frames of ``block`` as one (a picture's time columns): their loudest, or mean."""
+    combine = np.max if reduce == "max" else np.mean
     whole = len(block) // group * group
-    parts = [block[:whole].reshape(-1, group, block.shape[1]).max(axis=1)] if whole else []
+    parts = [combine(block[:whole].reshape(-1, group, block.shape[1]), axis=1)] if whole else []
     if whole < len(block):
-        parts.append(block[whole:].max(axis=0, keepdims=True))
+        parts.append(combine(block[whole:], axis=0, keepdims=True))
     return np.concatenate(parts)
 
 
-def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None, save=None,
-                        progress=False):
-    """The ``kind`` log-spectrogram of ``signal`` (a :class:`Signal` or an array with ``signal.rate``), computed a
-    block at a time (memory bounded whatever its length), ``MagnitudeToDecibel``'s 80 dB floor applied against
-    the whole spectrogram's peak, as one pass over the whole signal gives it.
+@dataclasses.dataclass
+class Spectrogram:
+    """What :func:`compute_spectrogram` computed.
 
-    Returns ``(columns, frame times in s, bin frequencies, (frames, bins), (lowest, highest dB))``: ``columns``
-    the spectrogram itself when it has at most :data:`MAX_COLUMNS` frames, else the loudest frame of each group of
-    frames (for the picture). With ``save``, the whole spectrogram (frames x bins, dB, float32) is written there
-    as a ``.npy`` file, a block at a time. For ``stft``: the rows between ``f_min`` and ``f_max``.
+    Attributes:
+        columns (np.ndarray): ``(columns, bins)`` float32: the spectrogram itself when it has at most
+            :data:`MAX_COLUMNS` frames, else each group of frames as one column (its loudest frame; the mean for MFCC).
+        seconds (np.ndarray): each column's time (the centre of its frames), in s.
+        frequencies (np.ndarray): each bin's centre in Hz (for MFCC: the coefficients' numbers).
+        shape (tuple): ``(frames, bins)`` of the whole spectrogram.
+        levels (tuple): ``(lowest, highest)`` value.
     """
+
+    columns: np.ndarray
+    seconds: np.ndarray
+    frequencies: np.ndarray
+    shape: tuple
+    levels: tuple
+
+
+def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None, save=None,
+                        progress=False, **options):
+    """The ``kind`` spectrogram of ``signal`` (a :class:`Signal` or an array with ``signal.rate``), computed a
+    block at a time (memory bounded whatever its length; MFCC keeps the log-mel, a 20th of the audio's size at
+    hop 512 and 128 mels), a kind in decibels floored :data:`DYNAMIC_RANGE_DB` below the whole spectrogram's peak,
+    as one pass over the whole signal gives it.
+
+    Returns a :class:`Spectrogram`. With ``save``, the whole spectrogram (frames x bins, float32) is written
+    there as a ``.npy`` file, a block at a time. For ``stft``: the rows between ``f_min`` and ``f_max``.
+    ``options``: the keyword-only ones of :func:`spectrogram_blocks`.
+    """
+    entry = check_kind(kind)
     rate = signal.rate
-    total = _frame_count(len(signal), n_fft, hop_length, center)
+    total = (_frame_count(len(signal), 2, hop_length, True) if kind == "cqt"  # centred, 1 + length // hop
+             else _frame_count(len(signal), n_fft, hop_length, center))
     group = -(-total // MAX_COLUMNS)
     block_frames = max(group, BLOCK_SAMPLES // hop_length // group * group)  # whole groups in a block
-    frequencies = bin_frequencies(kind, rate, n_fft, n_bins if kind != "stft" else None, f_min, f_max)
+    frequencies = bin_frequencies(kind, rate, n_fft, n_bins, f_min, f_max, options.get("htk", False))
     shown = slice(None)
     if kind == "stft":
         rows = np.flatnonzero((frequencies >= (f_min or 0.0)) & (frequencies <= (f_max or rate / 2)))
@@ -234,16 +457,17 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
             np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
                                                          "shape": (total, len(frequencies))})
             data_start = saved.tell()
-        for block in spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, block_frames):
-            block = block[:, shown]
+        for block in spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, block_frames,
+                                        **options):
+            block = np.asarray(block, np.float32)[:, shown]
             peak, lowest, done = max(peak, float(block.max())), min(lowest, float(block.min())), done + len(block)
-            columns.append(_columns(block, group))
+            columns.append(_columns(block, group, entry.reduce))
             if saved is not None:
                 saved.write(block.astype("<f4").tobytes())
             if bar is not None:
                 bar.add(1)
-        floor = peak - 80.0  # MagnitudeToDecibel(dynamic_range=80): below the whole spectrogram's peak
-        if saved is not None:  # the floor, in place, a block at a time
+        floor = peak - DYNAMIC_RANGE_DB if entry.decibels else -np.inf
+        if saved is not None and entry.decibels:  # the floor, in place, a block at a time
             saved.seek(data_start)
             step = block_frames * len(frequencies)
             while chunk := saved.read(4 * step):
@@ -253,50 +477,49 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
     finally:
         if saved is not None:
             saved.close()
-    columns = np.maximum(np.concatenate(columns), np.float32(floor))
+    columns = np.concatenate(columns)
+    if entry.decibels:
+        columns = np.maximum(columns, np.float32(floor))
     # a column's time: the centre of its frames (a frame's centre: t * hop when centred, half a frame later if not)
+    centred = center or kind == "cqt"
     seconds = ((np.arange(len(columns)) * group + (min(group, done) - 1) / 2) * hop_length
-               + (0 if center else n_fft / 2)) / rate
-    return columns, seconds, frequencies, (done, len(frequencies)), (max(lowest, floor), peak)
+               + (0 if centred else n_fft / 2)) / rate
+    return Spectrogram(columns, seconds, frequencies, (done, len(frequencies)), (max(lowest, floor), peak))
 
 
 def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, title, path, center=False, f_min=None,
-                     f_max=None, save=None, progress=False):
-    """Compute the ``kind`` log-spectrogram with kapre_like and save a labelled picture. ``samples``: an array
-    or a :class:`Signal` (a long file, read a block at a time). Returns the picture's columns (frames x bins,
-    dB: the spectrogram itself unless it has more than :data:`MAX_COLUMNS` frames; for ``stft``, the rows
-    between ``f_min`` and ``f_max``); with ``save``, the spectrogram is also written there (``.npy``)."""
-    import matplotlib
+                     f_max=None, save=None, progress=False, **options):
+    """Compute the ``kind`` spectrogram (a :data:`KINDS` name) with kapre_like and save a labelled picture drawn by
+    :func:`kapre_like.display.specshow` (no pyplot, no backend chosen). ``samples``: an array or a :class:`Signal`
+    (a long file, read a block at a time). ``options``: the keyword-only ones of :func:`spectrogram_blocks`.
+    Returns the :class:`Spectrogram`; with ``save``, the spectrogram is also written there (``.npy``)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from . import display
 
-    from .display import frequency_ticks, note_ticks
-
+    entry = check_kind(kind)
     signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, sample_rate, title)
     n_bins = frontend_bins(kind, signal.rate, n_bins, f_min, f_max)
-    spectrogram, seconds, frequencies, shape, levels = compute_spectrogram(
-        signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, save, progress)
-
-    figure, axis = plt.subplots(figsize=(10, 4.5))
-    if kind == "stft":  # a linear axis in Hz: matplotlib picks round ticks
-        image = axis.pcolormesh(seconds, frequencies, spectrogram.T, cmap="magma", shading="nearest")
-        axis.set_ylabel("frequency (Hz)")
-    else:
-        image = axis.pcolormesh(seconds, np.arange(len(frequencies)), spectrogram.T, cmap="magma", shading="nearest")
-        positions, labels = (frequency_ticks(frequencies) if kind == "mel" else note_ticks(frequencies, BINS_PER_OCTAVE))
-        axis.set_yticks(positions)
-        axis.set_yticklabels(labels)
-        axis.set_ylabel("frequency (Hz, mel scale)" if kind == "mel" else "pitch (note, log scale; A4 = 440 Hz)")
-    axis.set_xlabel("time (s)")
-    axis.set_title(f"{ {'mel': 'log-mel', 'stft': 'STFT magnitude', 'log': 'log-frequency'}[kind]} spectrogram: {title}")
-    figure.colorbar(image, ax=axis, label="dB")
-    figure.tight_layout()
+    result = compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, save, progress,
+                                 **options)
+    figure = Figure(figsize=(10, 4.5), layout="constrained")
+    axes = figure.subplots()
+    scale = {"vmin": 0.0, "vmax": 1.0} if kind == "chroma" else {}
+    mesh = display.specshow(result.columns, sample_rate=signal.rate, hop_length=hop_length, n_fft=n_fft,
+                            x_axis="time", y_axis=entry.y_axis, x_coords=result.seconds,
+                            y_coords=result.frequencies if kind not in ("chroma",) else None,
+                            fmin=f_min if kind in SEMITONE_KINDS + MEL_KINDS else None,
+                            fmax=f_max if kind in MEL_KINDS else None, htk=options.get("htk", False),
+                            bins_per_octave=BINS_PER_OCTAVE, ax=axes, **scale)
+    axes.set_title(f"{entry.title}: {title}")
+    display.colorbar(mesh, ax=axes, format="%+2.0f dB" if entry.decibels else None,
+                     label="dB" if entry.decibels else None)
     with replaced_on_success(path) as temporary:
         figure.savefig(temporary, dpi=100, format=os.path.splitext(path)[1].lstrip(".").lower() or "png")
-    plt.close(figure)
-    draw_spectrogram.shape, draw_spectrogram.levels = shape, levels  # for the command's summary line
-    return spectrogram
+    return result
+
+
+# ----------------------------------------------------------------------------- the STFT round trip and Griffin-Lim
 
 
 def round_trip(samples, n_fft, hop_length, center=False):

@@ -5,7 +5,8 @@ first three on a built-in signal (a rising chirp, two steady tones and a speech-
 ``kapre_like_out/``. Subcommands do one job each, on the built-in signal or an audio file
 (WAV, FLAC, OGG; MP3 where libsndfile reads it)::
 
-    kapre-like spectrogram [FILE] [--kind mel|stft|log] [--out PICTURE.png] [--save ARRAY.npy]
+    kapre-like spectrogram [FILE] [--kind mel|stft|log|cqt|chroma|mfcc|pcen] [--preset NAME] [--out PICTURE.png]
+                           [--save ARRAY.npy] [--offset S] [--duration S]
     kapre-like roundtrip   [FILE] [--n-fft N] [--hop H]
     kapre-like reconstruct [FILE] [--from mel|stft] [--n-iter N] [--out AUDIO.wav]  # Griffin-Lim
     kapre-like export      [--frontend mel|stft|log] [--format ...] [--out DIR] [--check FILE]  # .keras, SavedModel, TFLite, ONNX
@@ -29,7 +30,7 @@ import warnings
 
 from . import demo, encode, export, reconstruct, roundtrip, spectrogram
 from .common import (PROG, SUBCOMMAND_DEFAULTS, CommandError, add_common_options, forget_light_library,
-                     native_output_silenced, one_line_warning)
+                     native_output_silenced, one_line_warning, resolve_defaults)
 
 __all__ = ["main", "CommandError", "PROG", "COMMANDS"]
 
@@ -56,7 +57,7 @@ def parsed(argv):
     for name, value in SUBCOMMAND_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, value)
-    return COMMANDS.get(args.command, demo), args
+    return COMMANDS.get(args.command, demo), resolve_defaults(args)
 
 
 def checked_command(argv):

@@ -13,7 +13,13 @@ PROG = "kapre-like"
 DEFAULT_OUT = "kapre_like_out"
 BUILTIN_RATE = 16000
 #: Defaults of the options only subcommands have (see :func:`add_common_options`).
-SUBCOMMAND_DEFAULTS = {"channel": "mix", "sr": None}
+SUBCOMMAND_DEFAULTS = {"channel": "mix", "sr": None, "offset": None, "preset": None}
+#: The frames' defaults where neither the command line nor a ``--preset`` sets them.
+FRAME_DEFAULTS = {"n_fft": 1024, "hop": 256, "center": False}
+#: The analysis settings only a ``--preset`` sets (no option of their own), and their values without one.
+PRESET_ONLY_DEFAULTS = {"win_length": None, "pad_mode": "constant", "htk": False, "mel_norm": "slaney", "power": 1.0}
+#: Length of the built-in signal in seconds when ``--duration`` does not say.
+BUILTIN_SECONDS = 3.0
 #: The environment variable that asks ``import kapre_like`` for its light import (names loaded on first use, no
 #: TensorFlow); the package reads and removes it (kapre_like/_public.py, LIGHT_IMPORT_VARIABLE: the same name).
 LIGHT_IMPORT_VARIABLE = "KAPRE_LIKE_LIGHT_IMPORT"
@@ -67,7 +73,9 @@ def channel(text):
 
 def add_common_options(sub, audio=True, duration=True, top=False):
     """The options of the top-level parser (``top``) and of the subcommands that take them: an audio file and
-    its ``--channel``/``--sr`` (``audio``), the built-in signal's ``--duration``, the frames, ``--verbose``."""
+    its ``--channel``/``--sr``/``--offset`` (``audio``), ``--duration`` (the built-in signal's length, or how much
+    of the file), the frames, ``--verbose``. The frames default to None here; :func:`resolve_defaults` fills them
+    in from ``--preset`` or :data:`FRAME_DEFAULTS`."""
     # a subcommand's options default to "not given", so that one given before the subcommand
     # (kapre-like --n-fft 2048 spectrogram ...) is kept, not overwritten by the subcommand's default;
     # main() fills in the defaults of those still missing
@@ -78,16 +86,75 @@ def add_common_options(sub, audio=True, duration=True, top=False):
         sub.add_argument("--channel", type=channel, default=argparse.SUPPRESS,
                          help="channel of a multichannel file: 0, 1, ... or 'mix' (their mean; the default)")
         sub.add_argument("--sr", type=positive_int, default=argparse.SUPPRESS,
-                         help="resample the file to this rate in Hz first (soxr); default: the file's rate")
+                         help="resample the file to this rate in Hz first (soxr); default: the file's rate (the "
+                              "--preset's, if given)")
+        sub.add_argument("--offset", type=non_negative_float, default=argparse.SUPPRESS, metavar="SECONDS",
+                         help="start reading FILE this many seconds in (default: 0)")
     if duration:
-        sub.add_argument("--duration", type=positive_float, default=default(3.0),
-                         help="length of the built-in signal in seconds (default: 3.0)")
-    sub.add_argument("--n-fft", type=positive_int, default=default(1024), help="FFT size in samples (default: 1024)")
-    sub.add_argument("--hop", type=positive_int, default=default(256), help="hop in samples (default: 256)")
-    sub.add_argument("--center", action="store_true", default=default(False),
-                     help="frames centred on t * hop (n_fft // 2 zeros padded at both ends), as librosa and torch")
+        sub.add_argument("--duration", type=positive_float, default=default(None), metavar="SECONDS",
+                         help=f"seconds of FILE to read from --offset (default: to its end), or the length of the "
+                              f"built-in signal (default: {BUILTIN_SECONDS:g})")
+    sub.add_argument("--n-fft", type=positive_int, default=default(None),
+                     help=f"FFT size in samples (default: {FRAME_DEFAULTS['n_fft']}, or the --preset's)")
+    sub.add_argument("--hop", type=positive_int, default=default(None),
+                     help=f"hop in samples (default: {FRAME_DEFAULTS['hop']}, or the --preset's)")
+    sub.add_argument("--center", action=argparse.BooleanOptionalAction, default=default(None),
+                     help="frames centred on t * hop (n_fft // 2 samples padded at both ends), as librosa and torch "
+                          "(default: not centred, or as the --preset says)")
     sub.add_argument("-v", "--verbose", action="store_true", default=default(False),
                      help="show TensorFlow's own log (hidden by default)")
+
+
+class LazyChoices:
+    """An option's choices read from the library when argparse asks (a value given, the help), so that the
+    tool's other answers do not wait for the library's import of NumPy: ``LazyChoices("presets", "PRESETS")``."""
+
+    def __init__(self, module, table):
+        self.module, self.table = module, table
+
+    def __contains__(self, name):
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def _names(self):
+        return getattr(light_library_module(self.module), self.table)
+
+
+def add_preset_option(sub):
+    sub.add_argument("--preset", choices=LazyChoices("presets", "PRESETS"), default=argparse.SUPPRESS,
+                     help="a named analysis (kapre_like.presets: %(choices)s): its sample rate, frames, window, mel "
+                          "bands and range, mel scale and power; the options given win")
+
+
+def resolve_defaults(args):
+    """Fill in what the command line left unsaid (None): first from ``--preset`` (its rate as ``--sr`` or
+    ``--sample-rate``, its frames, its mel bands as ``--bins`` for the mel kinds, its range, and the settings only a
+    preset sets: :data:`PRESET_ONLY_DEFAULTS`), then from :data:`FRAME_DEFAULTS`."""
+    for name, value in PRESET_ONLY_DEFAULTS.items():
+        setattr(args, name, value)
+    if getattr(args, "preset", None):
+        preset = light_library_module("presets").get_preset(args.preset)
+        given = {"n_fft": preset.n_fft, "hop": preset.hop_length, "center": preset.center, "fmin": preset.f_min or None,
+                 "fmax": preset.f_max}
+        given["sample_rate" if hasattr(args, "sample_rate") else "sr"] = preset.sample_rate
+        if getattr(args, "kind", getattr(args, "frontend", getattr(args, "source", "mel"))) in ("mel", "pcen"):
+            given["bins"] = preset.n_mels
+        for name, value in given.items():
+            if getattr(args, name, None) is None:
+                setattr(args, name, value)
+        args.win_length, args.pad_mode, args.power = preset.win_length, preset.pad_mode, preset.power
+        args.htk, args.mel_norm = preset.htk, preset.mel_norm
+    for name, value in FRAME_DEFAULTS.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+    return args
+
+
+def analysis_options(args):
+    """The keyword-only analysis settings of :func:`kapre_like.blockwise.spectrogram_blocks` that ``args`` holds."""
+    return {name: getattr(args, name) for name in PRESET_ONLY_DEFAULTS}
 
 
 def add_frequency_options(sub):
@@ -155,9 +222,17 @@ def check_frequency_order(args):
 
 
 def check_inputs(args):
-    """The audio file (``FILE``) and the frequency range of ``args``, where it has them."""
+    """The audio file (``FILE``), the part of it asked for and the frequency range of ``args``, where it has them."""
     if getattr(args, "audio", None):
         check_audio_file(args.audio, args.channel)
+        if args.offset is not None:
+            info = light_library_module("audio_io").check_audio_file(args.audio)
+            if args.offset >= info.duration:
+                raise CommandError(f"--offset {args.offset:g} s is beyond the end of {os.path.basename(args.audio)} "
+                                   f"({info.duration:g} s long); give a smaller --offset")
+    elif getattr(args, "offset", None) is not None:
+        raise CommandError("--offset reads part of an audio FILE; the built-in signal has no parts (its length is "
+                           "--duration): give a FILE or drop --offset")
     check_frequency_order(args)
 
 
@@ -241,14 +316,26 @@ def signal_of(args, whole=True):
     if getattr(args, "audio", None):
         with library_errors():  # the front door checked the file; this is a file changed since
             if whole:
-                samples, rate = load_audio(args.audio, args.sr, args.channel)
-                return samples, rate, os.path.basename(args.audio)
-            return Signal.of_file(args.audio, args.channel, args.sr)
+                samples, rate = load_audio(args.audio, args.sr, args.channel, args.offset, args.duration)
+                return samples, rate, _part_title(args)
+            signal = Signal.of_file(args.audio, args.channel, args.sr, args.offset, args.duration)
+            signal.title = _part_title(args)
+            return signal
     from kapre_like.synthetic import demo_signal
 
     rate = getattr(args, "sr", None) or BUILTIN_RATE
-    signal = demo_signal(args.duration, rate), rate, "built-in signal (chirp, tones, speech)"
+    signal = demo_signal(args.duration or BUILTIN_SECONDS, rate), rate, "built-in signal (chirp, tones, speech)"
     return signal if whole else Signal.of_array(*signal)
+
+
+def _part_title(args):
+    """The file's name, and the part read when ``--offset``/``--duration`` ask for one (``song.wav from 30 s``)."""
+    title = os.path.basename(args.audio)
+    if args.offset:
+        title += f" from {args.offset:g} s"
+    if args.duration:
+        title += f" ({args.duration:g} s)"
+    return title
 
 
 def check_length(samples, sample_rate, n_fft, center, title):
@@ -277,13 +364,15 @@ def frequency_range(args, sample_rate):
 
 
 def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
-    """:func:`kapre_like.blockwise.frontend_bins`, log-frequency bins that do not fit refused in the tool's terms."""
+    """:func:`kapre_like.blockwise.frontend_bins`, semitone bins that do not fit refused in the tool's terms."""
     from kapre_like import blockwise
 
-    if kind == "log":
+    if kind in blockwise.SEMITONE_KINDS:
         lowest, top, fitting = blockwise.log_bins_fitting(sample_rate, f_min, f_max)
+        fitting -= kind == "cqt"  # (a CQT's top wavelet reaches above its centre: one bin less, as blockwise says)
         if fitting < 1:
-            raise CommandError(f"no log-frequency bin fits between --fmin {lowest:.1f} Hz and {top:g} Hz; lower --fmin")
+            what = "log-frequency" if kind == "log" else "constant-Q"
+            raise CommandError(f"no {what} bin fits between --fmin {lowest:.1f} Hz and {top:g} Hz; lower --fmin")
         if n_bins is not None and n_bins > fitting:
             reach = lowest * 2.0 ** (n_bins / blockwise.BINS_PER_OCTAVE)
             limit = "--fmax" if f_max and f_max < sample_rate // 2 else f"half the sample rate ({sample_rate // 2} Hz)"

@@ -1,29 +1,38 @@
-"""``kapre-like spectrogram``: the log-mel, STFT or log-frequency spectrogram of a file (or the built-in signal)
-drawn to a picture, and optionally saved as a ``.npy`` array."""
+"""``kapre-like spectrogram``: the log-mel, STFT, log-frequency or constant-Q spectrogram, the chromagram, MFCCs or
+PCEN of a file (or the built-in signal) drawn to a picture, and optionally saved as a ``.npy`` array."""
 
 import contextlib
 import os
 
-from .common import (DEFAULT_OUT, CommandError, add_common_options, add_frequency_options, check_inputs, check_length,
-                     frequency_range, frontend_bins, library_errors, log_fmin, positive_int, require_matplotlib,
-                     signal_of, writable_folder)
+from .common import (DEFAULT_OUT, CommandError, add_common_options, add_frequency_options, add_preset_option,
+                     analysis_options, check_inputs, check_length, frequency_range, frontend_bins, library_errors,
+                     log_fmin, positive_int, require_matplotlib, signal_of, writable_folder)
 
 NAME = "spectrogram"
 #: Picture formats the tool writes (matplotlib's, by extension).
 PICTURE_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
+#: The kinds, as :data:`kapre_like.blockwise.KINDS` names them (here so that ``--help`` needs no NumPy; a test
+#: keeps the two the same), with what each shows.
+KINDS = {"mel": "log-mel spectrogram (default)", "stft": "STFT magnitude, linear frequency",
+         "log": "log-frequency (Kapre's filterbank, semitones)", "cqt": "constant-Q transform (librosa.cqt)",
+         "chroma": "chromagram (librosa.feature.chroma_stft, tuning 0)", "mfcc": "MFCCs (librosa.feature.mfcc)",
+         "pcen": "PCEN of the mel spectrogram (librosa.pcen)"}
 
 
 def add_parser(commands):
     parser = commands.add_parser(NAME, help="draw a spectrogram to a PNG",
-                                 description="Draw the log-mel, STFT or log-frequency spectrogram (dB) of a file "
-                                             "or the built-in signal to a picture with time and frequency axes.")
+                                 description="Draw a spectrogram (--kind) of a file or the built-in signal to a "
+                                             "picture with time and frequency axes (Hz on a mel scale, notes, pitch "
+                                             "classes or coefficients, as the kind asks).")
     add_common_options(parser)
-    parser.add_argument("--kind", choices=["mel", "stft", "log"], default="mel",
-                        help="mel (default), stft (linear frequency) or log (log-frequency)")
+    parser.add_argument("--kind", choices=list(KINDS), default="mel",
+                        help="; ".join(f"{name}: {what}" for name, what in KINDS.items()))
     parser.add_argument("--bins", type=positive_int, default=None,
-                        help="mel bands (default 128) or log-frequency bins (default 84, fewer when the top "
-                             "ones would pass --fmax or half the sample rate)")
+                        help="mel bands (mel, pcen; default 128), log-frequency or constant-Q bins (default 84, fewer "
+                             "when the top ones would pass --fmax or half the sample rate), pitch classes (chroma; "
+                             "12) or coefficients (mfcc; 20)")
     add_frequency_options(parser)
+    add_preset_option(parser)
     parser.add_argument("--out", help=f"picture path, .png (added when missing), .pdf, .svg or .jpg; a folder "
                                       f"gets <kind>_spectrogram.png (default: {DEFAULT_OUT}/<kind>_spectrogram.png)")
     parser.add_argument("--save", metavar="ARRAY.npy",
@@ -72,14 +81,14 @@ def check_stft_rows(sample_rate, n_fft, f_min, f_max):
 
 def run(args):
     from kapre_like._files import replaced_on_success
-    from kapre_like.blockwise import draw_spectrogram
+    from kapre_like.blockwise import KINDS as kinds, draw_spectrogram
 
     signal = signal_of(args, whole=False)
     sample_rate, title = signal.rate, signal.title
     f_min, f_max = frequency_range(args, sample_rate)
     f_min = log_fmin(args.kind, sample_rate, args.n_fft, args.bins, f_min, f_max)
     print(f"input: {title}, {len(signal)} samples at {sample_rate} Hz ({len(signal) / sample_rate:.2f} s)")
-    check_length(signal, sample_rate, args.n_fft, args.center, title)
+    check_length(signal, sample_rate, args.n_fft, args.center or args.kind == "cqt", title)
     n_bins = frontend_bins(args.kind, sample_rate, args.bins, f_min, f_max)
     if args.kind == "stft":
         check_stft_rows(sample_rate, args.n_fft, f_min, f_max)
@@ -87,10 +96,14 @@ def run(args):
     with contextlib.ExitStack() as stack:
         saving = stack.enter_context(replaced_on_success(save)) if save else None
         with library_errors():
-            draw_spectrogram(signal, sample_rate, args.kind, args.n_fft, args.hop, n_bins, title, args.out,
-                             center=args.center, f_min=f_min, f_max=f_max, save=saving, progress=True)
-    (frames, bins), (lowest, highest) = draw_spectrogram.shape, draw_spectrogram.levels
-    print(f"{args.kind} spectrogram: {frames} frames x {bins} bins, {lowest:.1f} to {highest:.1f} dB -> {args.out}")
+            result = draw_spectrogram(signal, sample_rate, args.kind, args.n_fft, args.hop, n_bins, title, args.out,
+                                      center=args.center, f_min=f_min, f_max=f_max, save=saving, progress=True,
+                                      **analysis_options(args))
+    (frames, bins), (lowest, highest) = result.shape, result.levels
+    entry = kinds[args.kind]
+    unit = " dB" if entry.decibels else ""
+    shape = f"{frames} frames x {bins} {entry.bin_label}"
+    print(f"{entry.title}: {shape}, {lowest:.1f} to {highest:.1f}{unit} -> {args.out}")
     if save:
-        print(f"array ({frames} frames x {bins} bins, dB, float32) -> {save}")
+        print(f"array ({shape}, {'dB, ' if unit else ''}float32) -> {save}")
     return 0

@@ -37,7 +37,8 @@ def test_spectrogram_shows_the_chirp_rising_and_the_tones_flat(tmp_path):
     from kapre_like.synthetic import DEMO_TONES_HZ, demo_signal
 
     samples = demo_signal(3.0, 16000)
-    spectrogram = blockwise.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo", str(tmp_path / "s.png"))
+    spectrogram = blockwise.draw_spectrogram(samples, 16000, "stft", 1024, 256, None, "demo",
+                                             str(tmp_path / "s.png")).columns
     hz_per_bin = 16000 / 1024
     # the tones: flat lines, their bins loud and above their neighbours in (nearly) every frame
     for tone in DEMO_TONES_HZ:
@@ -502,7 +503,7 @@ def test_a_long_file_is_read_and_computed_in_blocks_with_the_whole_files_numbers
     np.testing.assert_allclose(saved, expected, atol=2e-3)
     assert f"184 frames x 128 bins, {expected.min():.1f} to {expected.max():.1f} dB" in out
     columns = blockwise.draw_spectrogram(audio_io.Signal.of_array(samples, 16000, "x"), 16000, "mel", 1024, 256,
-                                         None, "x", str(tmp_path / "q.png"))
+                                         None, "x", str(tmp_path / "q.png")).columns
     groups = np.concatenate([expected, np.full((200 - 184, 128), -np.inf)]).reshape(40, 5, 128).max(axis=1)[:37]
     np.testing.assert_allclose(columns, groups, atol=2e-3)
 
@@ -675,3 +676,120 @@ def test_block_wise_functions_refuse_bins_in_their_own_terms():
     with pytest.raises(ValueError, match="no log-frequency bin fits between f_min=8000.0 Hz and 8000 Hz"):
         blockwise.frontend_bins("log", 16000, f_min=8000.0)
     assert blockwise.frontend_bins("log", 8000) == 83 and blockwise.frontend_bins("mel", 8000) == 128
+
+
+# ----------------------------------------------------------------------------- the kinds beyond the filterbanks
+
+
+@pytest.fixture(scope="module")
+def gliding_tone():
+    """3.3 s at 16 kHz: a faded-in gliding tone, with loud noise in its second half over a quiet noise floor (40 dB
+    below the tone: no mel band is silent, where PCEN's first frames would hang on float32 round-off, see
+    test_pcen_in_blocks_carries_the_smoother_and_equals_librosa)."""
+    rate, rng = 16000, np.random.default_rng(0)
+    t = np.arange(int(rate * 3.3)) / rate
+    samples = 0.5 * np.sin(2 * np.pi * 440 * t * (1 + 0.3 * t)) + 0.1 * rng.standard_normal(len(t)) * (t > 1.5)
+    samples[:3000] *= np.linspace(0, 1, 3000)
+    samples += 0.01 * rng.standard_normal(len(t))
+    return samples.astype(np.float32), rate
+
+
+def _kind_blocks(samples, rate, kind, center, block_frames, **options):
+    signal = audio_io.Signal.of_array(samples, rate, "x")
+    n_bins = blockwise.frontend_bins(kind, rate)
+    return np.concatenate(list(blockwise.spectrogram_blocks(signal, kind, 1024, 256, n_bins, center,
+                                                            block_frames=block_frames, **options)))
+
+
+@pytest.mark.parametrize("center", [True, False])
+@pytest.mark.parametrize("kind", ["mfcc", "chroma"])
+def test_mfcc_and_chroma_in_blocks_equal_librosa(gliding_tone, kind, center):
+    """Blocks of 16 frames, and the whole signal as one block: librosa's numbers (its defaults; chroma without
+    tuning estimation)."""
+    import librosa
+
+    samples, rate = gliding_tone
+    frames = dict(y=samples, sr=rate, n_fft=1024, hop_length=256, center=center)
+    expected = (librosa.feature.mfcc(**frames, n_mfcc=20) if kind == "mfcc"
+                else librosa.feature.chroma_stft(**frames, tuning=0.0)).T
+    for block_frames in (16, None):
+        ours = _kind_blocks(samples, rate, kind, center, block_frames)
+        assert ours.shape == expected.shape
+        np.testing.assert_allclose(ours, expected, atol=1e-5 * np.abs(expected).max())
+
+
+def test_cqt_in_blocks_equals_librosa(gliding_tone):
+    """Pieces with a wavelet's length of context: librosa.cqt in dB (80 dB floor) to within 1e-3 of the peak (its
+    halving resampler starts a little differently at a piece's edges, far from the frames the piece owns)."""
+    import librosa
+
+    samples, rate = gliding_tone
+    n_bins = blockwise.frontend_bins("cqt", rate)
+    assert n_bins == 84  # C1 to B7 (3.95 kHz)
+    expected = librosa.amplitude_to_db(np.abs(librosa.cqt(samples, sr=rate, hop_length=256, n_bins=n_bins)),
+                                       top_db=80.0).T
+    for block_frames in (16, None):
+        ours = _kind_blocks(samples, rate, "cqt", True, block_frames)
+        ours = np.maximum(ours, ours.max() - 80.0)
+        assert ours.shape == expected.shape
+        np.testing.assert_allclose(ours, expected, atol=1e-3 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("center", [True, False])
+def test_pcen_in_blocks_carries_the_smoother_and_equals_librosa(gliding_tone, center):
+    """librosa.pcen of librosa's mel magnitudes (x 2**31, as librosa documents), the smoother carried from block to
+    block. (Where a mel band is silent, 1e-8 of the peak, PCEN's first frames are ill-conditioned: the smoother
+    starts from 1, far above the band, and two float32 estimates of the magnitudes, librosa's included, differ
+    there by 0.2 of PCEN's peak; the fixture's noise floor keeps every band above that.)"""
+    import librosa
+
+    samples, rate = gliding_tone
+    magnitudes = librosa.feature.melspectrogram(y=samples, sr=rate, n_fft=1024, hop_length=256, center=center,
+                                                power=1.0)
+    expected = librosa.pcen(magnitudes * 2.0**31, sr=rate, hop_length=256).T
+    for block_frames in (16, None):
+        ours = _kind_blocks(samples, rate, "pcen", center, block_frames)
+        assert ours.shape == expected.shape
+        np.testing.assert_allclose(ours, expected, atol=1e-5 * expected.max())
+
+
+def test_the_tools_kinds_are_the_librarys():
+    from kapre_like_cli import spectrogram
+
+    assert list(spectrogram.KINDS) == list(blockwise.KINDS)
+
+
+@pytest.mark.parametrize("kind, axis_label", [("mfcc", "MFCC"), ("chroma", "Pitch class"), ("cqt", "Note"),
+                                              ("pcen", "Hz")])
+def test_each_new_kind_from_the_command_line(gliding_tone, kind, axis_label, tmp_path, capsys, monkeypatch):
+    """--kind draws the picture with the kind's axis and --save writes the numbers of librosa's feature."""
+    import librosa
+    import matplotlib.figure
+    soundfile = pytest.importorskip("soundfile")
+
+    samples, rate = gliding_tone
+    path = tmp_path / "tone.wav"
+    soundfile.write(path, samples, rate, subtype="FLOAT")
+    labels = []
+    original = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: labels.append(self.axes[0].get_ylabel()) or original(self, *a, **k))
+    status, out, err = _run(capsys, "spectrogram", str(path), "--kind", kind, "--center", "--n-fft", "1024",
+                            "--hop", "256", "--out", str(tmp_path / "p.png"), "--save", str(tmp_path / "s.npy"))
+    assert (status, err) == (0, ""), err
+    assert labels == [axis_label] and (tmp_path / "p.png").stat().st_size > 10_000
+    saved = np.load(tmp_path / "s.npy")
+    frames = dict(y=samples, sr=rate, n_fft=1024, hop_length=256)
+    if kind == "mfcc":
+        expected = librosa.feature.mfcc(**frames, n_mfcc=20).T
+    elif kind == "chroma":
+        expected = librosa.feature.chroma_stft(**frames, tuning=0.0).T
+    elif kind == "cqt":
+        expected = librosa.amplitude_to_db(np.abs(librosa.cqt(samples, sr=rate, hop_length=256, n_bins=84)),
+                                           top_db=80.0).T
+    else:
+        expected = librosa.pcen(librosa.feature.melspectrogram(**frames, power=1.0) * 2.0**31, sr=rate,
+                                hop_length=256).T
+    assert saved.shape == expected.shape
+    np.testing.assert_allclose(saved, expected, atol=1e-3 * np.abs(expected).max())
+    assert f"{blockwise.KINDS[kind].title}: {len(saved)} frames" in out

@@ -60,7 +60,7 @@ def smooth(energies, coefficient, initial=1.0):
     return coefficient * summed + tf.exp(positions * log_decay) * _as(initial, dtype)
 
 
-def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6):
+def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, initial=1.0):
     """``(E * (eps + M) ** -gain + bias) ** power - bias ** power`` with ``M`` the smoothed energies
     (:func:`smooth`), computed as ``librosa.pcen`` does (in log space, ``expm1``/``log1p``).
 
@@ -69,6 +69,9 @@ def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6):
         coefficient: the smoother's ``b`` in (0, 1] (:func:`pcen_smoothing_coefficient`), a number or
             one per frequency channel. So are ``gain``, ``bias`` (> 0), ``power`` (> 0).
         eps (float): floor of the smoothed energy. Defaults to 1e-6.
+        initial: the smoother's state before the first frame, ``M[-1]`` (:func:`smooth`): a number, or the
+            last smoothed frame of the frames before these (a signal computed in blocks). Defaults to 1.0
+            (librosa's).
 
     Returns:
         float Tensor: the shape of ``energies``.
@@ -76,6 +79,6 @@ def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6):
     energies = tf.convert_to_tensor(energies)
     dtype = energies.dtype
     gain, bias, power = (_as(value, dtype) for value in (gain, bias, power))
-    smoothed = smooth(energies, coefficient)
+    smoothed = smooth(energies, coefficient, initial)
     normaliser = tf.exp(-gain * (tf.math.log(_as(eps, dtype)) + tf.math.log1p(smoothed / eps)))
     return bias**power * tf.math.expm1(power * tf.math.log1p(energies * normaliser / bias))
