@@ -20,6 +20,7 @@ import soundfile
 import tensorflow as tf
 
 import kapre_like
+from kapre_like.exporting import tflite_interpreter
 from kapre_like.functional import spectral_convergence
 from kapre_like.synthetic import speech_like
 
@@ -58,8 +59,8 @@ griffin_lim = keras.Sequential([keras.Input(magnitudes.shape[1:]),
 converter = tf.lite.TFLiteConverter.from_keras_model(griffin_lim)
 converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-    interpreter = tf.lite.Interpreter(model_content=converter.convert())
+    warnings.simplefilter("ignore")  # the converter's notes
+    interpreter = tflite_interpreter(converter.convert())  # LiteRT's (TensorFlow's where LiteRT is missing)
 runner = interpreter.get_signature_runner()
 (name,) = runner.get_input_details()
 (tflite_audio,) = runner(**{name: magnitudes.astype(np.float32)}).values()

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 import kapre_like
+from kapre_like.exporting import tflite_interpreter
 from kapre_like.streaming import initial_states, stream_properties, to_streaming
 
 FAST = os.environ.get("KAPRE_LIKE_EXAMPLES_FAST") == "1"
@@ -90,9 +91,7 @@ def main():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tflite_bytes = converter.convert()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tf.lite.Interpreter's notice that LiteRT replaces it
-        interpreter = tf.lite.Interpreter(model_content=tflite_bytes)
+    interpreter = tflite_interpreter(tflite_bytes)  # LiteRT's interpreter (TensorFlow's where LiteRT is missing)
     run_step = interpreter.get_signature_runner()  # inputs by name: chunk, stft_state, overlap_add_state
     output_names = sorted(run_step.get_output_details())  # output_0 (samples), output_1, output_2 (states)
     stft_state, overlap_add_state = initial_states(step, batch_size=1)

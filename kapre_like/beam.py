@@ -26,12 +26,14 @@ A new run over the same folder writes its shards under a new run id, then replac
 mix, and a failed run leaves the previous shard set in place.
 """
 
+import contextlib
 import glob
 import io
 import json
 import math
 import os
 import re
+import threading
 import time
 import uuid
 
@@ -131,8 +133,11 @@ def expand_files(files):
 
             found = [meta.path for result in FileSystems.match([pattern]) for meta in result.metadata_list]
         if not found:
-            raise FileNotFoundError(f"no audio files match {pattern!r}; give a glob such as 'data/**/*.flac' (** for "
-                                    f"any depth) or a list of files.")
+            matched = glob.glob(os.path.expanduser(pattern), recursive=True) if _is_local(pattern) else []
+            folders = (f" (only the folder {matched[0]!r}" + (f" and {len(matched) - 1} more)" if matched[1:] else ")")
+                       if matched else "")
+            raise FileNotFoundError(f"no audio files match {pattern!r}{folders}; give a glob in quotes such as "
+                                    f"'data/**/*.flac' (** for any depth), a folder or a list of files.")
         paths = found
     elif isinstance(files, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in files):
         paths = [os.fspath(p) for p in files]
@@ -141,7 +146,7 @@ def expand_files(files):
         missing = [p for p in paths if _is_local(p) and not os.path.exists(p)]
         if missing:  # a typo in a list is an error of the call, not a dead letter
             raise FileNotFoundError(f"audio file not found: {missing[0]!r}"
-                                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+                                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "") + ".")
     else:
         raise ValueError(f"`files` must be a glob pattern (str) or a list of paths; got {type(files).__name__}.")
     if any("\n" in p for p in paths):  # the pipeline reads the file list back line by line
@@ -182,7 +187,58 @@ def _waveform(encoder, path):
                                         duration=encoder.duration, name=path))
 
 
-def decode_file(path, encoder):
+def _tick(tally):
+    """One more file done: a byte appended to the local ``tally`` file (None: not counted). Appends from the worker
+    processes do not interleave (O_APPEND), so the file's size is the count."""
+    if tally is None:
+        return
+    handle = os.open(tally, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(handle, b".")
+    finally:
+        os.close(handle)
+
+
+class _FilesDone:
+    """While in use, calls ``report(done, total)`` from a thread each time the local workers' ``tally`` grows (every
+    0.2 s at most), and once on leaving with the final count; ``already`` files count as done from the start."""
+
+    def __init__(self, report, tally, total, already=0, interval=0.2):
+        self.report, self.tally, self.total, self.already, self.interval = report, tally, total, already, interval
+        self.stopped, self.thread, self.shown = threading.Event(), None, -1
+
+    def _done(self):
+        try:
+            return self.already + os.path.getsize(self.tally)
+        except OSError:  # no file done yet
+            return self.already
+
+    def _show(self):
+        done = min(self._done(), self.total)
+        if done != self.shown:
+            self.shown = done
+            self.report(done, self.total)
+
+    def _poll(self):
+        while not self.stopped.wait(self.interval):
+            self._show()
+
+    def __enter__(self):
+        self._show()
+        self.thread = threading.Thread(target=self._poll, name="kapre_like files done", daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        self.stopped.set()
+        self.thread.join()
+        if kind is None:
+            self._show()
+        if os.path.exists(self.tally):
+            os.remove(self.tally)
+
+
+def decode_file(path, encoder, tally=None):
     """Beam step: ``path`` -> ``(path, waveform)``, or a dead letter (JSON) when the file cannot be read.
 
     Reading errors (missing, a folder, not audio, empty, NaN or Inf samples: ``OSError`` and
@@ -203,6 +259,7 @@ def decode_file(path, encoder):
         check_finite(signal)
     except (OSError, ValueError) as error:
         Metrics.counter(_NAMESPACE, "dead_letters").inc()
+        _tick(tally)
         yield pvalue.TaggedOutput(_DEAD, json.dumps({"path": path, "error": f"{type(error).__name__}: {error}"}))
         return
     for warning in caught:
@@ -210,7 +267,7 @@ def decode_file(path, encoder):
     yield path, signal
 
 
-def encode_waveform(element, encoder):
+def encode_waveform(element, encoder, tally=None):
     """Beam step: ``(path, waveform)`` -> a serialized ``tf.train.Example``.
 
     Any error here is a fault of the encoder (or the machine), not of the file's format: it stops
@@ -224,6 +281,7 @@ def encode_waveform(element, encoder):
     except Exception as error:
         raise CorpusEncodingError(f"{_FAILED}{path!r}: {type(error).__name__}: {error}") from error
     Metrics.counter(_NAMESPACE, "files_encoded").inc()
+    _tick(tally)
     return serialize_example(path, spectrogram, encoder.sample_rate)
 
 
@@ -467,7 +525,7 @@ def _worker_error(error):
 
 
 def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, num_shards=0, verbose=False,
-                  progress=None):
+                  progress=None, files_done=None):
     """Encode audio files into spectrogram TFRecord shards with an Apache Beam pipeline.
 
     Steps (Beam transforms): the file list (written to the output folder, read back by the
@@ -495,6 +553,10 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
         verbose (bool): show Beam's log, its workers' too (errors only otherwise). Defaults to False.
         progress (callable or None): called with a line of text when the job starts (files
             matched, runner) and when it has run; None (default): silent.
+        files_done (callable or None): ``files_done(done, total)``, called from a thread of this
+            process as the files are encoded or found unreadable (every 0.2 s at most, and once at
+            the end), e.g. to update a ``keras.utils.Progbar``. Local runs only (the DirectRunner
+            and a local ``out``: the workers count in a file there); other runners do not call it.
 
     Returns:
         EncodeSummary: files, records, dead_letters, shards, seconds, out, spec, runner.
@@ -549,6 +611,8 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     dead_prefix = FileSystems.join(out, f".dead_letters-{run}")
     warned_prefix = FileSystems.join(out, f".warnings-{run}")
     file_list = FileSystems.join(out, f".files-{run}.txt")
+    counted = files_done is not None and runner.startswith("DirectRunner") and _is_local(out)
+    tally = os.path.join(out, f".done-{run}") if counted else None
 
     if progress:
         progress(f"encoding {len(paths)} files into {out} on {runner}")
@@ -557,21 +621,11 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     saved_level = beam_logger.level
     if not verbose:
         beam_logger.setLevel(logging.ERROR)
+    watch = _FilesDone(files_done, tally, len(paths), len(unnamed)) if counted else contextlib.nullcontext()
     try:
-        if named:
-            _write_text(file_list, "".join(path + "\n" for path in named))
-            pipeline = beam.Pipeline(options=options)
-            decoded = (pipeline
-                       | "ReadFileList" >> beam.io.ReadFromText(file_list)
-                       | "SpreadOverWorkers" >> beam.Reshuffle()
-                       | "Decode" >> beam.FlatMap(decode_file, encoder).with_outputs(_DEAD, _WARNED, main="audio"))
-            _ = (decoded.audio
-                 | "Encode" >> beam.Map(encode_waveform, encoder)
-                 | "WriteShards" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=".tfrecord",
-                                                            num_shards=num_shards))
-            _ = decoded[_DEAD] | "WriteDeadLetters" >> beam.io.WriteToText(dead_prefix, file_name_suffix=".jsonl")
-            _ = decoded[_WARNED] | "WriteWarnings" >> beam.io.WriteToText(warned_prefix, file_name_suffix=".jsonl")
-            pipeline.run().wait_until_finish()
+        with watch:
+            _encode_files(beam, options, named, file_list, encoder, tally, prefix, num_shards, dead_prefix,
+                          warned_prefix)
     except Exception as error:
         _remove_run(out, run)
         worker_error = _worker_error(error)
@@ -616,6 +670,24 @@ def encode_corpus(files, out, encoder=None, workers=None, pipeline_args=None, nu
     if progress:
         progress(str(summary))
     return summary
+
+
+def _encode_files(beam, options, named, file_list, encoder, tally, prefix, num_shards, dead_prefix, warned_prefix):
+    """Run the pipeline of :func:`encode_corpus` over the files ``named`` (none: nothing to run)."""
+    if not named:
+        return
+    _write_text(file_list, "".join(path + "\n" for path in named))
+    pipeline = beam.Pipeline(options=options)
+    decoded = (pipeline
+               | "ReadFileList" >> beam.io.ReadFromText(file_list)
+               | "SpreadOverWorkers" >> beam.Reshuffle()
+               | "Decode" >> beam.FlatMap(decode_file, encoder, tally).with_outputs(_DEAD, _WARNED, main="audio"))
+    _ = (decoded.audio
+         | "Encode" >> beam.Map(encode_waveform, encoder, tally)
+         | "WriteShards" >> beam.io.WriteToTFRecord(prefix, file_name_suffix=".tfrecord", num_shards=num_shards))
+    _ = decoded[_DEAD] | "WriteDeadLetters" >> beam.io.WriteToText(dead_prefix, file_name_suffix=".jsonl")
+    _ = decoded[_WARNED] | "WriteWarnings" >> beam.io.WriteToText(warned_prefix, file_name_suffix=".jsonl")
+    pipeline.run().wait_until_finish()
 
 
 def _read_lines(prefix):

@@ -18,7 +18,7 @@ from .audio_io import Signal
 
 __all__ = ["KINDS", "Kind", "Spectrogram", "build_frontend", "bin_frequencies", "frontend_bins", "log_bins_fitting",
            "default_log_fmin", "filterbank_arguments", "frame_blocks", "centred_blocks", "spectrogram_blocks", "compute_spectrogram",
-           "draw_spectrogram", "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
+           "draw_spectrogram", "RoundTrip", "round_trip", "snr_db", "reconstruct", "griffin_lim_context", "phase_rows", "reconstruct_blocks"]
 
 #: Semitones of the log-frequency front end.
 BINS_PER_OCTAVE = 12
@@ -158,7 +158,8 @@ def frontend_bins(kind, sample_rate, n_bins=None, f_min=None, f_max=None):
     if kind == "cqt":
         fitting -= 1
     if fitting < 1:
-        raise ValueError(f"no {entry.title} bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
+        what = "log-frequency" if kind == "log" else "constant-Q"
+        raise ValueError(f"no {what} bin fits between f_min={lowest:.1f} Hz and {top:g} Hz; lower f_min")
     if n_bins is None:
         return min(entry.default_bins, fitting)
     if n_bins > fitting:
@@ -522,24 +523,77 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
 # ----------------------------------------------------------------------------- the STFT round trip and Griffin-Lim
 
 
-def round_trip(samples, n_fft, hop_length, center=False):
-    """(max abs error, SNR in dB) of samples -> STFT -> inverse STFT with the perfect pair (centred
-    frames with ``center``: the pair then gives the samples back with no trimming)."""
+@dataclasses.dataclass
+class RoundTrip:
+    """What :func:`round_trip` measured.
+
+    Attributes:
+        max_error (float): the largest absolute difference between a sample and its reconstruction.
+        snr_db (float): ``10 log10`` of the signal's energy over the error's (see :func:`snr_db`).
+        silent (bool): whether the signal is all zeros (then only ``max_error == 0`` means anything).
+    """
+
+    max_error: float
+    snr_db: float
+    silent: bool
+
+
+def round_trip(samples, n_fft, hop_length, center=False, progress=False):
+    """Samples -> STFT -> inverse STFT with the perfect pair (centred frames with ``center``: the pair then gives
+    the samples back with no trimming), a block of :data:`BLOCK_SAMPLES` at a time: the pair reconstructs any
+    piece of a signal whole (its STFT pads each piece's ends), so the blocks need no context and memory does not
+    grow with the length. ``samples``: an array or a :class:`Signal`; ``progress``: a bar of blocks on a terminal.
+
+    Returns a :class:`RoundTrip`.
+    """
     from .composed import get_perfectly_reconstructing_stft_istft
 
-    stft, istft = get_perfectly_reconstructing_stft_istft(
-        stft_input_shape=(len(samples), 1), n_fft=n_fft, hop_length=hop_length, center=center,
-        waveform_data_format="channels_last", stft_data_format="channels_last")
-    y = np.asarray(istft(stft(samples[None, :, None])))[0, :, 0]
+    signal = samples if isinstance(samples, Signal) else Signal.of_array(samples, 1, "samples")
+    pairs, worst, signal_energy, error_energy = {}, 0.0, 0.0, 0.0
     trim = 0 if center else n_fft - hop_length
-    error = y[trim:trim + len(samples)].astype(np.float64) - samples
-    return float(np.max(np.abs(error))), snr_db(samples, error)
+
+    def pair(length):
+        if length not in pairs:
+            stft, istft = get_perfectly_reconstructing_stft_istft(
+                stft_input_shape=(length, 1), n_fft=n_fft, hop_length=hop_length, center=center,
+                waveform_data_format="channels_last", stft_data_format="channels_last")
+            pairs[length] = lambda block: istft(stft(block))
+        return pairs[length]
+
+    blocks = max(0, len(signal) - n_fft) // BLOCK_SAMPLES + 1  # as _blocks_of cuts them
+    bar = _progress(blocks, "block", progress)
+    for block in _blocks_of(signal, BLOCK_SAMPLES, smallest=n_fft):
+        rebuilt = np.asarray(pair(len(block))(block[None, :, None]))[0, trim:trim + len(block), 0]
+        error = rebuilt.astype(np.float64) - block
+        worst = max(worst, float(np.max(np.abs(error))))
+        signal_energy += float(np.sum(np.square(block, dtype=np.float64)))
+        error_energy += float(np.sum(np.square(error)))
+        if bar is not None:
+            bar.add(1)
+    return RoundTrip(worst, _snr_of_energies(signal_energy, error_energy), signal_energy == 0)
+
+
+def _blocks_of(signal, size, smallest):
+    """Consecutive pieces of ``signal`` of ``size`` samples, the last one the rest (up to ``size + smallest``
+    samples: no piece is shorter than ``smallest`` unless the whole signal is)."""
+    buffer = np.zeros(0, np.float32)
+    for chunk in signal.chunks():
+        buffer = np.concatenate([buffer, chunk])
+        while len(buffer) >= size + smallest:
+            yield buffer[:size]
+            buffer = buffer[size:]
+    if len(buffer):
+        yield buffer
 
 
 def snr_db(signal, error):
     """``10 log10(sum(signal^2) / sum(error^2))``: inf for an exact result (silence too), -inf when a
     silent signal comes back not silent; computed without dividing by zero."""
-    signal_energy, error_energy = np.sum(np.square(signal, dtype=np.float64)), np.sum(np.square(error, dtype=np.float64))
+    return _snr_of_energies(float(np.sum(np.square(signal, dtype=np.float64))),
+                            float(np.sum(np.square(error, dtype=np.float64))))
+
+
+def _snr_of_energies(signal_energy, error_energy):
     if error_energy == 0:
         return float("inf")
     if signal_energy == 0:

@@ -21,16 +21,12 @@ import warnings
 
 import numpy as np
 
-from ._files import write_atomically
+from ._files import check_writable_folder, write_atomically
 
 __all__ = ["export_onnx", "OPSETS"]
 
 #: ONNX opsets the export supports: 13 (Unsqueeze with axes as an input) to 18 (tf2onnx 1.17's newest).
 OPSETS = range(13, 19)
-
-#: The ONNX extra's packages, by import name.
-_PACKAGES = ("tf2onnx", "onnx", "onnxruntime")
-
 
 class OnnxExportError(RuntimeError, ValueError):
     """A model (or one of its layers) that does not convert to ONNX; the message names the layer."""
@@ -186,8 +182,7 @@ def _checked_path(path):
     folder = os.path.dirname(os.path.realpath(path))  # a symbolic link is written through: its target's folder
     if not os.path.isdir(folder):
         raise ValueError(f"export_onnx: cannot write {path!r}: the folder {folder!r} does not exist.")
-    if not os.access(folder, os.W_OK):
-        raise PermissionError(f"export_onnx: cannot write {path!r}: the folder {folder!r} is not writable.")
+    check_writable_folder(folder, "the ONNX model")  # a probe file: os.access misjudges root and read-only mounts
     if os.path.isdir(path):
         raise ValueError(f"export_onnx: cannot write {path!r}: it is a folder.")
     return path

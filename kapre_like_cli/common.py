@@ -290,6 +290,41 @@ def native_output_silenced(enabled=True):
             os.close(descriptor)
 
 
+@contextlib.contextmanager
+def terminal():
+    """A stream onto the tool's output that :func:`native_output_silenced` leaves alone (a copy of descriptor 1,
+    taken now), for the lines and bars a job shows while it runs silenced; ``sys.stdout`` itself where it has no
+    descriptor 1 (pytest's capture, a notebook)."""
+    try:
+        copy = os.fdopen(os.dup(sys.stdout.fileno()), "w") if sys.stdout.fileno() == 1 else None
+    except (AttributeError, OSError, ValueError):
+        copy = None
+    try:
+        yield copy or sys.stdout
+    finally:
+        if copy is not None:
+            copy.close()
+
+
+def progress_bar(stream, unit):
+    """``update(done, total)``, drawing a ``keras.utils.Progbar`` of ``unit``s onto ``stream`` when it is a
+    terminal (it is made on the first call, when the total is known); None when ``stream`` is not a terminal."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    import keras
+
+    bar = None
+
+    def update(done, total):
+        nonlocal bar
+        with contextlib.redirect_stdout(stream):  # the Progbar writes to sys.stdout, which may be silenced
+            if bar is None:
+                bar = keras.utils.Progbar(total, unit_name=unit)
+            bar.update(done)
+
+    return update
+
+
 def one_line_warning(message, category, filename, lineno, file=None, line=None):
     text = " ".join(str(message).split())
     print(f"{PROG}: warning: {text}", file=file or sys.stderr)

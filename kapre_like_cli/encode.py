@@ -2,16 +2,23 @@
 pipeline (:func:`kapre_like.beam.encode_corpus`)."""
 
 import argparse
-import glob
 import os
 import sys
 
-from .common import (BUILTIN_RATE, PROG, CommandError, int_at_least, light_library_module, native_output_silenced,
-                     positive_float, positive_int, require, writable_folder)
+from .common import (BUILTIN_RATE, PROG, CommandError, LazyChoices, int_at_least, light_library_module,
+                     native_output_silenced, non_negative_float, positive_float, positive_int, progress_bar, require,
+                     terminal, writable_folder)
 
 NAME = "encode"
 #: Warnings ``encode`` prints (the spec lists them all).
 MAX_WARNINGS_SHOWN = 10
+#: ``--features``: the encoder of each (:mod:`kapre_like.encoder`) and what it gives.
+FEATURES = {"magnitude": ("AudioSpectrogramEncoder", "STFT magnitudes (default)"),
+            "mel": ("AudioMelSpectrogramEncoder", "mel spectrogram in dB"),
+            "mfcc": ("AudioMFCCEncoder", "MFCCs of the dB mel spectrogram"),
+            "stft": ("AudioSTFTEncoder", "complex spectra, stored as (real, imaginary) pairs")}
+#: The encoders' defaults where neither the command line nor ``--preset`` says.
+ENCODER_DEFAULTS = {"sample_rate": BUILTIN_RATE, "window": 25.0}
 
 
 def add_parser(commands):
@@ -33,11 +40,26 @@ def add_parser(commands):
                         help=f"local worker processes (default: one per CPU core, {os.cpu_count() or 1} here)")
     parser.add_argument("--shards", type=lambda text: int_at_least(text, 0, "an integer >= 0"), default=0,
                         help="TFRecord files to write (default 0: the runner decides)")
-    parser.add_argument("--sample-rate", type=positive_int, default=BUILTIN_RATE,
-                        help="the encoder's rate in Hz; files are resampled to it (default: 16000)")
-    parser.add_argument("--window", type=positive_float, default=25.0, help="window length in ms (default: 25)")
+    parser.add_argument("--features", choices=list(FEATURES), default="magnitude",
+                        help="; ".join(f"{name}: {what}" for name, (_, what) in FEATURES.items()))
+    # (its own dest: the spectrogram subcommands' --preset sets frames, which the encoders' partitions are not)
+    parser.add_argument("--preset", choices=LazyChoices("presets", "PRESETS"), default=None, dest="encoder_preset",
+                        help="a named analysis (kapre_like.presets: %(choices)s): its sample rate, window and step, "
+                             "and for mel and mfcc its mel bands, range and scale (partitions not centred); the "
+                             "options given win")
+    parser.add_argument("--sample-rate", type=positive_int, default=None,
+                        help="the encoder's rate in Hz; files are resampled to it (default: 16000, or the --preset's)")
+    parser.add_argument("--window", type=positive_float, default=None,
+                        help="window length in ms (default: 25, or the --preset's)")
     parser.add_argument("--offset", type=positive_float, default=None,
-                        help="step between windows in ms (default: a third of the window)")
+                        help="step between windows in ms (default: a third of the window, or the --preset's hop)")
+    parser.add_argument("--bins", type=positive_int, default=None,
+                        help="mel bands of mel and mfcc (default: 64, or the --preset's)")
+    parser.add_argument("--n-mfcc", type=positive_int, default=None, help="MFCCs per frame (mfcc; default: 20)")
+    parser.add_argument("--start", type=non_negative_float, default=None, metavar="SECONDS",
+                        help="skip this many seconds at the start of every file (default: 0)")
+    parser.add_argument("--duration", type=positive_float, default=None, metavar="SECONDS",
+                        help="read this many seconds of every file from --start (default: to its end)")
     parser.add_argument("--target-length", type=positive_float, default=None,
                         help="pad or cut every file to this many seconds (default: each file's own length)")
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
@@ -55,32 +77,25 @@ def split_beam_options(argv):
 
 
 def _audio_files(specs):
-    """The files ``encode`` would read (a folder, a glob or a list), checked here so that a typo is answered at once."""
+    """The files ``encode`` would read (a folder, a glob or a list), checked here with
+    :func:`kapre_like.beam.expand_files` (no Beam, no TensorFlow for local paths) so that a typo is answered at once."""
     files = light_library_module("_files")
     if len(specs) == 1 and "://" not in specs[0] and os.path.isdir(specs[0]):
         folder = specs[0]
         if files.is_audio_name(folder) and not folder.endswith(("/", os.sep)):  # dir.wav: a typo for a file, most likely
             raise CommandError(f"{folder!r} is a folder, not an audio file; to encode the audio files in it, give "
                                f"{folder + os.sep!r} (with the slash)")
-        if not files.audio_files_in(folder):
-            raise CommandError(f"no audio files in folder {folder!r} (.wav, .flac, .ogg, .mp3, .aiff, ... at any "
-                               f"depth); give a folder or a glob in quotes such as 'data/**/*.flac'")
-        return folder
-    if len(specs) == 1 and "://" not in specs[0]:
-        matched = glob.glob(os.path.expanduser(specs[0]), recursive=True)
-        if not any(os.path.isfile(path) for path in matched):
-            folders = (f" (only the folder {matched[0]!r}" + (f" and {len(matched) - 1} more)" if matched[1:] else ")")
-                       if matched else "")
-            raise CommandError(f"no audio files match {specs[0]!r}{folders}; give a glob in quotes such as "
-                               f"'data/**/*.flac' (** for any depth), a folder or files")
-        return specs[0]
-    for path in specs:
-        if "://" not in path and os.path.isdir(path):
-            raise CommandError(f"{path!r} is a folder, not an audio file; give the folder alone or a glob such as "
-                               f"'{os.path.join(path, '**', '*.wav')}'")
-        if "://" not in path and not os.path.isfile(path):
-            raise CommandError(f"no such audio file: {path!r}")
-    return list(specs)
+    folders = [path for path in specs if "://" not in path and os.path.isdir(path)] if len(specs) > 1 else []
+    if folders:  # (the library reads a folder in a list as a dead letter; on a command line it is a slip)
+        raise CommandError(f"{folders[0]!r} is a folder, not an audio file; give the folder alone or a glob such as "
+                           f"'{os.path.join(folders[0], '**', '*.wav')}'")
+    given = specs[0] if len(specs) == 1 else list(specs)
+    if not any("://" in spec for spec in specs):  # URLs: matched by Beam's file systems when the job runs
+        try:
+            light_library_module("beam").expand_files(given)
+        except (OSError, ValueError) as error:
+            raise CommandError(str(error).rstrip(".")) from None
+    return given
 
 
 def check(args):
@@ -89,47 +104,59 @@ def check(args):
     args.files = _audio_files(args.files)
     if "://" not in args.out:
         writable_folder(args.out)
-    if args.offset is not None and args.offset > args.window:
-        raise CommandError(f"--offset {args.offset:g} ms is longer than --window {args.window:g} ms: samples "
-                           f"between windows would be skipped; give --offset {args.window:g} or less")
+    if args.n_mfcc is not None and args.features != "mfcc":
+        raise CommandError(f"--n-mfcc is for --features mfcc, not {args.features}")
+    if args.bins is not None and args.features not in ("mel", "mfcc"):
+        raise CommandError(f"--bins (mel bands) is for --features mel or mfcc, not {args.features}")
+    window = args.window if args.window is not None else (None if args.encoder_preset else ENCODER_DEFAULTS["window"])
+    if args.offset is not None and window is not None and args.offset > window:
+        raise CommandError(f"--offset {args.offset:g} ms is longer than --window {window:g} ms: samples "
+                           f"between windows would be skipped; give --offset {window:g} or less")
     return args
+
+
+def encoder_of(args):
+    """The encoder ``args`` ask for: ``--features``' class, from ``--preset`` when given, the options given winning."""
+    from kapre_like import encoder as encoders
+
+    given = {"sample_rate": args.sample_rate, "start": args.start, "duration": args.duration,
+             "target_length": args.target_length,
+             "window_size": None if args.window is None else args.window / 1000,
+             "offset": None if args.offset is None else args.offset / 1000,
+             "n_mels": args.bins, "n_mfcc": args.n_mfcc}
+    given = {name: value for name, value in given.items() if value is not None}
+    encoder_class = getattr(encoders, FEATURES[args.features][0])
+    if args.encoder_preset:
+        return encoder_class.from_preset(args.encoder_preset, **given)
+    defaults = {"sample_rate": ENCODER_DEFAULTS["sample_rate"], "window_size": ENCODER_DEFAULTS["window"] / 1000}
+    return encoder_class(**{**defaults, **given})
 
 
 def run(args):
     from kapre_like.beam import CorpusEncodingError, NothingEncodedError, encode_corpus
-    from kapre_like.encoder import AudioSpectrogramEncoder
 
     try:
-        encoder = AudioSpectrogramEncoder(sample_rate=args.sample_rate, window_size=args.window / 1000,
-                                          offset=None if args.offset is None else args.offset / 1000,
-                                          target_length=args.target_length)
+        encoder = encoder_of(args)
     except ValueError as error:
         raise CommandError(str(error)) from None
 
     # Beam's and its worker processes' own log lines stay off the terminal unless --verbose; the tool's
-    # progress lines go to a copy of the terminal's descriptor taken before it is silenced
-    try:
-        terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w") if sys.stdout.fileno() == 1 else None
-    except (AttributeError, OSError, ValueError):  # a captured stdout (pytest, a notebook) has no descriptor 1
-        terminal = None
-    stream = terminal or sys.stdout
+    # lines and its bar of files go to the terminal itself
+    with terminal() as stream:
+        def say(line):
+            stream.write(line + "\n")
+            stream.flush()
 
-    def say(line):
-        stream.write(line + "\n")
-        stream.flush()
-
-    try:
-        with native_output_silenced(not args.verbose):
-            summary = encode_corpus(args.files, args.out, encoder, workers=args.workers, pipeline_args=args.beam_args,
-                                    num_shards=args.shards, verbose=args.verbose, progress=say)
-    except NothingEncodedError as error:  # the job ran and failed: status 1, as a failed check
-        print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
-        return 1
-    except (ImportError, ValueError, OSError, CorpusEncodingError) as error:
-        raise CommandError(" ".join(str(error).split())) from None
-    finally:
-        if terminal is not None:
-            terminal.close()
+        try:
+            with native_output_silenced(not args.verbose):
+                summary = encode_corpus(args.files, args.out, encoder, workers=args.workers,
+                                        pipeline_args=args.beam_args, num_shards=args.shards, verbose=args.verbose,
+                                        progress=say, files_done=progress_bar(stream, "file"))
+        except NothingEncodedError as error:  # the job ran and failed: status 1, as a failed check
+            print(f"{PROG}: error: {' '.join(str(error).split())}", file=sys.stderr)
+            return 1
+        except (ImportError, ValueError, OSError, CorpusEncodingError) as error:
+            raise CommandError(" ".join(str(error).split())) from None
     for warned in summary.warnings[:MAX_WARNINGS_SHOWN]:
         print(f"{PROG}: warning: {warned['warning']}", file=sys.stderr)
     if len(summary.warnings) > MAX_WARNINGS_SHOWN:

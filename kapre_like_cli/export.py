@@ -4,9 +4,9 @@ TFLite (and ONNX), each reloaded and checked against the Keras model."""
 import os
 
 from .common import (BUILTIN_RATE, DEFAULT_OUT, CommandError, add_common_options, add_frequency_options,
-                     check_audio_file, check_frequency_order, frequency_range, frontend_bins, library_errors,
-                     light_library_module, log_fmin, native_output_silenced, positive_float, positive_int, require,
-                     writable_folder)
+                     add_preset_option, analysis_options, check_audio_file, check_frequency_order, frequency_range,
+                     frontend_bins, library_errors, light_library_module, log_fmin, native_output_silenced,
+                     positive_float, positive_int, progress_bar, require, terminal, writable_folder)
 
 NAME = "export"
 #: What ``export`` writes unless ``--format`` says (the others need optional packages).
@@ -44,8 +44,10 @@ def add_parser(commands):
                         help="mel bands (default 128) or log-frequency bins (default 84, fewer when they would pass "
                              "half the sample rate)")
     add_frequency_options(parser)
+    add_preset_option(parser)
     parser.add_argument("--seconds", type=positive_float, default=1.0, help="input length in s (default: 1)")
-    parser.add_argument("--sample-rate", type=positive_int, default=BUILTIN_RATE, help="Hz (default: 16000)")
+    parser.add_argument("--sample-rate", type=positive_int, default=None,
+                        help=f"Hz (default: {BUILTIN_RATE}, or the --preset's)")
     parser.add_argument("--check", metavar="FILE",
                         help="audio file to compare the exported models on (its first --seconds, mixed to mono, "
                              "resampled to --sample-rate)")
@@ -57,6 +59,7 @@ def add_parser(commands):
 
 
 def check(args):
+    args.sample_rate = args.sample_rate or BUILTIN_RATE  # (a --preset has set its own)
     if args.check:
         check_audio_file(args.check)
     check_frequency_order(args)
@@ -121,11 +124,21 @@ def _export_frontend(args, n_samples, n_bins, f_min, f_max, check_samples):
 
     def frontend(tflite=False):
         return build_frontend(args.frontend, n_samples, args.sample_rate, args.n_fft, args.hop, n_bins, tflite=tflite,
-                              center=args.center, f_min=f_min, f_max=f_max)
+                              center=args.center, f_min=f_min, f_max=f_max, **analysis_options(args))
 
-    options = {"tflite_model": frontend(tflite=True)} if "tflite" in args.formats else {}
-    with native_output_silenced(not args.verbose), warnings.catch_warnings():  # the TFLite converter's notes
-        if "onnx" in args.formats:
-            warnings.simplefilter("ignore")  # the ONNX exporter's note on the STFT's route: the check shows the numbers
-        return export(frontend(), args.out, formats=args.formats, check=check_samples[None, :, None].astype(np.float32),
-                      **options)
+    model, check = frontend(), check_samples[None, :, None].astype(np.float32)
+    twin = {"tflite_model": frontend(tflite=True)} if "tflite" in args.formats else {}
+    results = {}
+    with terminal() as stream:
+        bar = progress_bar(stream, "format") if len(args.formats) > 1 else None
+        with native_output_silenced(not args.verbose), warnings.catch_warnings():  # the TFLite converter's notes
+            if "onnx" in args.formats:
+                warnings.simplefilter("ignore")  # the ONNX exporter's note on the STFT's route: the check shows it
+            for done, name in enumerate(args.formats):  # one at a time, for the bar
+                if bar is not None:
+                    bar(done, len(args.formats))
+                results.update(export(model, args.out, formats=[name], check=check,
+                                      **(twin if name == "tflite" else {})))
+            if bar is not None:
+                bar(len(args.formats), len(args.formats))
+    return results

@@ -22,21 +22,20 @@ def check(args):
 
 
 def run(args):
-    import numpy as np
-
     from kapre_like.blockwise import round_trip
 
-    samples, sample_rate, title = signal_of(args)
-    check_length(samples, sample_rate, args.n_fft, args.center, title)
+    signal = signal_of(args, whole=False)
+    title = signal.title
+    check_length(signal, signal.rate, args.n_fft, args.center, title)
     check_hop(args.n_fft, args.hop)
     with library_errors():  # the pair's own checks (a hop its window cannot reconstruct from)
-        max_error, snr = round_trip(samples, args.n_fft, args.hop, center=args.center)
-    ok = snr > LOWEST_SNR_DB
+        result = round_trip(signal, args.n_fft, args.hop, center=args.center, progress=True)
+    ok = result.snr_db > LOWEST_SNR_DB
     frames = ", centred frames" if args.center else ""
-    if not np.any(samples):  # an SNR of silence means nothing: what counts is that zeros come back as zeros
-        quality = ("silence reconstructs exactly" if max_error == 0 else "silence does not come back silent")
+    if result.silent:  # an SNR of silence means nothing: what counts is that zeros come back as zeros
+        quality = ("silence reconstructs exactly" if result.max_error == 0 else "silence does not come back silent")
     else:
-        quality = "SNR inf dB (exact)" if snr == float("inf") else f"SNR {snr:.1f} dB"
+        quality = "SNR inf dB (exact)" if result.snr_db == float("inf") else f"SNR {result.snr_db:.1f} dB"
     print(f"STFT -> inverse STFT of {title} (n_fft {args.n_fft}, hop {args.hop}{frames}): max abs error "
-          f"{max_error:.2e}, {quality} [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
+          f"{result.max_error:.2e}, {quality} [{'ok' if ok else 'FAILED: SNR below 100 dB'}]")
     return 0 if ok else 1

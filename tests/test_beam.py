@@ -2,6 +2,7 @@
 for every file; unreadable files are dead letters; a re-run replaces the previous shards; a worker's
 failure names its file; bad input is answered with errors that name it."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -279,6 +280,75 @@ def test_cli_encode_prints_progress_and_writes_what_the_encoder_gives(tmp_path, 
                                                                            offset=128))
 
 
+def test_files_done_counts_every_file_the_local_workers_finish(tmp_path):
+    """files_done(done, total): from 0 (or the unreadable names) up to the total, never down, read files and dead
+    letters alike; the workers' tally file is gone afterwards."""
+    write_clips(tmp_path / "audio", 5)
+    (tmp_path / "audio" / "broken.wav").write_bytes(b"broken")
+    calls = []
+    summary = encode_corpus(str(tmp_path / "audio"), str(tmp_path / "shards"), workers=2,
+                            files_done=lambda done, total: calls.append((done, total)))
+    assert summary.records == 5 and summary.dead_letters == 1
+    assert calls[0] == (0, 6) and calls[-1] == (6, 6)
+    assert all(total == 6 for _, total in calls) and [done for done, _ in calls] == sorted({d for d, _ in calls})
+    assert not [name for name in os.listdir(tmp_path / "shards") if name.startswith(".done")]
+
+
+def test_cli_encode_draws_a_bar_of_files_on_a_terminal(tmp_path, capsys, monkeypatch):
+    write_clips(tmp_path / "audio", 3)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    status = kapre_like_cli.main(["encode", str(tmp_path / "audio"), "--out", str(tmp_path / "shards"), "--workers",
+                                  "1"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "3/3" in captured.out and "file" in captured.out
+
+
+@pytest.mark.parametrize("features", ["mel", "mfcc", "stft"])
+def test_cli_encode_features_preset_and_part_of_each_file(tmp_path, capsys, features):
+    """--features, --preset, --start and --duration: the records are what the same encoder gives (built by
+    from_preset with start and duration; it is checked against librosa in test_presets and test_encoder_family)."""
+    from kapre_like import encoder as encoders
+
+    paths = write_clips(tmp_path / "audio", 2)
+    argv = ["encode", *paths, "--out", str(tmp_path / "shards"), "--workers", "1", "--features", features,
+            "--preset", "speech", "--start", "0.05", "--duration", "0.1"]
+    arguments = dict(start=0.05, duration=0.1)
+    if features == "mfcc":
+        argv += ["--n-mfcc", "13", "--bins", "40"]
+        arguments.update(n_mfcc=13, n_mels=40)
+    status = kapre_like_cli.main(argv)
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    name = {"mel": "AudioMelSpectrogramEncoder", "mfcc": "AudioMFCCEncoder", "stft": "AudioSTFTEncoder"}[features]
+    encoder = getattr(encoders, name).from_preset("speech", **arguments)
+    items = read_back(tmp_path / "shards")
+    for path in paths:
+        expected = encoder.encode(path)
+        if features == "stft":
+            expected = np.stack([expected.real, expected.imag], axis=-1)
+        assert items[path].shape == expected.shape == ((10,) + expected.shape[1:])  # 0.1 s at 16 kHz, hop 160
+        np.testing.assert_array_equal(items[path], expected)
+    spec = json.loads((tmp_path / "shards" / SPEC_NAME).read_text())
+    assert spec["encoder"]["class"] == name and (spec["encoder"]["start"], spec["encoder"]["duration"]) == (0.05, 0.1)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--features", "mel", "--n-mfcc", "13"], ["--n-mfcc is for --features mfcc, not mel"]),
+    (["--bins", "40"], ["--bins (mel bands) is for --features mel or mfcc, not magnitude"]),
+    (["--features", "mfcc", "--n-mfcc", "80", "--bins", "40"], ["n_mfcc", "80", "40"]),
+    (["--start", "-1"], ["--start", "-1"]),
+    (["--preset", "speach"], ["--preset", "'speach'", "speech"]),
+])
+def test_cli_encode_refuses_options_that_do_not_fit(tmp_path, capsys, argv, words):
+    paths = write_clips(tmp_path / "audio", 1)
+    with pytest.raises(SystemExit) if argv[0] in ("--start", "--preset") else contextlib.nullcontext():
+        status = kapre_like_cli.main(["encode", *paths, "--out", str(tmp_path / "shards"), *argv])
+        assert status == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]  # argparse's usage lines come first
+    assert line.startswith("kapre-like") and "error: " in line and all(word in line for word in words), line
+
+
 def test_cli_encode_passes_beam_options_after_the_double_dash(tmp_path, capsys):
     paths = write_clips(tmp_path / "audio", 1)
     status = kapre_like_cli.main(["encode", *paths, "--out", str(tmp_path / "shards"), "--", "--runner=NoSuchRunner"])
@@ -309,7 +379,7 @@ def test_cli_encode_answers_bad_input_without_tensorflow(tmp_path, case):
         "unwritable": (["encode", str(tmp_path / "audio" / "*"), "--out", str(tmp_path / "file.txt" / "o")],
                        ["cannot write into folder", repr(str(tmp_path / "file.txt" / "o")), "--out"]),
         "missing file": (["encode", str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "--out", str(tmp_path / "o")],
-                         ["no such audio file", repr(str(tmp_path / "a.wav"))]),
+                         ["audio file not found", repr(str(tmp_path / "a.wav"))]),
         "folder named like a file": (["encode", str(tmp_path / "dir.wav"), "--out", str(tmp_path / "o")],
                                      [f"{str(tmp_path / 'dir.wav')!r} is a folder, not an audio file; to encode the "
                                       f"audio files in it, give {str(tmp_path / 'dir.wav') + os.sep!r} (with the "

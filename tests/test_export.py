@@ -52,9 +52,8 @@ def run_savedmodel(path, x):
 
 
 def run_tflite(path, x):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-        runner = tf.lite.Interpreter(model_path=path).get_signature_runner()
+    interpreter = pytest.importorskip("ai_edge_litert.interpreter")  # LiteRT, the runtime TFLite files ship to
+    runner = interpreter.Interpreter(model_path=path).get_signature_runner()
     return next(iter(runner(**{next(iter(runner.get_input_details())): x}).values()))
 
 
@@ -65,9 +64,16 @@ def run_onnx(path, x):
     return output
 
 
+#: Each registered format's own runtime, independent of the library's loaders (test_every_format_has_a_runner).
 RUNNERS = {"keras": run_keras, "savedmodel": run_savedmodel, "tflite": run_tflite, "onnx": run_onnx}
-FORMATS = [pytest.param("keras"), pytest.param("savedmodel", marks=pytest.mark.slow), pytest.param("tflite"),
-           pytest.param("onnx", marks=pytest.mark.slow)]
+#: Formats whose writing takes several seconds on 2 cores: their cases beyond the first are marked slow.
+SLOW_FORMATS = ("savedmodel", "onnx")
+FORMATS = [pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_FORMATS else []) for name in exporting.FORMATS]
+
+
+def test_every_format_has_a_runner():
+    """A format added to the registry is tested here with its runtime: add its runner to RUNNERS."""
+    assert sorted(RUNNERS) == sorted(exporting.FORMATS)
 
 
 def assert_checked(result, fmt, model, x, tolerance):

@@ -75,6 +75,40 @@ def test_the_speech_preset_in_the_mfcc_factory_and_the_encoders():
     assert AudioMFCCEncoder(n_mfcc=13, **speech.encoder_arguments(mfcc=True))(signal, 16000).shape == (100, 13)
 
 
+@pytest.mark.parametrize("encoder_name", ["AudioMelSpectrogramEncoder", "AudioMFCCEncoder"])
+def test_encoders_from_a_preset_equal_librosa_on_the_presets_frames(encoder_name):
+    """from_preset('speech'): librosa's log-mel (or MFCCs of it) with the preset's rate, 400-sample windows every
+    160 samples (not centred: the encoders' partitions), 80 mels from 20 Hz to 7.6 kHz; an argument given wins."""
+    import librosa
+
+    from kapre_like import encoder as encoders
+
+    signal = demo_signal(1.0, 16000)
+    encoder = getattr(encoders, encoder_name).from_preset("speech", n_mels=40)
+    ours = encoder(signal, sample_rate=16000)
+    mel = librosa.feature.melspectrogram(y=signal, sr=16000, n_fft=400, hop_length=160, center=False, n_mels=40,
+                                         fmin=20.0, fmax=7600.0)
+    expected = librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=None)
+    if encoder_name == "AudioMFCCEncoder":
+        expected = librosa.feature.mfcc(S=expected, n_mfcc=20)
+    expected = expected.T
+    assert ours.shape == (100, expected.shape[1])  # ceil(16000 / 160) partitions, the last ones padded
+    ours = ours[:len(expected)]
+    if encoder_name == "AudioMFCCEncoder":  # the DCT sums the quiet bands' float32 rounding, magnified by the log
+        np.testing.assert_allclose(ours, expected, atol=1e-4 * np.abs(expected).max())
+    else:  # the energies the decibels stand for (quiet bands' dB carry the FFTs' rounding, see test_encoder_family)
+        ours, expected = 10.0 ** (ours / 10.0), 10.0 ** (expected / 10.0)
+        np.testing.assert_allclose(ours, expected, atol=1e-5 * expected.max())
+
+
+def test_from_preset_refuses_an_unknown_preset():
+    from kapre_like.encoder import AudioSpectrogramEncoder
+
+    with pytest.raises(ValueError) as info:
+        AudioSpectrogramEncoder.from_preset("speach")
+    assert "'speach'" in str(info.value) and "'speech'" in str(info.value)
+
+
 def test_an_unknown_preset_lists_the_presets():
     with pytest.raises(ValueError) as info:
         get_melspectrogram_layer(preset="speach")

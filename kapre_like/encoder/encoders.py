@@ -6,6 +6,7 @@ draws, lists with progress, ``tf.data`` pipelines, Beam); a subclass gives the t
 (:meth:`AudioEncoder.transform`), the shape of one item and the in-graph layer.
 """
 
+import inspect
 import numbers
 import os
 import warnings
@@ -274,6 +275,25 @@ class AudioSpectrogramEncoder(AudioEncoder):
                        else seconds_or_samples(offset, self.sample_rate, "offset"))
         self.window = window_values(window, self.window_size)
         self.features = feature_settings("magnitude", self.sample_rate, self.window_size)
+
+    @classmethod
+    def from_preset(cls, preset, **arguments):
+        """The encoder with a named preset's settings (:data:`kapre_like.presets.PRESETS`: ``'speech'``,
+        ``'music'``, ...): its sample rate, window (``win_length`` samples, the FFT's size here) and step, and for
+        the mel and MFCC encoders its mel bands, range, scale, power and decibels; the ``arguments`` given win.
+
+        Partitions are not centred (the encoders' framing): the frames are the preset's factory's with
+        ``center=False``.
+
+        Example:
+            >>> AudioMelSpectrogramEncoder.from_preset("speech")(np.zeros(16000, np.float32), sample_rate=16000).shape
+            (100, 80)
+        """
+        from ..presets import get_preset
+
+        accepted = inspect.signature(cls.__init__).parameters
+        chosen = {name: value for name, value in get_preset(preset).encoder_arguments().items() if name in accepted}
+        return cls(**{**chosen, **arguments})
 
     @property
     def n_bins(self):
