@@ -12,7 +12,7 @@ def command_lines(args):
     """The subcommands' command lines the demo runs, with the top-level options given (``--duration``, the
     frames, ``--center``, ``--verbose``)."""
     frames = ["--n-fft", str(args.n_fft), "--hop", str(args.hop)] + ["--center"] * args.center + ["-v"] * args.verbose
-    duration = ["--duration", repr(args.duration)]
+    duration = [] if args.duration is None else ["--duration", repr(args.duration)]  # (None: the signal's default)
     pictures = [["spectrogram", "--kind", kind, "--out", os.path.join(DEFAULT_OUT, f"{kind}_spectrogram.png")]
                 + duration + frames for kind in ("mel", "stft", "log")]
     return pictures + [["roundtrip"] + duration + frames,

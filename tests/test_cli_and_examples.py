@@ -20,9 +20,11 @@ def _run(capsys, *argv):
 
 
 def test_default_job_on_builtin_signal(tmp_path, capsys, monkeypatch):
+    """``kapre-like`` with no argument, the README's main command."""
     monkeypatch.chdir(tmp_path)
-    status, out, err = _run(capsys, "--duration", "1.5")
-    assert status == 0, err
+    status, out, err = _run(capsys)
+    assert (status, err) == (0, ""), err
+    assert "48000 samples at 16000 Hz (3.00 s)" in out  # the built-in signal's default length
     for kind in ("mel", "stft", "log"):
         assert (tmp_path / "kapre_like_out" / f"{kind}_spectrogram.png").stat().st_size > 10_000
     assert "[ok]" in out
@@ -642,22 +644,25 @@ def test_python_m_kapre_like_runs_a_job_that_reloads_a_keras_file(tmp_path):
     assert "keras      ex/mel_frontend.keras  (reloaded; max difference from the Keras model 0.0e+00 dB)" in done.stdout
 
 
-def test_the_demo_runs_each_subcommand_as_its_own_command_line(tmp_path, capsys, monkeypatch):
-    """The top-level options reach every step; each step's arguments are those its own command line gives."""
+@pytest.mark.parametrize("duration", [None, 1.5])
+def test_the_demo_runs_each_subcommand_as_its_own_command_line(tmp_path, capsys, monkeypatch, duration):
+    """The top-level options reach every step; each step's arguments are those its own command line gives; without
+    --duration, the built-in signal's default length."""
     monkeypatch.chdir(tmp_path)
     ran = []
     for name in ("spectrogram", "roundtrip", "export"):
         monkeypatch.setattr(kapre_like_cli.COMMANDS[name], "run", lambda args, name=name: ran.append((name, args)) or 0)
-    status = kapre_like_cli.main(["--n-fft", "512", "--hop", "128", "--center", "--duration", "1.5"])
+    given = [] if duration is None else ["--duration", str(duration)]
+    status = kapre_like_cli.main(["--n-fft", "512", "--hop", "128", "--center"] + given)
     assert status == 0, capsys.readouterr().err
     assert [name for name, _ in ran] == ["spectrogram"] * 3 + ["roundtrip", "export"]
     for _, args in ran:
         assert (args.n_fft, args.hop, args.center, args.verbose) == (512, 128, True, False)
     pictures = [(args.kind, args.out, args.duration, args.audio, args.channel, args.fmin, args.save)
                 for name, args in ran[:3]]
-    assert pictures == [(kind, os.path.join("kapre_like_out", f"{kind}_spectrogram.png"), 1.5, None, "mix", None, None)
-                        for kind in ("mel", "stft", "log")]
-    assert (ran[3][1].duration, ran[3][1].audio) == (1.5, None)
+    assert pictures == [(kind, os.path.join("kapre_like_out", f"{kind}_spectrogram.png"), duration, None, "mix", None,
+                         None) for kind in ("mel", "stft", "log")]
+    assert (ran[3][1].duration, ran[3][1].audio) == (duration, None)
     export = ran[4][1]
     assert (export.out, export.formats, export.frontend, export.seconds, export.sample_rate, export.check) == (
         os.path.join("kapre_like_out", "export"), ["keras", "savedmodel", "tflite"], "mel", 1.0, 16000, None)
