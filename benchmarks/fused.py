@@ -287,7 +287,7 @@ def onnx_candidates():
     reference = np.abs(np.fft.rfft(frames)) ** 2
     rfft = tf.function(lambda f: tf.square(tf.abs(tf.signal.rfft(f))))
     frames_tensor = tf.constant(frames)
-    sessions = {"ONNX: one product with the DFT matrix (exported)": onnx_direct(ONNX_N_FFT, ONNX_FRAMES),
+    sessions = {"ONNX: one product with the DFT matrix (as exported)": onnx_direct(ONNX_N_FFT, ONNX_FRAMES),
                 "ONNX: two products, 16 x 32": onnx_two_stage(ONNX_N_FFT, ONNX_FRAMES, 16),
                 "ONNX: two products, 32 x 16": onnx_two_stage(ONNX_N_FFT, ONNX_FRAMES, 32),
                 "ONNX: DFT op (opset 17)": onnx_dft_op(ONNX_N_FFT, ONNX_FRAMES)}
