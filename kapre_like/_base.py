@@ -7,6 +7,8 @@ framed transforms (:class:`~kapre_like.time_frequency.STFT`, :class:`~kapre_like
 loadable from ``.keras`` files. The layer modules import these public names from here.
 """
 
+import functools
+
 import keras
 import tensorflow as tf
 
@@ -21,12 +23,36 @@ from ._checks import (
 )
 from ._layout import DataFormat, LayoutChecked
 
-__all__ = ["register", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
+__all__ = ["register", "require_tensorflow_backend", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
            "complex_of", "real_of", "dsp_dtype", "complex_layout", "check_centering"]
 
-#: The decorator that registers a layer for ``.keras`` files as ``"kapre_like>ClassName"``; a registered
-#: name must never change, or saved models stop loading.
-register = keras.saving.register_keras_serializable(package="kapre_like")
+_register_with_keras = keras.saving.register_keras_serializable(package="kapre_like")
+
+
+def register(cls):
+    """The decorator of every kapre_like layer: registered for ``.keras`` files as ``"kapre_like>ClassName"``
+    (a registered name must never change, or saved models stop loading), and built only on Keras's
+    TensorFlow backend (:func:`require_tensorflow_backend`), so that a JAX or PyTorch user hears so at once
+    instead of meeting a tracer error inside ``fit``."""
+    make = cls.__new__  # (Keras's Operation.__new__ reads __init__'s signature: __init__ is left as it is)
+
+    def __new__(klass, *args, **kwargs):
+        require_tensorflow_backend(klass.__name__)
+        return make(klass, *args, **kwargs)
+
+    cls.__new__ = staticmethod(functools.wraps(make)(__new__))
+    return _register_with_keras(cls)
+
+
+def require_tensorflow_backend(owner):
+    """RuntimeError, naming Keras's backend, unless it is TensorFlow: the layers compute with TensorFlow ops,
+    which JAX's and PyTorch's tracers cannot run."""
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            f"{owner}: kapre_like's layers compute with TensorFlow and run on Keras's TensorFlow backend only; "
+            f"this process's Keras backend is {backend!r} (KERAS_BACKEND). Set KERAS_BACKEND=tensorflow before "
+            f"Keras is imported; the JAX and PyTorch backends are not supported yet.")
 
 REAL_OF_COMPLEX = {"complex64": "float32", "complex128": "float64"}
 

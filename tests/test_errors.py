@@ -233,3 +233,23 @@ def test_an_stft_with_a_hop_longer_than_the_window_warns_of_gaps():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kl.STFT(n_fft=1024, hop_length=1024)  # frames that touch: nothing said
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_layer_on_another_keras_backend_says_so_at_construction(backend, monkeypatch):
+    """The layers compute with TensorFlow ops: on JAX or PyTorch they say so when built (not a tracer error in
+    fit), layers and factories alike. (Keras's backend is read when the layer is built: patched here, since JAX
+    and PyTorch are not installed for the suite.)"""
+    import keras
+
+    import kapre_like
+    from kapre_like.composed import get_melspectrogram_layer
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    for build, owner in ((lambda: kapre_like.STFT(n_fft=512), "STFT"),
+                         (lambda: kapre_like.MelSpectrogram(), "MelSpectrogram"),
+                         (lambda: get_melspectrogram_layer(input_shape=(16000, 1)), "STFT")):
+        with pytest.raises(RuntimeError) as info:
+            build()
+        message = str(info.value)
+        assert message.startswith(f"{owner}: ") and repr(backend) in message and "KERAS_BACKEND=tensorflow" in message
