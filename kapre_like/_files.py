@@ -9,7 +9,7 @@ import contextlib
 import os
 import re
 
-__all__ = ["replaced_on_success", "write_atomically", "partial_target", "check_writable_folder", "is_audio_name",
+__all__ = ["replaced_on_success", "folder_replaced_on_success", "write_atomically", "partial_target", "check_writable_folder", "is_audio_name",
            "audio_files_in", "AUDIO_ALIASES"]
 
 #: Extensions of audio files besides libsndfile's format names (``soundfile.available_formats()``).
@@ -92,6 +92,49 @@ def replaced_on_success(path):
     finally:
         if os.path.lexists(temporary):
             os.remove(temporary)
+
+
+@contextlib.contextmanager
+def folder_replaced_on_success(path):
+    """Yield a temporary folder name beside ``path``; on success the folder written there takes ``path``'s place,
+    on failure it is removed and ``path`` is left as it was.
+
+    What was at ``path`` before is renamed aside, the new folder renamed into place, then the old one removed:
+    a reader finds the old folder or the new one whole, never a half-written one (between the two renames,
+    ``path`` is briefly absent; a failed second rename puts the old folder back).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder to write; its parent folder must exist.
+
+    Yields
+    ------
+    str
+        The temporary name (hidden, beside ``path``) for the caller to create and fill.
+    """
+    import shutil
+
+    target = os.path.realpath(os.fspath(path))
+    temporary = _partial_name(target)
+    try:
+        yield temporary
+        aside = None
+        if os.path.lexists(target):
+            aside = _partial_name(target)
+            os.rename(target, aside)
+        try:
+            os.rename(temporary, target)
+        except BaseException:
+            if aside is not None:
+                os.rename(aside, target)
+            raise
+        if aside is not None:
+            shutil.rmtree(aside) if os.path.isdir(aside) and not os.path.islink(aside) else os.remove(aside)
+    finally:
+        if os.path.lexists(temporary):
+            shutil.rmtree(temporary) if os.path.isdir(temporary) and not os.path.islink(temporary) else os.remove(
+                temporary)
 
 
 def write_atomically(path, data):

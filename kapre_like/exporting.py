@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from ._files import check_writable_folder, replaced_on_success
+from ._files import check_writable_folder, folder_replaced_on_success, replaced_on_success
 
 __all__ = ["export", "Format", "FORMATS", "register_format", "ExportResult", "ExportError", "ExportCheckError",
            "tflite_interpreter"]
@@ -71,7 +71,7 @@ class Format:
         ``load(path, model)``: the written model reloaded, as a function from a list of input arrays to a
         list of output arrays.
     is_folder : bool
-        Whether the format is a folder (written in place) rather than one file (written whole). Default False.
+        Whether the format is a folder rather than one file (each written whole, see :func:`export`). Default False.
     packages : tuple of str
         Import names of the optional packages the format needs, checked before anything is written.
     extra : str or None
@@ -351,7 +351,8 @@ def export(model, path, formats=("keras", "savedmodel", "tflite", "onnx"), check
 
     Everything that can be checked is checked before anything is written: the formats, the optional packages
     they need, the options, ``check`` against the model's inputs and the folder. Each file is written whole or
-    not at all (a new file gets mode ``0o666`` less the umask, an existing one keeps its mode).
+    not at all (a new file gets mode ``0o666`` less the umask, an existing one keeps its mode), and so is the
+    SavedModel folder (written beside, then renamed into place).
 
     Parameters
     ----------
@@ -428,11 +429,9 @@ def export(model, path, formats=("keras", "savedmodel", "tflite", "onnx"), check
     for format_name in formats:
         entry = FORMATS[format_name]
         target = os.path.join(folder, name + entry.suffix)
-        if entry.is_folder:
-            entry.write(model, target, **per_format[format_name])
-        else:
-            with replaced_on_success(target) as temporary:
-                entry.write(model, temporary, **per_format[format_name])
+        written_whole = folder_replaced_on_success if entry.is_folder else replaced_on_success
+        with written_whole(target) as temporary:
+            entry.write(model, temporary, **per_format[format_name])
         run = entry.load(target, model)
         outputs = _run_reloaded(format_name, target, run, inputs if inputs is not None else _zeros_like_inputs(model))
         difference = None if inputs is None else _checked_difference(format_name, outputs, expected)

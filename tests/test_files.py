@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from conftest import assert_says
-from kapre_like._files import (audio_files_in, check_writable_folder, is_audio_name, partial_target,
-                               replaced_on_success, write_atomically)
+from kapre_like._files import (audio_files_in, check_writable_folder, folder_replaced_on_success, is_audio_name,
+                               partial_target, replaced_on_success, write_atomically)
 
 
 def test_bytes_and_text_are_written_whole(tmp_path):
@@ -147,3 +147,25 @@ def test_the_module_imports_no_tensorflow():
             "print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_folder_is_replaced_whole_or_left_as_it_was(tmp_path):
+    target = tmp_path / "model_savedmodel"
+    with folder_replaced_on_success(target) as temporary:
+        os.makedirs(os.path.join(temporary, "variables"))
+        with open(os.path.join(temporary, "saved_model.pb"), "w") as handle:
+            handle.write("first")
+    assert (target / "saved_model.pb").read_text() == "first" and (target / "variables").is_dir()
+    with pytest.raises(RuntimeError):  # a failed second write: the first folder stays, nothing is left beside it
+        with folder_replaced_on_success(target) as temporary:
+            os.makedirs(temporary)
+            with open(os.path.join(temporary, "saved_model.pb"), "w") as handle:
+                handle.write("half")
+            raise RuntimeError("the writer failed")
+    assert (target / "saved_model.pb").read_text() == "first"
+    with folder_replaced_on_success(target) as temporary:  # a good one replaces it whole
+        os.makedirs(temporary)
+        with open(os.path.join(temporary, "saved_model.pb"), "w") as handle:
+            handle.write("second")
+    assert sorted(os.listdir(target)) == ["saved_model.pb"] and (target / "saved_model.pb").read_text() == "second"
+    assert sorted(os.listdir(tmp_path)) == ["model_savedmodel"]
