@@ -24,8 +24,9 @@ ENCODER_DEFAULTS = {"sample_rate": BUILTIN_RATE, "window": 25.0}
 def add_parser(commands):
     parser = commands.add_parser(
         NAME, help="encode a corpus of audio files into spectrogram TFRecord shards (Apache Beam)",
-        description="Encode audio files with AudioSpectrogramEncoder in an Apache Beam pipeline and write the "
-                    "spectrograms as sharded TFRecord files, with spec.json (features, encoder settings, counts) and "
+        description="Encode audio files with AudioSpectrogramEncoder (or the --features encoder) in an Apache Beam "
+                    "pipeline and write the spectrograms as sharded TFRecord files, with spec.json (features, "
+                    "encoder settings, counts) and "
                     "dead_letters.jsonl (files that could not be read) next to them; read them back with "
                     "kapre_like.read_shards(OUT). Runs on this machine's cores by default (Beam's DirectRunner); "
                     "Beam options after -- choose another runner. Needs pip install \"kapre_like[beam]\".",
