@@ -6,7 +6,8 @@ import os
 
 from .common import (DEFAULT_OUT, CommandError, add_common_options, add_frequency_options, add_preset_option,
                      analysis_options, check_inputs, check_length, frequency_range, frontend_bins, library_errors,
-                     log_fmin, positive_int, require_matplotlib, signal_of, writable_folder)
+                     light_library_module, log_fmin, positive_int, require_matplotlib, signal_of,
+                     writable_folder)
 
 NAME = "spectrogram"
 #: Picture formats the tool writes (matplotlib's, by extension).
@@ -57,6 +58,11 @@ def picture_path(out, kind):
 
 def check(args):
     check_inputs(args)
+    if args.kind == "mfcc" and args.bins is not None:
+        mel_bands = light_library_module("blockwise").DEFAULT_BINS["mel"]  # the log-mel the MFCCs are taken from
+        if args.bins > mel_bands:
+            raise CommandError(f"--bins {args.bins} MFCCs cannot come from {mel_bands} mel bands; give --bins "
+                               f"{mel_bands} or fewer")
     require_matplotlib()
     args.out = picture_path(args.out, args.kind)
     writable_folder(os.path.dirname(os.path.abspath(args.out)))

@@ -166,6 +166,16 @@ def test_parameters_the_layers_refuse(capsys):
     assert status == 2 and err.count("\n") == 1 and "hop_length" in err, err  # the pair's own check
 
 
+def test_more_mfccs_than_mel_bands_are_refused_before_tensorflow(tmp_path):
+    result = subprocess.run([sys.executable, "-c", "import sys, kapre_like_cli; status = kapre_like_cli.main("
+                             "sys.argv[1:]); print(status, 'tensorflow' in sys.modules)", "spectrogram", "--kind",
+                             "mfcc", "--bins", "200", "--out", str(tmp_path / "p.png")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["2", "False"], result.stderr
+    assert result.stderr.strip() == ("kapre-like: error: --bins 200 MFCCs cannot come from 128 mel bands; give --bins "
+                                     "128 or fewer")
+
+
 def test_unwritable_output(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
