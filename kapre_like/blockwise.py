@@ -368,12 +368,12 @@ def _chroma_blocks(power_blocks):
 
 def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_min=None, f_max=None,
                        block_frames=None, *, win_length=None, pad_mode="constant", htk=False, mel_norm="slaney",
-                       power=1.0):
+                       power=1.0, mel_bands=None):
     """The ``kind`` (a :data:`KINDS` name) of ``signal`` (a :class:`Signal`), in consecutive blocks of ``block_frames``
     frames (default: :data:`BLOCK_SAMPLES` worth): the whole signal's numbers, a block at a time, in dB without a
     floor for the kinds in decibels. ``power`` (1 or 2) is the magnitude's exponent before a mel or log filterbank
     (chroma and MFCC use the power, as librosa's; PCEN the magnitude); ``f_min``: for a CQT, its lowest bin's
-    centre (default C1)."""
+    centre (default C1); ``mel_bands``: the mel bands MFCCs come from (default ``DEFAULT_BINS['mel']``, 128)."""
     check_kind(kind)
     block_frames = block_frames or max(1, BLOCK_SAMPLES // hop_length)
     if kind == "cqt":
@@ -390,7 +390,8 @@ def spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center=False, f_
     elif kind == "chroma":
         yield from _chroma_blocks(blocks("chroma", power=2.0, decibels=False))
     elif kind == "mfcc":
-        yield from _mfcc_blocks(blocks("mel", DEFAULT_BINS["mel"], power=2.0, dynamic_range=None), n_bins)
+        yield from _mfcc_blocks(blocks("mel", mel_bands or DEFAULT_BINS["mel"], power=2.0, dynamic_range=None),
+                                n_bins)
     else:  # pcen
         yield from _pcen_blocks(blocks("mel", power=1.0, decibels=False), signal.rate, hop_length)
 

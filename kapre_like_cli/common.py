@@ -134,6 +134,7 @@ def resolve_defaults(args):
     preset sets: :data:`PRESET_ONLY_DEFAULTS`), then from :data:`FRAME_DEFAULTS`."""
     for name, value in PRESET_ONLY_DEFAULTS.items():
         setattr(args, name, value)
+    args.mel_bands = None  # the mel bands MFCCs come from: the --preset's, else the library's default
     if getattr(args, "preset", None):
         preset = light_library_module("presets").get_preset(args.preset)
         given = {"n_fft": preset.n_fft, "hop": preset.hop_length, "center": preset.center, "fmin": preset.f_min or None,
@@ -145,7 +146,7 @@ def resolve_defaults(args):
             if getattr(args, name, None) is None:
                 setattr(args, name, value)
         args.win_length, args.pad_mode, args.power = preset.win_length, preset.pad_mode, preset.power
-        args.htk, args.mel_norm = preset.htk, preset.mel_norm
+        args.htk, args.mel_norm, args.mel_bands = preset.htk, preset.mel_norm, preset.n_mels
     for name, value in FRAME_DEFAULTS.items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)

@@ -59,7 +59,8 @@ def picture_path(out, kind):
 def check(args):
     check_inputs(args)
     if args.kind == "mfcc" and args.bins is not None:
-        mel_bands = light_library_module("blockwise").DEFAULT_BINS["mel"]  # the log-mel the MFCCs are taken from
+        # the log-mel the MFCCs are taken from: the --preset's bands, else the library's default
+        mel_bands = args.mel_bands or light_library_module("blockwise").DEFAULT_BINS["mel"]
         if args.bins > mel_bands:
             raise CommandError(f"--bins {args.bins} MFCCs cannot come from {mel_bands} mel bands; give --bins "
                                f"{mel_bands} or fewer")
@@ -104,7 +105,7 @@ def run(args):
         with library_errors():
             result = draw_spectrogram(signal, sample_rate, args.kind, args.n_fft, args.hop, n_bins, title, args.out,
                                       center=args.center, f_min=f_min, f_max=f_max, save=saving, progress=True,
-                                      **analysis_options(args))
+                                      mel_bands=args.mel_bands, **analysis_options(args))
     (frames, bins), (lowest, highest) = result.shape, result.levels
     entry = kinds[args.kind]
     unit = " dB" if entry.decibels else ""

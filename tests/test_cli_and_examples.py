@@ -860,3 +860,21 @@ def test_the_round_trip_of_a_long_file_goes_a_block_at_a_time(tmp_path, capsys, 
         assert float(out.split("SNR ")[1].split(" dB")[0]) > 120.0
         assert float(out.split("max abs error ")[1].split(",")[0]) < 1e-6
     assert lengths == [4096, 4096, 4096, 4096, 3000] * 2
+
+
+def test_mfccs_with_a_preset_come_from_its_mel_bands(gliding_tone, tmp_path, capsys):
+    """--kind mfcc --preset speech: librosa.feature.mfcc with the preset's analysis (a 512-point FFT of 400-sample
+    windows every 160 samples, centred, 80 mels from 20 Hz to 7.6 kHz)."""
+    import librosa
+    soundfile = pytest.importorskip("soundfile")
+
+    samples, rate = gliding_tone
+    soundfile.write(tmp_path / "tone.wav", samples, rate, subtype="FLOAT")
+    status, out, err = _run(capsys, "spectrogram", str(tmp_path / "tone.wav"), "--kind", "mfcc", "--preset", "speech",
+                            "--out", str(tmp_path / "p.png"), "--save", str(tmp_path / "s.npy"))
+    assert (status, err) == (0, ""), err
+    expected = librosa.feature.mfcc(y=samples, sr=rate, n_mfcc=20, n_fft=512, win_length=400, hop_length=160,
+                                    n_mels=80, fmin=20.0, fmax=7600.0).T
+    saved = np.load(tmp_path / "s.npy")
+    assert saved.shape == expected.shape
+    np.testing.assert_allclose(saved, expected, atol=1e-4 * np.abs(expected).max())
