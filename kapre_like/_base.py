@@ -8,6 +8,7 @@ loadable from ``.keras`` files. The layer modules import these public names from
 """
 
 import functools
+import inspect
 
 import keras
 import tensorflow as tf
@@ -34,13 +35,15 @@ def register(cls):
     (a registered name must never change, or saved models stop loading), and built only on Keras's
     TensorFlow backend (:func:`require_tensorflow_backend`), so that a JAX or PyTorch user hears so at once
     instead of meeting a tracer error inside ``fit``."""
-    make = cls.__new__  # (Keras's Operation.__new__ reads __init__'s signature: __init__ is left as it is)
+    make = cls.__new__  # (not __init__: a wrapper there would move the warnings' stacklevel off the caller's line)
 
     def __new__(klass, *args, **kwargs):
         require_tensorflow_backend(klass.__name__)
         return make(klass, *args, **kwargs)
 
-    cls.__new__ = staticmethod(functools.wraps(make)(__new__))
+    # the class's arguments as its __init__ declares them, for help() and IDEs (inspect reads __new__ first)
+    __new__.__signature__ = inspect.signature(cls.__init__)
+    cls.__new__ = staticmethod(__new__)
     return _register_with_keras(cls)
 
 
