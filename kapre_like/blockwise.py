@@ -256,14 +256,17 @@ def bin_frequencies(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None, ht
 # ----------------------------------------------------------------------------- pictures
 
 
-def centred_blocks(signal, hop_length, frames, context):
+def centred_blocks(signal, hop_length, frames, context, shortest=0):
     """``(first frame, frames owned, samples, index of the first owned frame in them)`` pieces of ``signal`` (a
     :class:`Signal`) for transforms whose frame ``t`` is centred on sample ``t * hop_length`` (``1 + length //
     hop_length`` frames): piece ``k`` owns frames ``k * frames`` to ``(k + 1) * frames`` and holds ``context *
     hop_length`` samples more on each side, clipped to the signal. A centred transform of a piece (padding its
     ends itself, with zeros or a reflection) gives the whole signal's numbers in the frames it owns as long as
-    their windows reach no further than the context; at the signal's own ends, its padding is the whole one's."""
+    their windows reach no further than the context; at the signal's own ends, its padding is the whole one's.
+    No piece is shorter than ``shortest`` samples unless the signal is: a short last piece takes more of the
+    samples before it, whole hops of them (a reflection pads at most ``length - 1`` samples)."""
     margin, step = context * hop_length, frames * hop_length
+    extra = -(-shortest // hop_length) * hop_length  # samples kept before a piece's context, for a short last one
     buffer, start, first = np.zeros(0, np.float32), 0, 0  # buffer holds the samples from ``start`` on
     total = 1 + len(signal) // hop_length
 
@@ -275,9 +278,12 @@ def centred_blocks(signal, hop_length, frames, context):
             lo, hi = max(0, first * hop_length - margin), first * hop_length + step + margin
             if start + len(buffer) < hi and not final:
                 return
+            end = min(hi, start + len(buffer))
+            while end - lo < shortest and lo - hop_length >= max(0, start):  # hop-aligned: frames stay in place
+                lo -= hop_length
             yield first, min(frames, total - first), buffer[lo - start:hi - start], (first * hop_length - lo) // hop_length
             first += frames
-            keep = max(0, first * hop_length - margin)
+            keep = max(0, first * hop_length - margin - extra)
             buffer, start = buffer[keep - start:], keep
 
     for chunk in signal.chunks():
@@ -302,7 +308,9 @@ def _front_end_blocks(signal, kind, n_fft, hop_length, n_bins, center, block_fra
         for _, _, piece in frame_blocks(signal, n_fft, hop_length, block_frames):
             yield np.asarray(model(len(piece))(piece[None, :, None]))[0, :, :, 0]
         return
-    for _, owned, piece, offset in centred_blocks(signal, hop_length, block_frames, -(-(n_fft // 2) // hop_length)):
+    # (a reflection pads n_fft // 2 samples at each end of a piece: it needs one more than that)
+    for _, owned, piece, offset in centred_blocks(signal, hop_length, block_frames, -(-(n_fft // 2) // hop_length),
+                                                  shortest=n_fft // 2 + 1):
         yield np.asarray(model(len(piece))(piece[None, :, None]))[0, offset:offset + owned, :, 0]
 
 

@@ -96,6 +96,10 @@ def run(args):
     f_min = log_fmin(args.kind, sample_rate, args.n_fft, args.bins, f_min, f_max)
     print(f"input: {title}, {len(signal)} samples at {sample_rate} Hz ({len(signal) / sample_rate:.2f} s)")
     check_length(signal, sample_rate, args.n_fft, args.center or args.kind == "cqt", title)
+    if args.center and args.pad_mode == "reflect" and args.kind != "cqt" and len(signal) <= args.n_fft // 2:
+        raise CommandError(f"{title} has {len(signal)} samples; the --preset's centred frames pad each end by a "
+                           f"reflection of {args.n_fft // 2} samples, which needs more than that; give a longer file "
+                           f"or --no-center")
     n_bins = frontend_bins(args.kind, sample_rate, args.bins, f_min, f_max)
     if args.kind == "stft":
         check_stft_rows(sample_rate, args.n_fft, f_min, f_max)

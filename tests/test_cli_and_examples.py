@@ -878,3 +878,28 @@ def test_mfccs_with_a_preset_come_from_its_mel_bands(gliding_tone, tmp_path, cap
     saved = np.load(tmp_path / "s.npy")
     assert saved.shape == expected.shape
     np.testing.assert_allclose(saved, expected, atol=1e-4 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("length", [16384, 16000])
+def test_centred_reflected_blocks_whatever_the_last_one_owns(length):
+    """A last block owning a single frame (16384 = 16 blocks of 4 hops): its piece takes more samples before it, so
+    that the reflection padding has enough; the numbers are librosa's (reflect padding, as the torchaudio and
+    keras presets frame)."""
+    import librosa
+
+    samples = (0.1 * np.random.default_rng(1).standard_normal(length)).astype(np.float32)
+    ours = np.concatenate(list(blockwise.spectrogram_blocks(audio_io.Signal.of_array(samples, 16000, "x"), "mel",
+                                                            1024, 256, 128, True, block_frames=16, pad_mode="reflect",
+                                                            power=2.0)))
+    expected = librosa.feature.melspectrogram(y=samples, sr=16000, n_fft=1024, hop_length=256, pad_mode="reflect").T
+    assert ours.shape == expected.shape
+    np.testing.assert_allclose(10.0 ** (ours / 10.0), expected, atol=1e-5 * expected.max())
+
+
+def test_a_file_too_short_for_the_presets_reflection_is_refused_in_the_tools_terms(tmp_path, capsys):
+    soundfile = pytest.importorskip("soundfile")
+    soundfile.write(tmp_path / "short.wav", np.full(100, 0.1, np.float32), 16000)
+    status, _, err = _run(capsys, "spectrogram", str(tmp_path / "short.wav"), "--preset", "torchaudio", "--out",
+                          str(tmp_path / "p.png"))
+    assert status == 2 and err.count("\n") == 1, err
+    assert "short.wav has 100 samples" in err and "reflection of 200 samples" in err and "--no-center" in err
