@@ -137,10 +137,14 @@ def resolve_defaults(args):
     args.mel_bands = None  # the mel bands MFCCs come from: the --preset's, else the library's default
     if getattr(args, "preset", None):
         preset = light_library_module("presets").get_preset(args.preset)
-        given = {"n_fft": preset.n_fft, "hop": preset.hop_length, "center": preset.center, "fmin": preset.f_min or None,
-                 "fmax": preset.f_max}
-        given["sample_rate" if hasattr(args, "sample_rate") else "sr"] = preset.sample_rate
-        if getattr(args, "kind", getattr(args, "frontend", getattr(args, "source", "mel"))) in ("mel", "pcen"):
+        rate_option = "sample_rate" if hasattr(args, "sample_rate") else "sr"
+        rate = getattr(args, rate_option, None) or preset.sample_rate
+        kind = getattr(args, "kind", getattr(args, "frontend", getattr(args, "source", "mel")))
+        given = {"n_fft": preset.n_fft, "hop": preset.hop_length, "center": preset.center, rate_option: rate}
+        if kind in ("mel", "mfcc", "pcen"):  # the mel range: the other kinds keep their own
+            given["fmin"] = preset.f_min or None
+            given["fmax"] = preset.f_max if preset.f_max is not None and preset.f_max < rate / 2 else None
+        if kind in ("mel", "pcen"):
             given["bins"] = preset.n_mels
         for name, value in given.items():
             if getattr(args, name, None) is None:
@@ -151,6 +155,13 @@ def resolve_defaults(args):
         if getattr(args, name, None) is None:
             setattr(args, name, value)
     return args
+
+
+def check_preset_window(args):
+    """CommandError when ``--n-fft`` is shorter than the ``--preset``'s window (which has no option of its own)."""
+    if args.win_length is not None and args.n_fft < args.win_length:
+        raise CommandError(f"--n-fft {args.n_fft} is shorter than the --preset's window of {args.win_length} samples; "
+                           f"give --n-fft {args.win_length} or more")
 
 
 def analysis_options(args):

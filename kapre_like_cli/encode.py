@@ -109,8 +109,15 @@ def check(args):
         raise CommandError(f"--n-mfcc is for --features mfcc, not {args.features}")
     if args.bins is not None and args.features not in ("mel", "mfcc"):
         raise CommandError(f"--bins (mel bands) is for --features mel or mfcc, not {args.features}")
-    window = args.window if args.window is not None else (None if args.encoder_preset else ENCODER_DEFAULTS["window"])
-    if args.offset is not None and window is not None and args.offset > window:
+    preset = light_library_module("presets").get_preset(args.encoder_preset) if args.encoder_preset else None
+    window = args.window if args.window is not None else (
+        1000 * preset.win_length / preset.sample_rate if preset else ENCODER_DEFAULTS["window"])
+    if args.features == "mfcc":
+        n_mfcc, mel_bands = args.n_mfcc or 20, args.bins or (preset.n_mels if preset else 64)  # the encoders' defaults
+        if n_mfcc > mel_bands:
+            raise CommandError(f"--n-mfcc {n_mfcc} MFCCs cannot come from {mel_bands} mel bands; give --n-mfcc "
+                               f"{mel_bands} or fewer, or more --bins")
+    if args.offset is not None and args.offset > window:
         raise CommandError(f"--offset {args.offset:g} ms is longer than --window {window:g} ms: samples "
                            f"between windows would be skipped; give --offset {window:g} or less")
     return args

@@ -3,10 +3,11 @@ TFLite (and ONNX), each reloaded and checked against the Keras model."""
 
 import os
 
-from .common import (BUILTIN_RATE, DEFAULT_OUT, CommandError, add_common_options, add_frequency_options,
-                     add_preset_option, analysis_options, check_audio_file, check_frequency_order, frequency_range,
-                     frontend_bins, library_errors, light_library_module, log_fmin, native_output_silenced,
-                     positive_float, positive_int, progress_bar, require, terminal, writable_folder)
+from .common import (BUILTIN_RATE, CommandError, DEFAULT_OUT, add_common_options, add_frequency_options,
+                     add_preset_option, analysis_options, check_audio_file, check_frequency_order, check_preset_window,
+                     frequency_range, frontend_bins, library_errors, light_library_module, log_fmin,
+                     native_output_silenced, positive_float, positive_int, progress_bar, require, terminal,
+                     writable_folder)
 
 NAME = "export"
 #: What ``export`` writes unless ``--format`` says (the others need optional packages).
@@ -60,6 +61,7 @@ def add_parser(commands):
 
 def check(args):
     args.sample_rate = args.sample_rate or BUILTIN_RATE  # (a --preset has set its own)
+    check_preset_window(args)
     if args.check:
         check_audio_file(args.check)
     check_frequency_order(args)

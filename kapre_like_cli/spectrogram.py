@@ -4,9 +4,9 @@ PCEN of a file (or the built-in signal) drawn to a picture, and optionally saved
 import contextlib
 import os
 
-from .common import (DEFAULT_OUT, CommandError, add_common_options, add_frequency_options, add_preset_option,
-                     analysis_options, check_inputs, check_length, frequency_range, frontend_bins, library_errors,
-                     light_library_module, log_fmin, positive_int, require_matplotlib, signal_of,
+from .common import (CommandError, DEFAULT_OUT, add_common_options, add_frequency_options, add_preset_option,
+                     analysis_options, check_inputs, check_length, check_preset_window, frequency_range, frontend_bins,
+                     library_errors, light_library_module, log_fmin, positive_int, require_matplotlib, signal_of,
                      writable_folder)
 
 NAME = "spectrogram"
@@ -58,6 +58,7 @@ def picture_path(out, kind):
 
 def check(args):
     check_inputs(args)
+    check_preset_window(args)
     if args.kind == "mfcc" and args.bins is not None:
         # the log-mel the MFCCs are taken from: the --preset's bands, else the library's default
         mel_bands = args.mel_bands or light_library_module("blockwise").DEFAULT_BINS["mel"]

@@ -336,9 +336,12 @@ def test_cli_encode_features_preset_and_part_of_each_file(tmp_path, capsys, feat
 @pytest.mark.parametrize("argv, words", [
     (["--features", "mel", "--n-mfcc", "13"], ["--n-mfcc is for --features mfcc, not mel"]),
     (["--bins", "40"], ["--bins (mel bands) is for --features mel or mfcc, not magnitude"]),
-    (["--features", "mfcc", "--n-mfcc", "80", "--bins", "40"], ["n_mfcc", "80", "40"]),
+    (["--features", "mfcc", "--n-mfcc", "80", "--bins", "40"], ["--n-mfcc 80", "from 40 mel bands"]),
     (["--start", "-1"], ["--start", "-1"]),
     (["--preset", "speach"], ["--preset", "'speach'", "speech"]),
+    (["--features", "mfcc", "--n-mfcc", "100"], ["--n-mfcc 100 MFCCs cannot come from 64 mel bands"]),
+    (["--features", "mfcc", "--preset", "speech", "--n-mfcc", "90"], ["--n-mfcc 90", "from 80 mel bands"]),
+    (["--features", "mel", "--preset", "speech", "--offset", "30"], ["--offset 30 ms is longer than --window 25 ms"]),
 ])
 def test_cli_encode_refuses_options_that_do_not_fit(tmp_path, capsys, argv, words):
     paths = write_clips(tmp_path / "audio", 1)

@@ -903,3 +903,21 @@ def test_a_file_too_short_for_the_presets_reflection_is_refused_in_the_tools_ter
                           str(tmp_path / "p.png"))
     assert status == 2 and err.count("\n") == 1, err
     assert "short.wav has 100 samples" in err and "reflection of 200 samples" in err and "--no-center" in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--kind", "log"], (None, None)),      # the preset's mel range stays with the mel kinds
+    (["--kind", "cqt"], (None, None)),
+    (["--kind", "mfcc"], (20.0, 7600.0)),
+    (["--sr", "8000"], (20.0, None)),       # 7.6 kHz is past 8 kHz's Nyquist: the range ends there
+])
+def test_a_presets_mel_range_reaches_only_the_mel_kinds_and_their_nyquist(argv, expected):
+    _, args = kapre_like_cli.parsed(["spectrogram", "--preset", "speech"] + argv)
+    assert (args.fmin, args.fmax) == expected
+
+
+def test_an_n_fft_shorter_than_the_presets_window_is_refused_in_the_tools_terms(capsys):
+    for command in ("spectrogram", "export"):
+        status, _, err = _run(capsys, command, "--preset", "speech", "--n-fft", "256")
+        assert status == 2 and err.strip() == ("kapre-like: error: --n-fft 256 is shorter than the --preset's window "
+                                               "of 400 samples; give --n-fft 400 or more"), err

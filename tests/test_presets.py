@@ -101,6 +101,17 @@ def test_encoders_from_a_preset_equal_librosa_on_the_presets_frames(encoder_name
         np.testing.assert_allclose(ours, expected, atol=1e-5 * expected.max())
 
 
+def test_from_preset_at_another_rate_keeps_the_presets_durations():
+    """speech at 8 kHz: 25 ms windows every 10 ms (200 and 80 samples), the mel range ending at the new Nyquist."""
+    from kapre_like.encoder import AudioMelSpectrogramEncoder, AudioSpectrogramEncoder
+
+    mel = AudioMelSpectrogramEncoder.from_preset("speech", sample_rate=8000)
+    assert (mel.window_size, mel.offset, mel.features["mel"]["f_max"], mel.features["mel"]["f_min"]) == (
+        200, 80, None, 20.0)
+    plain = AudioSpectrogramEncoder.from_preset("speech", sample_rate=8000)
+    assert (plain.window_size, plain.offset) == (200, 80)
+
+
 def test_from_preset_refuses_an_unknown_preset():
     from kapre_like.encoder import AudioSpectrogramEncoder
 

@@ -283,7 +283,8 @@ class AudioSpectrogramEncoder(AudioEncoder):
         the mel and MFCC encoders its mel bands, range, scale, power and decibels; the ``arguments`` given win.
 
         Partitions are not centred (the encoders' framing): the frames are the preset's factory's with
-        ``center=False``.
+        ``center=False``. At another ``sample_rate`` the window and step keep the preset's durations (25 ms and
+        10 ms for ``'speech'``), and a mel range reaching past the new Nyquist frequency ends there.
 
         Example:
             >>> AudioMelSpectrogramEncoder.from_preset("speech")(np.zeros(16000, np.float32), sample_rate=16000).shape
@@ -291,9 +292,16 @@ class AudioSpectrogramEncoder(AudioEncoder):
         """
         from ..presets import get_preset
 
+        preset = get_preset(preset)
+        chosen = preset.encoder_arguments()
+        rate = arguments.get("sample_rate", preset.sample_rate)
+        if rate != preset.sample_rate:  # the preset's durations, in seconds, at the rate asked for
+            chosen["window_size"] = preset.win_length / preset.sample_rate
+            chosen["offset"] = preset.hop_length / preset.sample_rate
+            if chosen["f_max"] is not None and chosen["f_max"] >= rate / 2:
+                chosen["f_max"] = None
         accepted = inspect.signature(cls.__init__).parameters
-        chosen = {name: value for name, value in get_preset(preset).encoder_arguments().items() if name in accepted}
-        return cls(**{**chosen, **arguments})
+        return cls(**{**{name: value for name, value in chosen.items() if name in accepted}, **arguments})
 
     @property
     def n_bins(self):
