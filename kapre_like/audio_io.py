@@ -249,7 +249,8 @@ class Signal:
             return cls.of_array(samples, rate, os.path.basename(path))
         select_channel(np.zeros((0, info.channels), np.float32), channel, path)  # the channel's check, early
         rate = sample_rate or info.samplerate
-        length = frames if rate == info.samplerate else int(round(frames * rate / info.samplerate))
+        # soxr's length, rounded half up (Python's round() takes .5 to even: one sample short, half the time)
+        length = frames if rate == info.samplerate else (2 * frames * rate + info.samplerate) // (2 * info.samplerate)
 
         def chunks():
             resampler = None

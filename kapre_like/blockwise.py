@@ -477,6 +477,12 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
             if bar is not None:
                 bar.add(1)
         floor = peak - DYNAMIC_RANGE_DB if entry.decibels else -np.inf
+        if saved is not None and done != total:  # a stream that ended early or late: the header says what is there
+            saved.seek(0)
+            np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
+                                                         "shape": (done, len(frequencies))})
+            if saved.tell() != data_start:
+                raise RuntimeError(f"the .npy header for {done} frames does not fit the one written for {total}")
         if saved is not None and entry.decibels:  # the floor, in place, a block at a time
             saved.seek(data_start)
             step = block_frames * len(frequencies)

@@ -64,6 +64,22 @@ def test_a_long_file_in_blocks_equals_the_whole(tmp_path, monkeypatch):
     np.testing.assert_allclose(whole[:len(expected)], expected[:len(whole)], atol=1e-4)
 
 
+@pytest.mark.parametrize("frames, rate, target", [(1001, 16000, 8000), (177281, 44100, 22050), (1003, 48000, 16000)])
+def test_a_resampled_streams_length_is_the_one_it_delivers(tmp_path, monkeypatch, frames, rate, target):
+    """The length a resampled file is announced with is the number of samples its stream gives, and soxr's whole
+    resampling's (both round half up: 1001 samples at 16 kHz are 501 at 8 kHz, not Python's round() to even, 500)."""
+    import soxr
+
+    path = str(tmp_path / "odd.wav")
+    samples = np.random.default_rng(2).uniform(-0.5, 0.5, frames).astype(np.float32)
+    soundfile.write(path, samples, rate, subtype="FLOAT")
+    monkeypatch.setattr(audio_io, "LONG_FILE_SAMPLES", 100)  # read as a stream
+    monkeypatch.setattr(audio_io, "BLOCK_SAMPLES", 4096)
+    signal = audio_io.Signal.of_file(path, sample_rate=target)
+    delivered = sum(len(chunk) for chunk in signal.chunks())
+    assert len(signal) == delivered == len(soxr.resample(samples, rate, target, quality="HQ"))
+
+
 def test_reading_imports_no_tensorflow():
     code = ("import sys, kapre_like.audio_io as a; print('tensorflow' in sys.modules)")
     # the package's __init__ imports TensorFlow in a user's process; the module itself needs none of it
