@@ -239,7 +239,7 @@ def check_inputs(args):
         check_audio_file(args.audio, args.channel)
         if args.offset is not None:
             info = light_library_module("audio_io").check_audio_file(args.audio)
-            if args.offset >= info.duration:
+            if int(round(args.offset * info.samplerate)) >= info.frames:  # the sample reading starts at, as read
                 raise CommandError(f"--offset {args.offset:g} s is beyond the end of {os.path.basename(args.audio)} "
                                    f"({info.duration:g} s long); give a smaller --offset")
     elif getattr(args, "offset", None) is not None:

@@ -37,7 +37,8 @@ def add_parser(commands):
     parser.add_argument("--out", help=f"picture path, .png (added when missing), .pdf, .svg or .jpg; a folder "
                                       f"gets <kind>_spectrogram.png (default: {DEFAULT_OUT}/<kind>_spectrogram.png)")
     parser.add_argument("--save", metavar="ARRAY.npy",
-                        help="also save the spectrogram (frames x bins, dB, float32) with numpy.save")
+                        help="also save the spectrogram (frames x bins, float32; in dB for mel, stft, log and cqt) "
+                             "with numpy.save")
     return parser
 
 

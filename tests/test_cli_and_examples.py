@@ -921,3 +921,14 @@ def test_an_n_fft_shorter_than_the_presets_window_is_refused_in_the_tools_terms(
         status, _, err = _run(capsys, command, "--preset", "speech", "--n-fft", "256")
         assert status == 2 and err.strip() == ("kapre-like: error: --n-fft 256 is shorter than the --preset's window "
                                                "of 400 samples; give --n-fft 400 or more"), err
+
+
+def test_an_offset_that_rounds_to_the_last_sample_is_beyond_the_end(tmp_path, capsys):
+    """2.99999 s into a 3 s file is sample 48000 of 48000, where reading starts: refused as beyond the end (it passed
+    this check and then failed in the reader's terms)."""
+    soundfile = pytest.importorskip("soundfile")
+    soundfile.write(tmp_path / "three.wav", np.full(48000, 0.1, np.float32), 16000)
+    status, _, err = _run(capsys, "spectrogram", str(tmp_path / "three.wav"), "--offset", "2.99999", "--out",
+                          str(tmp_path / "p.png"))
+    assert status == 2 and err.strip() == ("kapre-like: error: --offset 2.99999 s is beyond the end of three.wav (3 s "
+                                           "long); give a smaller --offset"), err
