@@ -113,8 +113,6 @@ def folder_replaced_on_success(path):
     str
         The temporary name (hidden, beside ``path``) for the caller to create and fill.
     """
-    import shutil
-
     target = os.path.realpath(os.fspath(path))
     temporary = _partial_name(target)
     try:
@@ -130,11 +128,17 @@ def folder_replaced_on_success(path):
                 os.rename(aside, target)
             raise
         if aside is not None:
-            shutil.rmtree(aside) if os.path.isdir(aside) and not os.path.islink(aside) else os.remove(aside)
+            _remove(aside)
     finally:
         if os.path.lexists(temporary):
-            shutil.rmtree(temporary) if os.path.isdir(temporary) and not os.path.islink(temporary) else os.remove(
-                temporary)
+            _remove(temporary)
+
+
+def _remove(path):
+    """Remove a folder with what it holds, or a file or link."""
+    import shutil
+
+    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
 
 
 def write_atomically(path, data):

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 __all__ = ["AudioReadError", "Signal", "check_audio_file", "check_finite", "checked_part", "decode_audio",
-           "load_audio", "resample", "select_channel"]
+           "load_audio", "part_frames", "resample", "select_channel"]
 
 #: Files longer than this many frames (3.2 min at 44.1 kHz) are read a block at a time by :meth:`Signal.of_file`.
 LONG_FILE_SAMPLES = 2**23
@@ -64,6 +64,17 @@ def checked_part(offset=None, duration=None, offset_name="offset"):
     duration > 0, each None for "from the start" / "to the end"; ValueError naming the argument otherwise
     (the offset as ``offset_name``: a caller whose ``offset`` means something else calls it ``start``)."""
     return _part(offset, offset_name, True), _part(duration, "duration", False)
+
+
+def part_frames(offset, duration, sample_rate, total, name):
+    """``(first frame, frames)`` of the part ``offset``/``duration`` (seconds, :func:`checked_part`'s) of audio of
+    ``total`` frames at ``sample_rate`` (each rounded to the nearest frame; at least one frame for a duration);
+    ValueError naming ``name`` when the offset's frame is at or past the end."""
+    start = 0 if offset is None else int(round(offset * sample_rate))
+    if start and start >= total:
+        raise ValueError(f"offset {offset:g} s is beyond the end of audio file {name!r} ({total / sample_rate:g} s "
+                         f"long)")
+    return start, total - start if duration is None else min(total - start, max(1, int(round(duration * sample_rate))))
 
 
 def _part(value, name, allow_zero):
@@ -118,20 +129,19 @@ def decode_audio(source, name, offset=None, duration=None):
     import soundfile
 
     offset, duration = checked_part(offset, duration)
-    samples = None
     try:
-        with soundfile.SoundFile(source) as handle:
-            sample_rate, log, total = handle.samplerate, handle.extra_info, handle.frames
-            start = 0 if offset is None else int(round(offset * sample_rate))
-            if start == 0 or start < total:
-                handle.seek(start)
-                frames = -1 if duration is None else max(1, int(round(duration * sample_rate)))
-                samples = handle.read(frames, dtype="float32", always_2d=True)
+        handle = soundfile.SoundFile(source)
     except Exception as error:  # soundfile raises RuntimeError, LibsndfileError, ...: all mean "cannot decode"
         raise _decoder_error(source, name, error) from None
-    if samples is None:
-        raise ValueError(f"offset {offset:g} s is beyond the end of audio file {name!r} ({total / sample_rate:g} s "
-                         f"long)")
+    with handle:
+        sample_rate, log, total = handle.samplerate, handle.extra_info, handle.frames
+        start, frames = part_frames(offset, duration, sample_rate, total, name)
+        try:
+            handle.seek(start)
+            # to the end: -1, all that a file cut off after its header was written still holds
+            samples = handle.read(-1 if duration is None else frames, dtype="float32", always_2d=True)
+        except Exception as error:
+            raise _decoder_error(source, name, error) from None
     # libsndfile reads what a cut-off file holds and notes the shortfall in its log ("data : 32000 (should be 15978)")
     shortfall = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", log, re.MULTILINE)
     if shortfall and int(shortfall.group(2)) < int(shortfall.group(1)):
@@ -238,12 +248,7 @@ class Signal:
 
         offset, duration = checked_part(offset, duration)
         info = check_audio_file(path)
-        start = 0 if offset is None else int(round(offset * info.samplerate))
-        if start >= info.frames:
-            raise ValueError(f"offset {offset:g} s is beyond the end of audio file {os.path.basename(path)!r} "
-                             f"({info.frames / info.samplerate:g} s long)")
-        frames = info.frames - start if duration is None else min(info.frames - start,
-                                                                 max(1, int(round(duration * info.samplerate))))
+        start, frames = part_frames(offset, duration, info.samplerate, info.frames, os.path.basename(path))
         if frames <= LONG_FILE_SAMPLES:
             samples, rate = load_audio(path, sample_rate, channel, offset, duration)
             return cls.of_array(samples, rate, os.path.basename(path))

@@ -191,10 +191,10 @@ def default_log_fmin(sample_rate, n_fft, n_bins=None, f_max=None):
 
 def filterbank_arguments(kind, sample_rate, n_fft, n_bins, f_min=None, f_max=None, htk=False, mel_norm="slaney"):
     """``(filterbank name, its keyword arguments)`` of ``kind``'s :data:`kapre_like.filters.FILTERBANKS` entry
-    (``(None, None)`` for the STFT and the CQT, which have none)."""
+    (``(None, None)`` for the STFT and the CQT, which have none); ``n_bins`` are the filterbank's bins (for
+    ``'mfcc'``, the mel bands its coefficients come from)."""
     if kind in MEL_KINDS:
-        mel_bins = n_bins if kind != "mfcc" else DEFAULT_BINS["mel"]  # the MFCC's bins are its coefficients
-        return "mel", {"n_mels": mel_bins, "f_min": f_min or 0.0, "f_max": f_max, "htk": htk, "norm": mel_norm}
+        return "mel", {"n_mels": n_bins, "f_min": f_min or 0.0, "f_max": f_max, "htk": htk, "norm": mel_norm}
     if kind == "log":
         return "log", {"n_bins": n_bins, "f_min": f_min, "bins_per_octave": BINS_PER_OCTAVE}
     if kind == "chroma":
@@ -316,16 +316,17 @@ def _front_end_blocks(signal, kind, n_fft, hop_length, n_bins, center, block_fra
 
 def _cqt_blocks(signal, hop_length, n_bins, f_min, block_frames):
     """The constant-Q magnitude (dB, no floor) of ``signal``, a block of frames at a time (:func:`centred_blocks`)
-    with twice the longest wavelet's length of context on each side, so that its frames are the whole signal's (to
+    with the longest wavelet's length of context on each side (twice its reach from its centre), so that its frames are the whole signal's (to
     about 1e-5 of the peak: the halving resampler starts a little differently at the pieces' edges, far from the
     frames they own)."""
     import librosa
 
     from .constant_q import CQT
+    from .filters import C1_HZ
     from .functional.constant_q import relative_bandwidth
     from .time_frequency import MagnitudeToDecibel
 
-    f_min = f_min or librosa.note_to_hz("C1")
+    f_min = f_min or C1_HZ
     lengths, _ = librosa.filters.wavelet_lengths(freqs=np.array([f_min]), sr=signal.rate, window="hann",
                                                  filter_scale=1.0, gamma=0.0,
                                                  alpha=np.array([relative_bandwidth(BINS_PER_OCTAVE)]))
@@ -362,8 +363,9 @@ def _pcen_blocks(energy_blocks, sample_rate, hop_length):
     state = 1.0  # librosa's initial state
     for block in energy_blocks:
         energies = tf.constant(block * np.float32(PCEN_INPUT_SCALE))
-        yield functional.pcen(energies, coefficient, initial=state).numpy()
-        state = functional.smooth(energies, coefficient, initial=state)[-1:]
+        smoothed = functional.smooth(energies, coefficient, initial=state)
+        yield functional.pcen(energies, coefficient, smoothed=smoothed).numpy()
+        state = smoothed[-1:]
 
 
 def _chroma_blocks(power_blocks):
@@ -463,10 +465,14 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
     bar = _progress(-(-total // block_frames), "block", progress)
     saved = open(save, "w+b") if save else None
     try:
-        if saved is not None:
+        def header(frames):  # the .npy header of ``frames`` frames, at the file's start
+            saved.seek(0)
             np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
-                                                         "shape": (total, len(frequencies))})
-            data_start = saved.tell()
+                                                         "shape": (frames, len(frequencies))})
+            return saved.tell()
+
+        if saved is not None:
+            data_start = header(total)
         for block in spectrogram_blocks(signal, kind, n_fft, hop_length, n_bins, center, f_min, f_max, block_frames,
                                         **options):
             block = np.asarray(block, np.float32)[:, shown]
@@ -478,10 +484,7 @@ def compute_spectrogram(signal, kind, n_fft, hop_length, n_bins, center=False, f
                 bar.add(1)
         floor = peak - DYNAMIC_RANGE_DB if entry.decibels else -np.inf
         if saved is not None and done != total:  # a stream that ended early or late: the header says what is there
-            saved.seek(0)
-            np.lib.format.write_array_header_1_0(saved, {"descr": "<f4", "fortran_order": False,
-                                                         "shape": (done, len(frequencies))})
-            if saved.tell() != data_start:
+            if header(done) != data_start:
                 raise RuntimeError(f"the .npy header for {done} frames does not fit the one written for {total}")
         if saved is not None and entry.decibels:  # the floor, in place, a block at a time
             saved.seek(data_start)
@@ -523,7 +526,7 @@ def draw_spectrogram(samples, sample_rate, kind, n_fft, hop_length, n_bins, titl
     scale = {"vmin": 0.0, "vmax": 1.0} if kind == "chroma" else {}
     mesh = display.specshow(result.columns, sample_rate=signal.rate, hop_length=hop_length, n_fft=n_fft,
                             x_axis="time", y_axis=entry.y_axis, x_coords=result.seconds,
-                            y_coords=result.frequencies if kind not in ("chroma",) else None,
+                            y_coords=result.frequencies if kind != "chroma" else None,
                             fmin=f_min if kind in SEMITONE_KINDS + MEL_KINDS else None,
                             fmax=f_max if kind in MEL_KINDS else None, htk=options.get("htk", False),
                             bins_per_octave=BINS_PER_OCTAVE, ax=axes, **scale)

@@ -141,11 +141,11 @@ def resolve_defaults(args):
         rate = getattr(args, rate_option, None) or preset.sample_rate
         kind = getattr(args, "kind", getattr(args, "frontend", getattr(args, "source", "mel")))
         given = {"n_fft": preset.n_fft, "hop": preset.hop_length, "center": preset.center, rate_option: rate}
-        if kind in ("mel", "mfcc", "pcen"):  # the mel range: the other kinds keep their own
+        if kind in light_library_module("blockwise").MEL_KINDS:  # the mel range: the other kinds keep their own
             given["fmin"] = preset.f_min or None
             given["fmax"] = preset.f_max if preset.f_max is not None and preset.f_max < rate / 2 else None
-        if kind in ("mel", "pcen"):
-            given["bins"] = preset.n_mels
+            if kind != "mfcc":  # (an MFCC's bins are its coefficients)
+                given["bins"] = preset.n_mels
         for name, value in given.items():
             if getattr(args, name, None) is None:
                 setattr(args, name, value)
@@ -238,10 +238,13 @@ def check_inputs(args):
     if getattr(args, "audio", None):
         check_audio_file(args.audio, args.channel)
         if args.offset is not None:
-            info = light_library_module("audio_io").check_audio_file(args.audio)
-            if int(round(args.offset * info.samplerate)) >= info.frames:  # the sample reading starts at, as read
+            audio_io = light_library_module("audio_io")
+            info = audio_io.check_audio_file(args.audio)
+            try:  # the frame reading starts at, as the reader rounds it
+                audio_io.part_frames(args.offset, None, info.samplerate, info.frames, args.audio)
+            except ValueError:
                 raise CommandError(f"--offset {args.offset:g} s is beyond the end of {os.path.basename(args.audio)} "
-                                   f"({info.duration:g} s long); give a smaller --offset")
+                                   f"({info.duration:g} s long); give a smaller --offset") from None
     elif getattr(args, "offset", None) is not None:
         raise CommandError("--offset reads part of an audio FILE; the built-in signal has no parts (its length is "
                            "--duration): give a FILE or drop --offset")

@@ -60,7 +60,7 @@ def smooth(energies, coefficient, initial=1.0):
     return coefficient * summed + tf.exp(positions * log_decay) * _as(initial, dtype)
 
 
-def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, initial=1.0):
+def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, smoothed=None):
     """``(E * (eps + M) ** -gain + bias) ** power - bias ** power`` with ``M`` the smoothed energies
     (:func:`smooth`), computed as ``librosa.pcen`` does (in log space, ``expm1``/``log1p``).
 
@@ -69,9 +69,10 @@ def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, initia
         coefficient: the smoother's ``b`` in (0, 1] (:func:`pcen_smoothing_coefficient`), a number or
             one per frequency channel. So are ``gain``, ``bias`` (> 0), ``power`` (> 0).
         eps (float): floor of the smoothed energy. Defaults to 1e-6.
-        initial: the smoother's state before the first frame, ``M[-1]`` (:func:`smooth`): a number, or the
-            last smoothed frame of the frames before these (a signal computed in blocks). Defaults to 1.0
-            (librosa's).
+        smoothed (float Tensor or None): ``M`` itself, when the caller has it: a signal computed in blocks
+            smooths each block from the last smoothed frame of the one before (:func:`smooth`'s ``initial``) and
+            keeps that frame for the next. Defaults to None: ``smooth(energies, coefficient)`` (from librosa's
+            initial state, 1).
 
     Returns:
         float Tensor: the shape of ``energies``.
@@ -79,6 +80,6 @@ def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, initia
     energies = tf.convert_to_tensor(energies)
     dtype = energies.dtype
     gain, bias, power = (_as(value, dtype) for value in (gain, bias, power))
-    smoothed = smooth(energies, coefficient, initial)
+    smoothed = smooth(energies, coefficient) if smoothed is None else tf.cast(smoothed, dtype)
     normaliser = tf.exp(-gain * (tf.math.log(_as(eps, dtype)) + tf.math.log1p(smoothed / eps)))
     return bias**power * tf.math.expm1(power * tf.math.log1p(energies * normaliser / bias))
