@@ -24,38 +24,49 @@ from ._checks import (
 )
 from ._layout import DataFormat, LayoutChecked
 
-__all__ = ["register", "require_tensorflow_backend", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
+__all__ = ["register", "require_tensorflow_backend", "TFLITE_ONLY", "NOT_PORTED", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
            "complex_of", "real_of", "dsp_dtype", "complex_layout", "check_centering"]
 
 _register_with_keras = keras.saving.register_keras_serializable(package="kapre_like")
 
 
-def register(cls):
+def register(cls=None, *, tensorflow_only=None):
     """The decorator of every kapre_like layer: registered for ``.keras`` files as ``"kapre_like>ClassName"``
-    (a registered name must never change, or saved models stop loading), and built only on Keras's
-    TensorFlow backend (:func:`require_tensorflow_backend`), so that a JAX or PyTorch user hears so at once
-    instead of meeting a tracer error inside ``fit``."""
-    make = cls.__new__  # (not __init__: a wrapper there would move the warnings' stacklevel off the caller's line)
+    (a registered name must never change, or saved models stop loading).
 
-    def __new__(klass, *args, **kwargs):
-        require_tensorflow_backend(klass.__name__)
-        return make(klass, *args, **kwargs)
+    ``@register(tensorflow_only="why")`` marks a layer that is built on Keras's TensorFlow backend only
+    (:func:`require_tensorflow_backend`, with that reason): a JAX or PyTorch user hears so when building or
+    loading it, instead of meeting a tracer error inside ``fit``. Every other layer runs on every backend.
+    """
+    if cls is None:
+        return lambda klass: register(klass, tensorflow_only=tensorflow_only)
+    if tensorflow_only is not None:
+        make = cls.__new__  # (not __init__: a wrapper there would move the warnings' stacklevel off the caller's line)
 
-    # the class's arguments as its __init__ declares them, for help() and IDEs (inspect reads __new__ first)
-    __new__.__signature__ = inspect.signature(cls.__init__)
-    cls.__new__ = staticmethod(__new__)
+        def __new__(klass, *args, **kwargs):
+            require_tensorflow_backend(klass.__name__, tensorflow_only)
+            return make(klass, *args, **kwargs)
+
+        # the class's arguments as its __init__ declares them, for help() and IDEs (inspect reads __new__ first)
+        __new__.__signature__ = inspect.signature(cls.__init__)
+        cls.__new__ = staticmethod(__new__)
+        cls.tensorflow_only = tensorflow_only
     return _register_with_keras(cls)
 
 
-def require_tensorflow_backend(owner):
-    """RuntimeError, naming Keras's backend, unless it is TensorFlow: the layers compute with TensorFlow ops,
-    which JAX's and PyTorch's tracers cannot run."""
+#: Why a layer runs on TensorFlow only, by kind (the ``tensorflow_only`` reasons of :func:`register`).
+TFLITE_ONLY = "it exists to be converted to TFLite, which only TensorFlow models are"
+NOT_PORTED = "its DSP is not yet written in keras.ops"
+
+
+def require_tensorflow_backend(owner, reason="it computes with TensorFlow ops"):
+    """RuntimeError, naming Keras's backend and ``reason``, unless the backend is TensorFlow."""
     backend = keras.backend.backend()
     if backend != "tensorflow":
         raise RuntimeError(
-            f"{owner}: kapre_like's layers compute with TensorFlow and run on Keras's TensorFlow backend only; "
-            f"this process's Keras backend is {backend!r} (KERAS_BACKEND). Set KERAS_BACKEND=tensorflow before "
-            f"Keras is imported; the JAX and PyTorch backends are not supported yet.")
+            f"{owner} runs on Keras's TensorFlow backend only: {reason}. This process's Keras backend is "
+            f"{backend!r} (KERAS_BACKEND); set KERAS_BACKEND=tensorflow before Keras is imported to use it.")
+
 
 REAL_OF_COMPLEX = {"complex64": "float32", "complex128": "float64"}
 
@@ -103,7 +114,7 @@ class AudioLayer(LayoutChecked, keras.layers.Layer):
     def _float_input(self, inputs, what="a real floating-point tensor"):
         """Check that ``inputs`` is real floating point; return it in its DSP precision."""
         dtype = check_float_input(inputs, type(self).__name__, what)
-        return tf.cast(inputs, tf.float32) if dtype in HALF_FLOATS else inputs
+        return keras.ops.cast(inputs, "float32") if dtype in HALF_FLOATS else inputs
 
     def compute_output_spec(self, inputs):
         check_float_input(inputs, type(self).__name__)
@@ -122,8 +133,9 @@ class AudioLayer(LayoutChecked, keras.layers.Layer):
     def cast_output(self, outputs):
         """Real ``outputs`` in the compute dtype of a half-precision policy, else as computed (what
         every layer returns; a chain computed as one, such as the composed front ends, ends with it)."""
-        if self.compute_dtype in HALF_FLOATS and not outputs.dtype.is_complex and not self.keeps_float32:
-            return tf.cast(outputs, self.compute_dtype)
+        if (self.compute_dtype in HALF_FLOATS and not self.keeps_float32
+                and not keras.backend.standardize_dtype(outputs.dtype).startswith("complex")):
+            return keras.ops.cast(outputs, self.compute_dtype)
         return outputs
 
     @property
@@ -148,7 +160,7 @@ def complex_layout(stfts, move):
     """``move`` (a transpose between data formats) applied to complex ``stfts``; within
     :func:`~kapre_like.functional.real_arithmetic`, to their real and imaginary parts, so that a
     complex tensor is only built and read, never transposed (what an export to pairs maps)."""
-    if not functional.real_arithmetic_only():
+    if not functional.real_arithmetic_only() or not functional.on_tensorflow():
         return move(stfts)
     return tf.complex(move(tf.math.real(stfts)), move(tf.math.imag(stfts)))
 

@@ -67,12 +67,12 @@ class DataFormat:
 
     def to_channels_first(self, x):
         """``x`` in this layout moved to channels-first: ``(batch, ch, ...)``."""
-        rank = x.shape.rank
+        rank = len(x.shape)
         return transpose(x, (0, rank - 1) + tuple(range(1, rank - 1))) if self.channels_last else x
 
     def from_channels_first(self, x):
         """``x`` ``(batch, ch, ...)`` moved to this layout."""
-        rank = x.shape.rank
+        rank = len(x.shape)
         return transpose(x, (0,) + tuple(range(2, rank)) + (1,)) if self.channels_last else x
 
     def split_shape(self, shape):

@@ -115,12 +115,12 @@ class SpecAugment(LayoutChecked, keras.layers.Layer):
     def _mask_axis(self, x, axis, n_masks, max_width):
         if n_masks == 0:
             return x
-        shape = tf.shape(x)
+        shape = tf.shape(x) if functional.on_tensorflow() else x.shape
         mask = functional.random_band_mask(shape[0], shape[axis], n_masks, max_width, seed=self.seed_generator)
         broadcast = [-1, 1, 1, 1]
         broadcast[axis] = shape[axis]
-        mask = tf.reshape(mask, broadcast)
-        return tf.where(mask, tf.constant(self.mask_value, dtype=x.dtype), x)
+        mask = keras.ops.reshape(mask, broadcast)
+        return keras.ops.where(mask, keras.ops.cast(self.mask_value, x.dtype), x)
 
     def call(self, inputs, training=None):
         if not training:
@@ -186,13 +186,19 @@ class ChannelSwap(LayoutChecked, keras.layers.Layer):
     def call(self, inputs, training=None):
         if not training:
             return inputs
-        axis = self.layout.channel_axis(inputs.shape.rank)
+        axis = self.layout.channel_axis(len(inputs.shape))
         n_channels = inputs.shape[axis]
         if n_channels == 1:
             return inputs
         if n_channels is None:
             raise ValueError(f"{owner_prefix('ChannelSwap')}the channel axis (axis {axis}) must have a known size; got "
                              f"shape {tuple(inputs.shape)}.")
+        if not functional.on_tensorflow():  # a permutation per batch item, broadcast along the other axes
+            order = functional.random_permutations(inputs.shape[0], n_channels, seed=self.seed_generator)
+            index = [1] * len(inputs.shape)
+            index[0], index[axis] = inputs.shape[0], n_channels
+            order = keras.ops.broadcast_to(keras.ops.reshape(order, index), inputs.shape)
+            return keras.ops.take_along_axis(inputs, order, axis=axis)
         order = functional.random_permutations(tf.shape(inputs)[0], n_channels, seed=self.seed_generator)
         return tf.gather(inputs, order, axis=axis, batch_dims=1)
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._base import AudioLayer, complex_of, register
+from ._base import NOT_PORTED, AudioLayer, complex_of, register
 from ._checks import check_bool, check_choice, check_float_input, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_against
@@ -16,7 +16,7 @@ from .functional.constant_q import RESAMPLERS, constant_q_frames, constant_q_pai
 
 __all__ = ["CQT", "VQT"]
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class VQT(AudioLayer):
     """Variable-Q transform of waveforms, equal to ``librosa.vqt`` (its magnitude by default).
 

@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._base import AudioLayer, register
+from ._base import NOT_PORTED, AudioLayer, register
 from ._checks import check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
@@ -18,7 +18,7 @@ from .functional.finite import checked_nonnegative
 __all__ = ["PCEN"]
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class PCEN(AudioLayer):
     """Per-channel energy normalisation of a magnitude or mel spectrogram (``librosa.pcen``).
 

@@ -17,7 +17,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
-from ._base import AudioLayer, FramedTransform, check_centering, register
+from ._base import NOT_PORTED, AudioLayer, FramedTransform, check_centering, register
 from ._checks import check_bool, check_choice, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
@@ -34,7 +34,7 @@ def _checked_iterations(n_iter, owner, minimum=1):
     return n_iter
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class GriffinLim(FramedTransform, AudioLayer):
     """Waveforms from magnitude spectrograms by (fast) Griffin-Lim, ``librosa.griffinlim``'s iteration.
 
@@ -163,7 +163,7 @@ class GriffinLim(FramedTransform, AudioLayer):
         return config
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class InverseMelScale(AudioLayer):
     """Linear magnitudes from a mel spectrogram (or log-mel in dB) by non-negative least squares.
 

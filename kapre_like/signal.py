@@ -94,6 +94,9 @@ class Frame(_Framing):
 
     def call(self, inputs):
         signals = inputs
+        if not functional.on_tensorflow():
+            return functional.neutral.frame_along(signals, self.frame_length, self.hop_length, self.time_axis,
+                                                  self.pad_end, self.pad_value)
         if self.pad_end:
             # the end padding spelled out: tf2onnx converts tf.signal.frame's own pad_end one frame short
             time = signals.shape[self.time_axis]
@@ -219,8 +222,8 @@ class MuLawEncoding(_MuLaw):
     """
 
     def call(self, inputs):
-        if inputs.dtype in (tf.float16, tf.bfloat16):  # float16 rounds codes near their boundaries
-            inputs = tf.cast(inputs, tf.float32)
+        if keras.backend.standardize_dtype(inputs.dtype) in ("float16", "bfloat16"):  # float16 rounds codes near
+            inputs = keras.ops.cast(inputs, "float32")  # their boundaries
         return functional.mu_law_encode(inputs, self.quantization_channels)
 
     def compute_output_spec(self, inputs):

@@ -53,7 +53,7 @@ import tensorflow as tf
 
 from . import functional
 from .functional.streaming import time_slice
-from ._base import register
+from ._base import NOT_PORTED, register
 from ._checks import check_int
 from ._layout import expected_axes
 from .time_frequency import STFT, InverseSTFT
@@ -105,7 +105,7 @@ class _CarriedState(keras.layers.Layer):
             )
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class StreamBuffer(_CarriedState):
     """``[state, chunk] -> [buffer, next_state]``: the chunk appended to the kept samples, and the last
     ``state_length`` samples of the result (:func:`kapre_like.functional.buffered`).
@@ -150,7 +150,7 @@ class StreamBuffer(_CarriedState):
         return config
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class OverlapAddStream(_CarriedState):
     """``[synthesized, tail] -> [samples, next_tail]``: a streaming overlap-add
     (:func:`kapre_like.functional.overlap_add_step`). ``synthesized`` is an inverse STFT of this
@@ -432,7 +432,7 @@ def _step_model(model, plan, chunk_hops):
     return StreamStep(inputs, outputs, name=model.name + "_step")
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class StreamStep(keras.Model):
     """The step :func:`to_streaming` returns: a functional ``keras.Model`` ``[chunk, *states] ->
     [output, *next_states]`` whose call takes NumPy arrays, tensors or a mix of both, as the loop
@@ -519,7 +519,7 @@ def initial_states(step, batch_size=1):
             for x in step.inputs[1:]]
 
 
-@register
+@register(tensorflow_only=NOT_PORTED)
 class Stream(keras.layers.Layer):
     """A stateful stream for Python loops: ``stream(chunk)`` for chunks of any length, ``flush()`` at the end.
 

@@ -553,7 +553,8 @@ class ApplyFilterbank(AudioLayer):
         self.type = type
         self.filterbank_kwargs = dict(filterbank_kwargs)
         # float64 weights; functional.apply_filterbank casts them to the input's precision
-        self.filterbank = tf.constant(matrix, dtype="float64")
+        self.filterbank = tf.constant(matrix, dtype="float64") if functional.on_tensorflow() else np.asarray(
+            matrix, dtype="float64")
         self.data_format = self.layout.name
         self.freq_axis = self.layout.freq_axis
         self.input_spec = InputSpec(ndim=4, axes={self.freq_axis: int(matrix.shape[0])})
@@ -685,6 +686,8 @@ class ConcatenateFrequencyMap(AudioLayer):
 
     def call(self, inputs):
         freq_axis, channel_axis = self.layout.freq_axis, self.layout.channel_axis(4)
+        if not functional.on_tensorflow():
+            return functional.neutral.append_frequency_map(inputs, freq_axis, channel_axis)
         shape = tf.shape(inputs)
         n_freq = inputs.shape[freq_axis] or shape[freq_axis]
         along_freq = [1, 1, 1, 1]

@@ -32,7 +32,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._base import register
+from ._base import TFLITE_ONLY, register
 from ._checks import check_float_input
 from .time_frequency import STFT, InverseSTFT, Magnitude, Phase
 
@@ -43,7 +43,7 @@ __all__ = ["STFTTflite", "MagnitudeTflite", "PhaseTflite"]
 _PAIR_AXIS_SPEC = InputSpec(min_ndim=1, axes={-1: 2})
 
 
-@register
+@register(tensorflow_only=TFLITE_ONLY)
 class STFTTflite(STFT):
     """:class:`STFT` with a real output whose last axis of size 2 holds (real, imaginary).
 
@@ -81,7 +81,7 @@ class STFTTflite(STFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
 
-@register
+@register(tensorflow_only=TFLITE_ONLY)
 class InverseSTFTTflite(InverseSTFT):
     """:class:`InverseSTFT` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -119,7 +119,7 @@ class InverseSTFTTflite(InverseSTFT):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=self._output_dtype(inputs.dtype))
 
 
-@register
+@register(tensorflow_only=TFLITE_ONLY)
 class MagnitudeTflite(Magnitude):
     """:class:`Magnitude` of complex numbers held as a trailing (real, imaginary) axis.
 
@@ -149,7 +149,7 @@ class MagnitudeTflite(Magnitude):
         return keras.KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
 
 
-@register
+@register(tensorflow_only=TFLITE_ONLY)
 class PhaseTflite(Phase):
     """:class:`Phase` of complex numbers held as a trailing (real, imaginary) axis.
 

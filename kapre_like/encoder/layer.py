@@ -12,7 +12,7 @@ from ..resampling import Resample, check_rate
 from .._base import AudioLayer, register
 
 
-@register
+@register(tensorflow_only="it is the encoders' in-graph half, and their tf.data pipeline is TensorFlow's")
 class AudioSpectrogram(AudioLayer):
     """Normalize, augment (in training) and partition-transform ``(batch, samples)`` waveforms.
 

@@ -9,7 +9,8 @@ operation. By concern:
 ``functional.windows``           analysis windows as arrays; synthesis window of the inverse
 ``functional.framing``           frame counts, padding, framing, chunk pieces, overlap-add
 ``functional.finite``            NaN/Inf checks that gate a result
-``functional.routes``            the route planner (:func:`plan`, :class:`Strategy`)
+``functional.routes``            the route planner (:func:`plan`, :class:`Strategy`, :func:`on_tensorflow`)
+``functional.neutral``           the same DSP in ``keras.ops`` for Keras's JAX, PyTorch, NumPy backends
 ``functional.fourier``           :func:`stft`, :func:`inverse_stft`
 ``functional.dft``               the DFT as a strided convolution (TFLite route)
 ``functional.spectral``          magnitude (to a power), phase, atan2
@@ -31,6 +32,7 @@ samples; windows are arrays of ``win_length`` values (:func:`window_values`). Ro
 each runs: ``docs/architecture.rst``.
 """
 
+from . import neutral
 from .decibels import to_decibel
 from .dft import dft_kernel, framed_dot, inverse_dft_matrix, stft_pairs
 from .features import (
@@ -49,7 +51,7 @@ from .finite import check_finite
 from .fourier import centered_framing, inverse_stft, inverse_stft_of_pairs, stft
 from .framing import PAD_MODES, center_pad, end_padding, frame, frame_count, overlap_add, pad_for_frames
 from .front_end import filtered_spectrogram
-from .routes import (ASSUMED_ROWS, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan,
+from .routes import (ASSUMED_ROWS, on_tensorflow, CHUNK_SAMPLES, WHOLE_SPECTROGRAM_BYTES, Strategy, chunk_count, plan,
                      real_arithmetic, real_arithmetic_only)
 from .spectral import (
     ATAN_TERMS_LIMIT,
@@ -117,7 +119,7 @@ __all__ = [
     "overlapped_window_power", "centered_window", "frame_count", "pad_time", "pad_for_frames", "end_padding", "center_pad",
     "PAD_MODES", "frame", "overlap_add", "transpose",
     # routes
-    "plan", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS", "real_arithmetic",
+    "plan", "on_tensorflow", "Strategy", "chunk_count", "WHOLE_SPECTROGRAM_BYTES", "CHUNK_SAMPLES", "ASSUMED_ROWS", "real_arithmetic",
     "real_arithmetic_only",
     # transforms
     "stft", "inverse_stft", "inverse_stft_of_pairs", "centered_framing", "stft_pairs", "dft_kernel", "inverse_dft_matrix", "framed_dot",

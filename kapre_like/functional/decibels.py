@@ -5,6 +5,9 @@ import inspect
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 
 def _log10(x):
     return tf.math.log(x) * tf.constant(1.0 / np.log(10.0), dtype=x.dtype)
@@ -32,6 +35,8 @@ def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0,
         >>> round(float(to_decibel(tf.constant([100.0]), batch_axis=False)[0]), 4)
         20.0
     """
+    if not on_tensorflow():
+        return neutral.to_decibel(x, ref_value, amin, dynamic_range, multiplier, batch_axis)
     rank = x.shape.rank
     axes = list(range(1, rank)) if (batch_axis and rank is not None and rank > 1) else None
     peak = None if dynamic_range is None else loudest(multiplier)(x, axes, keepdims=True)

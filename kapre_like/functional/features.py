@@ -7,6 +7,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .filterbank import apply_filterbank
 
 
@@ -18,6 +21,8 @@ def delta(x, win_length=5, mode="symmetric", axis=1):
     ('symmetric', 'reflect' or 'constant', as in ``tf.pad``). This is the formula of
     ``librosa.feature.delta`` (order 1).
     """
+    if not on_tensorflow():
+        return neutral.delta(x, win_length, mode, axis)
     half = (win_length - 1) // 2
     rank = x.shape.rank
     axis = axis % rank
@@ -48,6 +53,8 @@ def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, p
         >>> frame_energy(x, 2205, 1102, sample_rate=22050, ref_duration=0.1).numpy()
         array([[2205., 2205., 2205.]], dtype=float32)
     """
+    if not on_tensorflow():
+        return neutral.frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, pad_end, pad_value, axis)
     frames = tf.signal.frame(signals, frame_length, hop_length, pad_end=pad_end, pad_value=pad_value, axis=axis)
     sample_axis = (axis % signals.shape.rank) + 1
     scale = ref_duration * sample_rate / frame_length
@@ -99,6 +106,8 @@ def mfcc(log_mel, n_mfccs, axis=-1, norm=None):
         >>> round(float(y[0, 0] / np.sqrt(80.0)), 3), float(y[0, 1]), float(y[0, 2])
         (-500.0, 0.0, 0.0)
     """
+    if not on_tensorflow():
+        return neutral.mfcc(log_mel, n_mfccs, axis, norm)
     rank = log_mel.shape.rank
     axis = axis % rank
     n_mels = int(log_mel.shape[axis])
@@ -124,6 +133,8 @@ def random_band_mask(batch_size, length, n_masks, max_width, seed=None):
         max_width (int): largest band width.
         seed (int, keras.random.SeedGenerator or None): randomness, as in ``keras.random``.
     """
+    if not on_tensorflow():
+        return neutral.random_band_mask(batch_size, length, n_masks, max_width, seed)
     shape = tf.stack([batch_size, n_masks])
     widths = tf.minimum(keras.random.randint(shape, 0, max_width + 1, seed=seed), length)
     fraction = keras.random.uniform(shape, seed=seed)
@@ -135,11 +146,15 @@ def random_band_mask(batch_size, length, n_masks, max_width, seed=None):
 
 def random_permutations(batch_size, n, seed=None):
     """``(batch_size, n)`` int32: an independent uniformly random permutation of ``range(n)`` per row."""
+    if not on_tensorflow():
+        return neutral.random_permutations(batch_size, n, seed)
     return tf.argsort(keras.random.uniform(tf.stack([batch_size, n]), seed=seed), axis=-1)
 
 
 def frequency_map(n_freq, dtype=tf.float32):
     """``n_freq`` values rising linearly from 0 to 1: the normalised frequency of each bin."""
+    if not on_tensorflow():
+        return neutral.frequency_map(n_freq, dtype)
     return tf.cast(tf.linspace(0.0, 1.0, n_freq), dtype)
 
 
@@ -148,6 +163,8 @@ def mu_law_encode(signal, quantization_channels):
 
     Values outside [-1, 1] are clipped to it first (a code outside the range would not decode).
     """
+    if not on_tensorflow():
+        return neutral.mu_law_encode(signal, quantization_channels)
     mu = quantization_channels - 1.0
     signal = tf.clip_by_value(signal, -1.0, 1.0)
     companded = tf.sign(signal) * tf.math.log1p(mu * tf.abs(signal)) / np.log1p(mu)
@@ -156,6 +173,8 @@ def mu_law_encode(signal, quantization_channels):
 
 def mu_law_decode(signal_mu, quantization_channels, dtype=tf.float32):
     """Invert :func:`mu_law_encode`: integers in [0, channels - 1] to floats in [-1, 1]."""
+    if not on_tensorflow():
+        return neutral.mu_law_decode(signal_mu, quantization_channels, dtype)
     mu = quantization_channels - 1.0
     companded = tf.cast(signal_mu, dtype) / mu * 2.0 - 1.0
     return tf.sign(companded) * (tf.exp(tf.abs(companded) * np.log1p(mu)) - 1.0) / mu

@@ -2,6 +2,9 @@
 
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .tensors import shape_of, transpose
 
 
@@ -23,6 +26,8 @@ def apply_filterbank(x, filterbank, axis=-1):
         >>> apply_filterbank(tf.ones((2, 3, 4)), tf.ones((4, 5)), axis=-1).shape
         TensorShape([2, 3, 5])
     """
+    if not on_tensorflow():
+        return neutral.apply_filterbank(x, filterbank, axis)
     weights = filterbank_constant(filterbank, x.dtype)
     rank = x.shape.rank
     axis = axis % rank

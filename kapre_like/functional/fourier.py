@@ -4,6 +4,9 @@ import numpy as np
 
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .dft import inverse_dft_matrix, stft_pairs
 from .filterbank import apply_filterbank
 from .finite import and_unframed_finite, asserted, checked_against, overflow_message
@@ -60,6 +63,9 @@ def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad
         >>> stft(x, n_fft=512, win_length=512, hop_length=128).shape
         TensorShape([2, 122, 257])
     """
+    if not on_tensorflow():
+        return neutral.stft(signals, n_fft, win_length, hop_length, window, pad_end, pad_begin, channels_last, finite_message,
+                            strategy, center, pad_mode)
     signals = tf.convert_to_tensor(signals)
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
                                                    pad_begin, pad_end, channels_last, hop_length)
@@ -162,6 +168,8 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
         >>> bool(tf.reduce_max(tf.abs(x - z)) < 1e-5)
         True
     """
+    if not on_tensorflow():
+        return neutral.inverse_stft(stfts, n_fft, win_length, hop_length, window, center, length, window_sum)
     if real_arithmetic_only():  # the inverse DFT as a product with the (real, imaginary) parts
         note_switch("inverse STFT: irfft -> inverse DFT matrix")
         return _synthesized(_inverse_dft(tf.math.real(stfts), tf.math.imag(stfts), n_fft), n_fft, win_length,

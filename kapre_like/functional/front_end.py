@@ -4,12 +4,14 @@ log-frequency front ends and ``MelSpectrogram`` run, on the route :func:`~kapre_
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+
 from .decibels import decibel_below_peak, decibel_settings, loudest, to_decibel
 from .dft import stft_pairs
 from .filterbank import filterbank_constant
 from .finite import all_finite, and_unframed_finite, asserted, checked_against, overflow_message
 from .framing import chunk_pieces, frame_count, time_last_padded
-from .routes import plan
+from .routes import on_tensorflow, plan
 from .spectral import powered_magnitude, powered_magnitude_of_pairs
 from .fourier import centered_framing, windowed_rfft
 from .tensors import float_dtype_of, shape_of
@@ -62,6 +64,10 @@ def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pa
         >>> filtered_spectrogram(x, 512, 512, 160, filterbank=mel, power=2.0).shape
         TensorShape([2, 97, 40])
     """
+    if not on_tensorflow():
+        return neutral.filtered_spectrogram(signals, n_fft, win_length, hop_length, window, pad_end, filterbank,
+                                            pad_begin, channels_last, finite_message, decibel, power, strategy,
+                                            center, pad_mode)
     signals = tf.convert_to_tensor(signals)
     signals, win_length, window = centered_framing(signals, n_fft, win_length, window, center, pad_mode,
                                                    pad_begin, pad_end, channels_last, hop_length)

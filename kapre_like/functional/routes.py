@@ -17,6 +17,10 @@ Within :func:`real_arithmetic` (what the ONNX export traces in) every transform 
 and the spectral functions compute from real and imaginary parts: a graph without complex
 arithmetic, for converters that have none.
 
+On Keras's JAX, PyTorch and NumPy backends the functions hand over to
+:mod:`kapre_like.functional.neutral` (``keras.ops``; :func:`on_tensorflow` decides, and that module's
+documentation says why TensorFlow keeps its own routes): one plain route, every length known when traced.
+
 ``'auto'`` takes ``'plain'`` unless the spectrogram would exceed :data:`WHOLE_SPECTROGRAM_BYTES`
 (then ``'chunked'``, with chunks of at most :data:`CHUNK_SAMPLES` framed samples), and always
 ``'plain'`` for the complex STFT, whose output is the whole spectrogram anyway.
@@ -100,6 +104,13 @@ def real_arithmetic():
         yield switched
     finally:
         _REAL_ARITHMETIC.reset(token)
+
+
+def on_tensorflow():
+    """Whether Keras's backend is TensorFlow: the routes above; otherwise :mod:`kapre_like.functional.neutral`."""
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
 
 
 def real_arithmetic_only():

@@ -4,13 +4,16 @@ and for the (real, imaginary) pairs of the TFLite route."""
 import numpy as np
 import tensorflow as tf
 
-from .routes import real_arithmetic_only
+from . import neutral
+from .routes import on_tensorflow, real_arithmetic_only
 
 
 def magnitude(stfts):
     """Absolute value of a complex tensor, as a real tensor of the matching precision (``tf.abs``;
     its gradient at 0 is 0; within :func:`~kapre_like.functional.routes.real_arithmetic`, the
     root of the squared real and imaginary parts)."""
+    if not on_tensorflow():
+        return neutral.magnitude(stfts)
     if real_arithmetic_only():
         return powered_magnitude(stfts, 1)
     return tf.abs(stfts)
@@ -30,6 +33,8 @@ def powered_magnitude(stfts, power=2.0):
         >>> powered_magnitude(tf.constant([3 + 4j], tf.complex64), power=1).numpy()
         array([5.], dtype=float32)
     """
+    if not on_tensorflow():
+        return neutral.powered_magnitude(stfts, power)
     real, imag = tf.math.real(stfts), tf.math.imag(stfts)
     if power == 1:
         return _hypot(real, imag)
@@ -144,6 +149,8 @@ def phase(stfts, approx_atan_terms=None):
     With ``approx_atan_terms`` (an int), :func:`approx_atan2` with that many terms instead
     of the exact angle: the numbers :func:`phase_of_pairs` gives inside a TFLite model.
     """
+    if not on_tensorflow():
+        return neutral.phase(stfts, approx_atan_terms)
     return _angle(tf.math.imag(stfts), tf.math.real(stfts), approx_atan_terms)
 
 

@@ -17,6 +17,12 @@ def transpose(x, perm):
     A mono waveform or spectrogram moved between channels-first and channels-last keeps its
     memory order; ``tf.transpose`` would still copy it (56 MB for a 16-clip STFT).
     """
+    from .routes import on_tensorflow
+
+    if not on_tensorflow():
+        from .neutral import transpose as move
+
+        return move(x, perm)
     kept = [axis for axis in perm if x.shape[axis] != 1]
     if kept == sorted(kept):
         return tf.reshape(x, shape_of(x, perm))

@@ -1,0 +1,416 @@
+"""The DSP on Keras's JAX, PyTorch and NumPy backends: ``keras.ops``, and the backend's own FFT.
+
+Each public function here has the name, arguments and result of its TensorFlow counterpart in
+:mod:`kapre_like.functional`, which hands over to it when Keras's backend is not TensorFlow
+(:func:`~kapre_like.functional.routes.on_tensorflow`). Why two routes, not one: TensorFlow's carries
+what exists on TensorFlow only -- the (real, imaginary) arithmetic that TFLite and ONNX export trace
+(:func:`~kapre_like.functional.real_arithmetic`), the chunked plans that bound a long signal's memory
+in a graph with an unknown length, run-time ``tf.debugging`` checks and custom gradients -- and keeps
+every TensorFlow number as Kapre's suite pins it. Here every length is known when traced (JAX and
+PyTorch trace concrete shapes), so one plain route serves, compiled whole by ``jax.jit``.
+
+Complex spectra are the backend's complex64 (complex128) tensors: ``keras.ops.rfft`` returns
+(real, imaginary) pairs, so the FFTs come from the backend's own ``fft`` module (:func:`fft_module`);
+everything else is ``keras.ops``. Frames are cut by the backend's cheapest means (:func:`frame`).
+"""
+
+import functools
+
+import keras
+import numpy as np
+from keras import ops
+
+from .framing import end_padding, frame_count
+from .windows import centered_window, overlapped_window_power, window_values
+
+__all__ = ["fft_module", "frame", "stft", "inverse_stft", "magnitude", "powered_magnitude",
+           "powered_magnitude_from_power", "phase", "atan2", "approx_atan2", "to_decibel", "apply_filterbank",
+           "transpose", "delta", "frame_energy", "mfcc", "frequency_map", "append_frequency_map", "mu_law_encode",
+           "mu_law_decode", "check_finite", "center_pad"]
+
+
+def fft_module():
+    """The backend's ``fft`` module (``jax.numpy.fft``, ``torch.fft``, ``numpy.fft``): its ``rfft(x, n)``
+    and ``irfft(z, n)`` take and give the backend's complex tensors, which ``keras.ops.rfft`` does not."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax.numpy
+
+        return jax.numpy.fft
+    if backend == "torch":
+        import torch
+
+        return torch.fft
+    return np.fft
+
+
+def _dtype(x):
+    return keras.backend.standardize_dtype(x.dtype)
+
+
+def _real_dtype(x):
+    return {"complex64": "float32", "complex128": "float64"}.get(_dtype(x), _dtype(x))
+
+
+def _constant(values, like):
+    """NumPy ``values`` as a tensor in the (real) precision of ``like``."""
+    return ops.convert_to_tensor(np.asarray(values, dtype=_real_dtype(like)))
+
+
+def _concrete(x):
+    """Whether ``x`` holds values now (eager), not a tracer of ``jax.jit`` or ``torch.compile``."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return not isinstance(x, jax.core.Tracer)
+    if backend == "torch":
+        import torch
+
+        return not torch.compiler.is_compiling()
+    return True
+
+
+def check_finite(x, message):
+    """``x``, or ``ValueError(message)`` when it holds NaN or Inf and its values are known now (eagerly);
+    a traced call (``jax.jit``) cannot raise on values and passes them through."""
+    if message is not None and _concrete(x) and not bool(ops.all(ops.isfinite(x))):
+        raise ValueError(message)
+    return x
+
+
+def transpose(x, perm):
+    """``keras.ops.transpose``, as a free reshape when only axes of size 1 change places."""
+    kept = [axis for axis in perm if x.shape[axis] != 1]
+    if kept == sorted(kept):
+        return ops.reshape(x, [x.shape[axis] for axis in perm])
+    return ops.transpose(x, perm)
+
+
+def _time_last(signals, channels_last):
+    return transpose(signals, (0, 2, 1)) if channels_last else signals
+
+
+def _pad_last(x, begin, end, mode="constant"):
+    if not begin and not end:
+        return x
+    return ops.pad(x, [(0, 0)] * (len(x.shape) - 1) + [(begin, end)], mode=mode)
+
+
+def center_pad(signals, n_fft, pad_mode="constant", channels_last=False, hop_length=None):
+    """``n_fft // 2`` samples padded at both ends of the time axis, zeros or reflected."""
+    half = n_fft // 2
+    signals = _time_last(signals, channels_last)
+    if pad_mode == "reflect":
+        time = signals.shape[-1]
+        if time is not None and time <= half:
+            raise ValueError(f"center_pad: pad_mode='reflect' needs more than n_fft // 2 = {half} samples; got "
+                             f"{time}.")
+        # mirrored slices, not ops.pad(mode='reflect'), which PyTorch takes only for inputs of rank 2 and 3
+        first = ops.flip(signals[..., 1:half + 1], axis=-1)
+        last = ops.flip(signals[..., -half - 1:-1], axis=-1)
+        padded = ops.concatenate([first, signals, last], axis=-1)
+    else:
+        padded = _pad_last(signals, half, half)
+    return transpose(padded, (0, 2, 1)) if channels_last else padded
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_indices(n_frames, frame_length, hop_length):
+    return np.arange(n_frames)[:, None] * hop_length + np.arange(frame_length)[None, :]
+
+
+def frame(signals, frame_length, hop_length, pad_end=False):
+    """Frames ``(..., frames, frame_length)`` of ``signals`` ``(..., time)``, as ``tf.signal.frame``.
+
+    PyTorch's ``unfold`` is a view (no copy); elsewhere one gather, which XLA makes the single copy
+    that the FFT reads (a concatenation of shifted blocks measured 2x slower on JAX).
+    """
+    time = signals.shape[-1]
+    if pad_end:
+        signals = _pad_last(signals, 0, end_padding(time, frame_length, hop_length))
+        time = signals.shape[-1]
+    n_frames = frame_count(time, frame_length, hop_length)
+    if keras.backend.backend() == "torch":
+        return signals.unfold(-1, frame_length, hop_length)[..., :n_frames, :]
+    return ops.take(signals, _frame_indices(n_frames, frame_length, hop_length), axis=-1)
+
+
+def stft(signals, n_fft, win_length, hop_length, window=None, pad_end=False, pad_begin=0, channels_last=False,
+         finite_message=None, strategy="auto", center=False, pad_mode="constant"):
+    """:func:`kapre_like.functional.stft` on any Keras backend (``strategy`` is TensorFlow's and ignored):
+    complex ``(..., frames, n_fft // 2 + 1)``, ``(batch, channels, frames, bins)`` for ``channels_last``."""
+    signals = check_finite(ops.convert_to_tensor(signals), finite_message)
+    signals = _time_last(signals, channels_last)
+    window = window_values(window, win_length)
+    if center:
+        signals, win_length, window = center_pad(signals, n_fft, pad_mode), n_fft, centered_window(window, n_fft)
+    signals = _pad_last(signals, pad_begin, 0)
+    frames = frame(signals, win_length, hop_length, pad_end) * _constant(window, signals)
+    return fft_module().rfft(frames, n_fft)
+
+
+def overlap_add(frames, hop_length):
+    """``tf.signal.overlap_and_add``: frames ``(..., frames, length)`` summed ``hop_length`` apart,
+    ``(..., (frames - 1) * hop_length + length)`` samples: each frame cut in blocks of ``hop_length``,
+    the blocks at one offset into their frames shifted there and added."""
+    n_frames, length = frames.shape[-2], frames.shape[-1]
+    n_blocks = -(-length // hop_length)
+    frames = _pad_last(frames, 0, n_blocks * hop_length - length)
+    outer = list(frames.shape[:-2])
+    blocks = ops.reshape(frames, outer + [n_frames, n_blocks, hop_length])
+    no_padding = [(0, 0)] * len(outer)
+    total = None
+    for b in range(n_blocks):
+        shifted = ops.pad(blocks[..., b, :], no_padding + [(b, n_blocks - 1 - b), (0, 0)])
+        total = shifted if total is None else total + shifted
+    signal = ops.reshape(total, outer + [(n_frames + n_blocks - 1) * hop_length])
+    return signal[..., :(n_frames - 1) * hop_length + length]
+
+
+def _fixed_length(waveforms, length):
+    waveforms = waveforms[..., :length]
+    return _pad_last(waveforms, 0, max(0, length - waveforms.shape[-1]))
+
+
+def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False, length=None, window_sum=None):
+    """:func:`kapre_like.functional.inverse_stft` on any Keras backend: real ``(..., samples)``."""
+    frames = fft_module().irfft(stfts, n_fft)
+    window_sum = center if window_sum is None else window_sum
+    if center and not window_sum:
+        raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
+    values = window_values(window, win_length)
+    if not window_sum:
+        power = overlapped_window_power(win_length, hop_length, values)
+        synthesis = np.divide(values, power, out=np.zeros_like(values), where=power != 0)
+        waveforms = overlap_add(frames[..., :win_length] * _constant(synthesis, frames), hop_length)
+        return waveforms if length is None else _fixed_length(waveforms, length)
+    if center:
+        analysis, frame_length = centered_window(values, n_fft), n_fft
+    else:
+        analysis, frame_length, frames = values, win_length, frames[..., :win_length]
+    waveforms = overlap_add(frames * _constant(analysis, frames), hop_length)
+    # the squared window overlap-added over as many frames: known now, in NumPy
+    weights = np.zeros((frames.shape[-2] - 1) * hop_length + frame_length)
+    for start in range(0, len(weights) - frame_length + 1, hop_length):
+        weights[start:start + frame_length] += analysis**2
+    weighted = weights > np.finfo(_real_dtype(frames)).tiny  # librosa's threshold
+    waveforms = waveforms * _constant(np.where(weighted, 1.0 / np.where(weighted, weights, 1.0), 1.0), frames)
+    if not center:
+        return waveforms if length is None else _fixed_length(waveforms, length)
+    half = n_fft // 2
+    if length is not None:
+        return _fixed_length(waveforms[..., half:], length)
+    return waveforms[..., half:waveforms.shape[-1] - half]
+
+
+def powered_magnitude_from_power(power_spectrum, power):
+    """``power_spectrum ** (power / 2)``, 0 with gradient 0 (not NaN) where it is 0."""
+    if power == 2:
+        return power_spectrum
+    silent = ops.equal(power_spectrum, 0)
+    safe = ops.where(silent, ops.ones_like(power_spectrum), power_spectrum)
+    half = float(power) / 2.0
+    return ops.where(silent, ops.zeros_like(power_spectrum), ops.sqrt(safe) if half == 0.5 else ops.power(safe, half))
+
+
+def powered_magnitude(stfts, power=2.0):
+    """``|stfts| ** power`` of a complex tensor from its real and imaginary parts; gradient 0 at 0."""
+    real, imag = ops.real(stfts), ops.imag(stfts)
+    return powered_magnitude_from_power(real * real + imag * imag, power)
+
+
+def magnitude(stfts):
+    """``|stfts|``, gradient 0 at 0."""
+    return powered_magnitude(stfts, 1)
+
+
+def atan2(y, x):
+    """``atan2(y, x)`` with ``y = -0`` read as ``+0`` and gradient 0 (not NaN) at the origin."""
+    y = ops.where(ops.equal(y, 0), ops.zeros_like(y), y)
+    origin = ops.logical_and(ops.equal(x, 0), ops.equal(y, 0))
+    angle = ops.arctan2(ops.where(origin, ops.zeros_like(y), y), ops.where(origin, ops.ones_like(x), x))
+    return ops.where(origin, ops.zeros_like(angle), angle)
+
+
+def approx_atan2(y, x, n_terms=20):
+    """:func:`kapre_like.functional.approx_atan2`: the continued fraction of arctan on ``[0, 1]``."""
+    n_terms = min(int(n_terms), 20)
+    abs_x, abs_y = ops.abs(x), ops.abs(y)
+    larger = ops.maximum(abs_x, abs_y)
+    ratio = ops.minimum(abs_x, abs_y) / ops.where(larger > 0, larger, ops.ones_like(larger))
+    ratio_sq = ratio * ratio
+    denominator = ops.full_like(ratio, 2 * n_terms + 1)
+    for k in range(n_terms, 0, -1):
+        denominator = (2 * k - 1) + (k * k) * ratio_sq / denominator
+    angle = ratio / denominator
+    angle = ops.where(abs_y > abs_x, np.pi / 2 - angle, angle)
+    angle = ops.where(x < 0, np.pi - angle, angle)
+    return ops.where(y < 0, -angle, angle)
+
+
+def phase(stfts, approx_atan_terms=None):
+    """Angle of a complex tensor in ``[-pi, pi]``; with ``approx_atan_terms``, :func:`approx_atan2`."""
+    imag, real = ops.imag(stfts), ops.real(stfts)
+    return approx_atan2(imag, real, approx_atan_terms) if approx_atan_terms else atan2(imag, real)
+
+
+def to_decibel(x, ref_value=1.0, amin=1e-5, dynamic_range=80.0, multiplier=10.0, batch_axis=True):
+    """:func:`kapre_like.functional.to_decibel` on any Keras backend."""
+    input_dtype = _dtype(x)
+    if input_dtype in ("float16", "bfloat16"):
+        x = ops.cast(x, "float32")
+    log_ref = float(multiplier * np.log10(max(ref_value, amin)))
+    scale = multiplier / np.log(10.0)
+
+    def decibel(values):
+        return ops.log(ops.maximum(values, amin)) * scale - log_ref
+
+    db = decibel(x)
+    if dynamic_range is not None:
+        rank = len(x.shape)
+        axes = tuple(range(1, rank)) if (batch_axis and rank > 1) else None
+        loudest = ops.max if multiplier > 0 else ops.min
+        db = ops.maximum(db, decibel(loudest(x, axis=axes, keepdims=True)) - dynamic_range)
+    return ops.cast(db, input_dtype)
+
+
+def apply_filterbank(x, filterbank, axis=-1):
+    """Axis ``axis`` of ``x`` contracted with ``filterbank`` ``(n_freq, n_filters)``, in ``x``'s precision."""
+    weights = ops.cast(ops.convert_to_tensor(np.asarray(filterbank) if isinstance(filterbank, np.ndarray)
+                                             else filterbank), _dtype(x))
+    rank = len(x.shape)
+    axis = axis % rank
+    if axis == rank - 1:
+        return ops.matmul(x, weights)
+    return ops.moveaxis(ops.matmul(ops.moveaxis(x, axis, -1), weights), -1, axis)
+
+
+def delta(x, win_length=5, mode="symmetric", axis=1):
+    """:func:`kapre_like.functional.delta` on any Keras backend."""
+    half = (win_length - 1) // 2
+    rank = len(x.shape)
+    axis = axis % rank
+
+    def along(start, stop):
+        index = [slice(None)] * rank
+        index[axis] = slice(start, stop)
+        return x[tuple(index)]
+
+    mode = mode.lower()
+    if mode == "constant":
+        pad = [(0, 0)] * rank
+        pad[axis] = (half, half)
+        padded = ops.pad(x, pad)
+    else:  # mirrored slices: PyTorch's pad has no 'symmetric' mode
+        skip = 1 if mode == "reflect" else 0
+        first = ops.flip(along(skip, half + skip), axis=axis)
+        last = ops.flip(along(-half - skip, (-skip) or None), axis=axis)
+        padded = ops.concatenate([first, x, last], axis=axis)
+
+    def shifted(offset):
+        index = [slice(None)] * rank
+        index[axis] = slice(half + offset, (offset - half) or None)
+        return padded[tuple(index)]
+
+    numerator = sum(n * (shifted(n) - shifted(-n)) for n in range(1, half + 1))
+    return numerator / (2.0 * sum(n * n for n in range(1, half + 1)))
+
+
+def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, pad_end=False, pad_value=0, axis=-1):
+    """:func:`kapre_like.functional.frame_energy` on any Keras backend."""
+    rank = len(signals.shape)
+    axis = axis % rank
+    moved = ops.moveaxis(signals, axis, -1)
+    if pad_end and pad_value:
+        padding = end_padding(moved.shape[-1], frame_length, hop_length)
+        moved = ops.pad(moved, [(0, 0)] * (rank - 1) + [(0, padding)], constant_values=pad_value)
+        pad_end = False
+    energies = ops.sum(ops.square(frame(moved, frame_length, hop_length, pad_end)), axis=-1)
+    return ops.moveaxis(energies, -1, axis) * (ref_duration * sample_rate / frame_length)
+
+
+def mfcc(log_mel, n_mfccs, axis=-1, norm=None):
+    """:func:`kapre_like.functional.mfcc` on any Keras backend (the mean taken out before the DCT)."""
+    from .features import dct_matrix
+
+    rank = len(log_mel.shape)
+    axis = axis % rank
+    n_mels = int(log_mel.shape[axis])
+    mean = ops.mean(log_mel, axis=axis, keepdims=True)
+    coefficients = apply_filterbank(log_mel - mean, dct_matrix(n_mels, n_mfccs, norm=norm), axis=axis)
+    first = np.zeros([n_mfccs] + [1] * (rank - 1 - axis))
+    first[0] = np.sqrt((1.0 if norm == "ortho" else 2.0) * n_mels)
+    return coefficients + mean * _constant(first, log_mel)
+
+
+def frequency_map(n_freq, dtype="float32"):
+    """``n_freq`` values rising linearly from 0 to 1."""
+    return ops.convert_to_tensor(np.linspace(0.0, 1.0, n_freq).astype(keras.backend.standardize_dtype(dtype)))
+
+
+def append_frequency_map(inputs, freq_axis, channel_axis):
+    """``inputs`` with one more channel (last on ``channel_axis``) holding :func:`frequency_map`."""
+    rank = len(inputs.shape)
+    along_freq = [1] * rank
+    along_freq[freq_axis] = inputs.shape[freq_axis]
+    one_channel = list(ops.shape(inputs))
+    one_channel[channel_axis] = 1
+    freq_map = ops.reshape(frequency_map(inputs.shape[freq_axis], _dtype(inputs)), along_freq)
+    return ops.concatenate([inputs, ops.broadcast_to(freq_map, one_channel)], axis=channel_axis)
+
+
+def mu_law_encode(signal, quantization_channels):
+    """:func:`kapre_like.functional.mu_law_encode` on any Keras backend (int32 codes)."""
+    mu = quantization_channels - 1.0
+    signal = ops.clip(signal, -1.0, 1.0)
+    companded = ops.sign(signal) * ops.log1p(mu * ops.abs(signal)) / np.log1p(mu)
+    return ops.cast((companded + 1.0) / 2.0 * mu + 0.5, "int32")
+
+
+def mu_law_decode(signal_mu, quantization_channels, dtype="float32"):
+    """:func:`kapre_like.functional.mu_law_decode` on any Keras backend."""
+    mu = quantization_channels - 1.0
+    companded = ops.cast(signal_mu, keras.backend.standardize_dtype(dtype)) / mu * 2.0 - 1.0
+    return ops.sign(companded) * (ops.exp(ops.abs(companded) * np.log1p(mu)) - 1.0) / mu
+
+
+def filtered_spectrogram(signals, n_fft, win_length, hop_length, window=None, pad_end=False, filterbank=None,
+                         pad_begin=0, channels_last=False, finite_message=None, decibel=None, power=1.0,
+                         strategy="auto", center=False, pad_mode="constant"):
+    """:func:`kapre_like.functional.filtered_spectrogram` on any Keras backend: ``|stft| ** power``, the
+    filterbank's product and decibels, which ``jax.jit`` compiles into one computation."""
+    spectra = powered_magnitude(stft(signals, n_fft, win_length, hop_length, window, pad_end, pad_begin,
+                                     channels_last, finite_message, center=center, pad_mode=pad_mode), power)
+    if filterbank is not None:
+        spectra = apply_filterbank(spectra, filterbank)
+    return spectra if decibel is None else to_decibel(spectra, **decibel)
+
+
+def random_band_mask(batch_size, length, n_masks, max_width, seed=None):
+    """:func:`kapre_like.functional.random_band_mask` on any Keras backend: boolean ``(batch_size, length)``."""
+    shape = (batch_size, n_masks)
+    widths = ops.minimum(keras.random.randint(shape, 0, max_width + 1, seed=seed), length)
+    fraction = keras.random.uniform(shape, seed=seed)
+    starts = ops.cast(ops.floor(fraction * ops.cast(length - widths + 1, fraction.dtype)), "int32")
+    positions = ops.arange(length, dtype="int32")[None, None, :]
+    inside = ops.logical_and(positions >= starts[..., None], positions < (starts + widths)[..., None])
+    return ops.any(inside, axis=1)
+
+
+def random_permutations(batch_size, n, seed=None):
+    """``(batch_size, n)`` int32: an independent uniformly random permutation of ``range(n)`` per row."""
+    return ops.cast(ops.argsort(keras.random.uniform((batch_size, n), seed=seed), axis=-1), "int32")
+
+
+def frame_along(signals, frame_length, hop_length, axis, pad_end=False, pad_value=0):
+    """``tf.signal.frame(signals, frame_length, hop_length, pad_end, pad_value, axis)``: the axis ``axis``
+    replaced by ``(frames, frame_length)``."""
+    rank = len(signals.shape)
+    axis = axis % rank
+    moved = ops.moveaxis(signals, axis, -1)
+    if pad_end:
+        padding = end_padding(moved.shape[-1], frame_length, hop_length)
+        moved = ops.pad(moved, [(0, 0)] * (rank - 1) + [(0, padding)], constant_values=pad_value)
+    frames = frame(moved, frame_length, hop_length)
+    return ops.moveaxis(ops.moveaxis(frames, -1, axis), -1, axis)
