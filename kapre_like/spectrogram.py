@@ -6,6 +6,7 @@ imported from ``kapre_like`` instead. The computation is :mod:`kapre_like.functi
 """
 
 import keras
+from keras import ops
 import numpy as np
 import tensorflow as tf
 from keras import InputSpec
@@ -200,11 +201,11 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
         waveforms = _check_signal(self.layout.to_channels_first(inputs), min_length, "STFTSpectrogram", inputs.shape,
                                   "frame_length")
         # the DSP runs in float32 under a mixed policy, in float64 for a float64 layer
-        waveforms = tf.cast(waveforms, self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32")
-        kernels = [tf.cast(kernel[:, 0, :], waveforms.dtype) for kernel in self._kernels()]
+        waveforms = ops.cast(waveforms, self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32")
+        kernels = [ops.cast(kernel[:, 0, :], waveforms.dtype) for kernel in self._kernels()]
         n_freq = self._fft_length // 2 + 1
         # one convolution for both parts: (batch, channels, frames, n_parts * freq)
-        products = functional.framed_dot(waveforms, tf.concat(kernels, axis=1), self._frame_step,
+        products = functional.framed_dot(waveforms, ops.concatenate(kernels, axis=1), self._frame_step,
                                          self.padding.upper())
         if self.mode in ("real", "imag", "stft"):
             spectra = products
@@ -213,28 +214,28 @@ class STFTSpectrogram(LayoutChecked, keras.layers.Layer):
             if self.mode == "angle":
                 spectra = functional.atan2(imag, real)
             else:
-                power = tf.square(real) + tf.square(imag)
+                power = ops.square(real) + ops.square(imag)
                 if self.mode == "psd":
-                    spectra = power * tf.constant(functional.one_sided_weights(self._fft_length), power.dtype)
+                    spectra = power * ops.cast(functional.one_sided_weights(self._fft_length), power.dtype)
                 else:
                     epsilon = keras.config.epsilon()
-                    spectra = tf.sqrt(tf.maximum(power, epsilon))
+                    spectra = ops.sqrt(ops.maximum(power, epsilon))
                     if self.mode == "log":
-                        spectra = tf.math.log(tf.maximum(spectra, epsilon))
-        return tf.cast(self._arrange(spectra), self.compute_dtype)
+                        spectra = ops.log(ops.maximum(spectra, epsilon))
+        return ops.cast(self._arrange(spectra), self.compute_dtype)
 
     def _arrange(self, spectra):
         """(batch, channels, frames, freq) -> the output layout of data_format and expand_dims."""
         if self.expand_dims:
             return self.layout.from_channels_first(spectra)
-        shape = tf.shape(spectra)
+        shape = ops.shape(spectra)  # (sizes unknown when traced as scalar tensors)
         frames, freq = shape[2], spectra.shape[3]
         channels = spectra.shape[1] if spectra.shape[1] is not None else shape[1]
         if self.layout.channels_last:
             stacked = functional.transpose(spectra, (0, 2, 1, 3))
-            return tf.reshape(stacked, [-1, frames, channels * freq])
+            return ops.reshape(stacked, [-1, frames, channels * freq])
         stacked = functional.transpose(spectra, (0, 1, 3, 2))
-        return tf.reshape(stacked, [-1, channels * freq, frames])
+        return ops.reshape(stacked, [-1, channels * freq, frames])
 
     def compute_output_shape(self, input_shape):
         batch, channels, time = self.layout.split_shape(input_shape)
@@ -395,12 +396,12 @@ class MelSpectrogram(keras.layers.Layer):
     def call(self, inputs):
         _check_float_input(inputs, "MelSpectrogram")
         dtype = self.compute_dtype if self.compute_dtype in ("float32", "float64") else "float32"
-        signals = tf.cast(inputs, dtype)
+        signals = ops.cast(inputs, dtype)
         half = self.fft_length // 2
         # reflection padding needs more samples than it pads
         check_signal_length(signals.shape[-1], half + 1, "MelSpectrogram", f"input shape {tuple(inputs.shape)}",
                             f"fft_length // 2 + 1 = {half + 1}")
-        signals = tf.pad(signals, [[0, 0]] * (signals.shape.rank - 1) + [[half, half]], mode="REFLECT")
+        signals = functional.center_pad(signals, self.fft_length, "reflect")
         decibel = None
         if self.power_to_db:
             decibel = dict(ref_value=abs(self.ref_power), amin=self.min_power, dynamic_range=self.top_db,
@@ -411,7 +412,7 @@ class MelSpectrogram(keras.layers.Layer):
             filterbank=self._mel_matrix, power=self.mag_exp, decibel=decibel,
             finite_message=FINITE_MESSAGE.format(owner="MelSpectrogram"),
         )
-        return tf.cast(tf.linalg.matrix_transpose(mel), self.compute_dtype)
+        return ops.cast(ops.swapaxes(mel, -1, -2), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         samples = input_shape[-1]

@@ -4,6 +4,9 @@
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .framing import end_padding, pad_for_frames
 from .tensors import pad_time, shape_of
 from .windows import window_values
@@ -46,6 +49,8 @@ def framed_dot(signals, kernel, hop_length, padding="VALID"):
     Returns:
         float Tensor: ``(..., frames, outputs)``.
     """
+    if not on_tensorflow():
+        return neutral.framed_dot(signals, kernel, hop_length, padding)
     kernel = tf.convert_to_tensor(kernel, dtype=signals.dtype)
     rank = signals.shape.rank
     flat = tf.reshape(signals, [-1] + shape_of(signals, [rank - 1]))

@@ -8,6 +8,9 @@ sample must show, and only the samples no frame reads in the input.
 
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 
 def check_finite(values, message):
     """``values`` unchanged, after checking that none is NaN or Inf.
@@ -20,6 +23,8 @@ def check_finite(values, message):
         >>> check_finite(tf.constant([1.0, 2.0]), "the input contains NaN or Inf").numpy()
         array([1., 2.], dtype=float32)
     """
+    if not on_tensorflow():
+        return neutral.check_finite(values, message)
     return checked_against(values, values, message)
 
 

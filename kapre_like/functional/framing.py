@@ -52,6 +52,12 @@ def center_pad(signals, n_fft, pad_mode="constant", channels_last=False, hop_len
     """
     if pad_mode not in PAD_MODES:
         raise ValueError(f"`pad_mode` must be one of {list(PAD_MODES)}; got {pad_mode!r}.")
+    from .routes import on_tensorflow
+
+    if not on_tensorflow():
+        from .neutral import center_pad as padded
+
+        return padded(signals, n_fft, pad_mode, channels_last, hop_length)
     half = n_fft // 2
     rank = signals.shape.rank
     time_axis = 1 if channels_last else rank - 1

@@ -414,3 +414,12 @@ def frame_along(signals, frame_length, hop_length, axis, pad_end=False, pad_valu
         moved = ops.pad(moved, [(0, 0)] * (rank - 1) + [(0, padding)], constant_values=pad_value)
     frames = frame(moved, frame_length, hop_length)
     return ops.moveaxis(ops.moveaxis(frames, -1, axis), -1, axis)
+
+
+def framed_dot(signals, kernel, hop_length, padding="VALID"):
+    """:func:`kapre_like.functional.framed_dot` on any Keras backend: a strided 1-D ``keras.ops.conv``."""
+    kernel = ops.cast(ops.convert_to_tensor(kernel), _dtype(signals))
+    outer = list(signals.shape[:-1])
+    flat = ops.reshape(signals, [-1, signals.shape[-1], 1])
+    products = ops.conv(flat, kernel[:, None, :], strides=hop_length, padding=padding.lower())
+    return ops.reshape(products, outer + list(products.shape[1:]))

@@ -81,7 +81,6 @@ def one_sided_weights(n_fft):
     return weights
 
 
-@tf.custom_gradient
 def atan2(y, x):
     """``tf.math.atan2(y, x)`` whose gradient is 0, not NaN, where ``x = y = 0``.
 
@@ -91,6 +90,14 @@ def atan2(y, x):
     angle +pi whatever the sign of its zero (an FFT may give -0, a matrix product +0; ONNX's
     conversion of ATAN2 gives +pi for both), so TensorFlow, TFLite and ONNX agree.
     """
+    if not on_tensorflow():
+        return neutral.atan2(y, x)
+    return _atan2(y, x)
+
+
+@tf.custom_gradient
+def _atan2(y, x):
+    """TensorFlow's :func:`atan2` and its gradient."""
     angle = tf.math.atan2(tf.where(tf.equal(y, 0), tf.zeros_like(y), y), x)
 
     def gradient(upstream):

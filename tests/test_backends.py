@@ -1,0 +1,161 @@
+"""Every portable layer and factory on Keras's JAX and PyTorch backends, against TensorFlow's numbers.
+
+The cases are tests/contract.py's (so a new layer cannot skip them); each is built, run eagerly and
+compiled (``jax.jit``), trained under ``model.fit`` and round-tripped through ``.keras`` on this process's
+backend, and its numbers must equal those of TensorFlow's route within 1e-5 of their peak. TensorFlow's
+numbers and ``.keras`` files come from a process of its own (tests/backend_reference.py), which also loads
+the files saved here: a model saved on either backend loads and computes the same on the other.
+
+On TensorFlow these tests skip (the rest of the suite is TensorFlow's); the README's test command runs this
+file again with ``KERAS_BACKEND=jax`` and ``KERAS_BACKEND=torch``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import kapre_like as kl
+from kapre_like._base import NOT_PORTED, TFLITE_ONLY
+
+import backend_reference as reference
+import contract
+
+BACKEND = keras.backend.backend()
+pytestmark = pytest.mark.skipif(BACKEND == "tensorflow", reason="run with KERAS_BACKEND=jax or torch (README)")
+
+TOLERANCE = 1e-5  # of the peak, float32
+HERE = os.path.dirname(__file__)
+
+
+def _run_reference(mode, directory):
+    environment = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, os.path.join(HERE, "backend_reference.py"), mode, str(directory)],
+                          env=environment, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def tensorflow_reference(tmp_path_factory):
+    """The directory of TensorFlow's outputs and ``.keras`` files, and the outputs."""
+    directory = tmp_path_factory.mktemp("tensorflow")
+    _run_reference("write", directory)
+    return directory, dict(np.load(directory / "outputs.npz"))
+
+
+PORTABLE = reference.portable_cases() if BACKEND != "tensorflow" else []
+
+
+def test_every_case_but_the_tensorflow_only_ones_runs_here(tensorflow_reference):
+    """The portable cases here are those TensorFlow's process wrote: a layer that failed to build here is
+    listed, not skipped."""
+    assert sorted(PORTABLE) == sorted(tensorflow_reference[1])
+
+
+def _model(name):
+    keras.utils.set_random_seed(0)
+    return contract.model_of(contract.CASES[name])
+
+
+def _close(got, expected, what):
+    error = reference.relative_error(got, expected)
+    assert error <= TOLERANCE, f"{what}: {error:.2e} of the peak from TensorFlow's numbers"
+
+
+def _compiled(model):
+    if BACKEND == "jax":
+        import jax
+
+        # stateless, as Keras's own jit path calls a model: the variables are arguments, not constants
+        def run(trainable, non_trainable, x):
+            outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+            return outputs
+
+        jitted = jax.jit(run)
+        return lambda x: jitted([v.value for v in model.trainable_variables],
+                                [v.value for v in model.non_trainable_variables], x)
+    return lambda x: model(x, training=False)  # torch: eager (its compiled route: test_torch_compile)
+
+
+@pytest.mark.parametrize("name", PORTABLE)
+def test_numbers_equal_tensorflows_eager_and_compiled(name, tensorflow_reference):
+    case = contract.CASES[name]
+    model = _model(name)
+    # the weights TensorFlow's model had (a seeded initializer draws other numbers on each backend)
+    model.set_weights(keras.models.load_model(tensorflow_reference[0] / f"{name}.keras").get_weights())
+    x = case.make_input(reference.BATCH)
+    expected = tensorflow_reference[1][name]
+    eager = keras.ops.convert_to_numpy(model(x, training=False))
+    _close(eager, expected, "eager")
+    if np.iscomplexobj(expected):
+        assert str(eager.dtype) == "complex64"
+    _close(keras.ops.convert_to_numpy(_compiled(model)(x)), expected, "compiled")
+    _close(model.predict(x, verbose=0), expected, "predict")
+
+
+@pytest.mark.parametrize("name", PORTABLE)
+def test_trains_under_fit(name):
+    """A Dense head after the layer learns under ``model.fit``: finite loss, weights moved."""
+    case = contract.CASES[name]
+    x = case.make_input(reference.BATCH)
+    keras.utils.set_random_seed(0)
+    front = case.build()
+    outputs = front(x, training=False)
+    if not str(keras.backend.standardize_dtype(outputs.dtype)).startswith(("float", "complex")):
+        pytest.skip("integer codes: nothing to train on")
+    layers = [keras.Input(x.shape[1:], dtype=str(x.dtype)), front]
+    layers += [kl.Magnitude()] if str(keras.backend.standardize_dtype(outputs.dtype)).startswith("complex") else []
+    model = keras.Sequential(layers + [keras.layers.Dense(1)])
+    target = np.zeros(keras.ops.convert_to_numpy(model(x)).shape, "float32")
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    before = keras.ops.convert_to_numpy(model.layers[-1].kernel).copy()
+    history = model.fit(x, target, epochs=2, batch_size=reference.BATCH, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert np.abs(keras.ops.convert_to_numpy(model.layers[-1].kernel) - before).max() > 1e-3
+
+
+def test_keras_files_cross_backends(tensorflow_reference, tmp_path):
+    """TensorFlow's ``.keras`` files load here and give its numbers; those saved here load on TensorFlow
+    and give this backend's."""
+    directory, expected = tensorflow_reference
+    ours = {}
+    for name in PORTABLE:
+        case = contract.CASES[name]
+        loaded = keras.models.load_model(directory / f"{name}.keras")
+        _close(keras.ops.convert_to_numpy(loaded(case.make_input(reference.BATCH), training=False)), expected[name],
+               f"{name} loaded from TensorFlow's file")
+        model = _model(name)
+        ours[name] = contract.as_array(keras.ops.convert_to_numpy(model(case.make_input(reference.BATCH),
+                                                                       training=False)))
+        model.save(tmp_path / f"{name}.keras")
+        reloaded = keras.models.load_model(tmp_path / f"{name}.keras")
+        _close(keras.ops.convert_to_numpy(reloaded(case.make_input(reference.BATCH), training=False)), ours[name],
+               f"{name} reloaded here")
+    np.savez(tmp_path / "outputs.npz", **ours)
+    errors = json.loads(_run_reference("check", tmp_path).strip().splitlines()[-1])
+    assert sorted(errors) == sorted(PORTABLE)
+    bad = {name: error for name, error in errors.items() if not error <= TOLERANCE}
+    assert not bad, f"saved on {BACKEND}, loaded on TensorFlow: {bad}"
+
+
+TENSORFLOW_ONLY = {
+    "STFTTflite": (lambda: kl.STFTTflite(n_fft=256), TFLITE_ONLY),
+    "PhaseTflite": (lambda: kl.PhaseTflite(), TFLITE_ONLY),
+    "AudioSpectrogram": (lambda: kl.AudioSTFTEncoder(window_size=256, offset=64).layer(), "tf.data"),
+    "PCEN": (lambda: kl.PCEN(), NOT_PORTED),
+    "GriffinLim": (lambda: kl.GriffinLim(n_fft=256), NOT_PORTED),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TENSORFLOW_ONLY))
+def test_tensorflow_only_layers_say_so(name):
+    build, reason = TENSORFLOW_ONLY[name]
+    with pytest.raises(RuntimeError, match="TensorFlow backend only") as raised:
+        build()
+    message = str(raised.value)
+    assert repr(BACKEND) in message and reason in message and "KERAS_BACKEND=tensorflow" in message
