@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._base import NOT_PORTED, AudioLayer, complex_of, register
+from ._base import AudioLayer, complex_of, register
 from ._checks import check_bool, check_choice, check_float_input, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_against
@@ -16,7 +16,7 @@ from .functional.constant_q import RESAMPLERS, constant_q_frames, constant_q_pai
 
 __all__ = ["CQT", "VQT"]
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class VQT(AudioLayer):
     """Variable-Q transform of waveforms, equal to ``librosa.vqt`` (its magnitude by default).
 
@@ -142,7 +142,8 @@ class VQT(AudioLayer):
         pairs = constant_q_pairs(waveforms, self.plan, self.kernels)  # (batch, ch, frames, bins, 2)
         pairs = checked_against(pairs, waveforms, self.finite_message)
         if self.return_complex:
-            out = tf.complex(pairs[..., 0], pairs[..., 1])
+            out = (tf.complex(pairs[..., 0], pairs[..., 1]) if functional.on_tensorflow()
+                   else keras.ops.view_as_complex(pairs))
         else:
             out = functional.powered_magnitude_of_pairs(pairs, 1.0)  # (its gradient is 0, not NaN, at 0)
         return self.cast_output(self.output_format.from_channels_first(out))

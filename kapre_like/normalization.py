@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import InputSpec
 
 from . import functional
-from ._base import NOT_PORTED, AudioLayer, register
+from ._base import AudioLayer, register
 from ._checks import check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
@@ -18,7 +18,7 @@ from .functional.finite import checked_nonnegative
 __all__ = ["PCEN"]
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class PCEN(AudioLayer):
     """Per-channel energy normalisation of a magnitude or mel spectrogram (``librosa.pcen``).
 
@@ -90,9 +90,9 @@ class PCEN(AudioLayer):
         energies = checked_nonnegative(energies, "PCEN: the input energies must be >= 0 and finite (a magnitude, "
                                                  "power or mel spectrogram on a linear scale, not decibels)")
         if self.trainable:
-            parameters = [tf.exp(tf.cast(weight, energies.dtype)) for weight in
+            parameters = [keras.ops.exp(keras.ops.cast(weight, energies.dtype)) for weight in
                           (self.log_coefficient, self.log_gain, self.log_bias, self.log_power)]
-            parameters[0] = tf.minimum(parameters[0], 1.0)  # b in (0, 1]: the smoother stays stable
+            parameters[0] = keras.ops.minimum(parameters[0], 1.0)  # b in (0, 1]: the smoother stays stable
         else:
             parameters = [self.coefficient, self.gain, self.bias, self.power]
         coefficient, gain, bias, power = parameters

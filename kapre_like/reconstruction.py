@@ -12,12 +12,13 @@ and convert to TFLite with built-in ops only (any batch).
 
 import warnings
 
+import keras
 import numpy as np
 import tensorflow as tf
 from keras import InputSpec
 
 from . import filters, functional
-from ._base import NOT_PORTED, AudioLayer, FramedTransform, check_centering, register
+from ._base import AudioLayer, FramedTransform, check_centering, complex_of, register
 from ._checks import check_bool, check_choice, check_int, check_number
 from ._layout import DataFormat
 from .functional.finite import checked_nonnegative
@@ -34,7 +35,7 @@ def _checked_iterations(n_iter, owner, minimum=1):
     return n_iter
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class GriffinLim(FramedTransform, AudioLayer):
     """Waveforms from magnitude spectrograms by (fast) Griffin-Lim, ``librosa.griffinlim``'s iteration.
 
@@ -131,8 +132,9 @@ class GriffinLim(FramedTransform, AudioLayer):
         self.input_spec = InputSpec(ndim=4, axes={self.input_format.freq_axis: self.n_fft // 2 + 1})
 
     def call(self, inputs):
-        if inputs.dtype.is_complex:
-            raise TypeError(f"{type(self).__name__} takes magnitudes, a real tensor; got {inputs.dtype.name} "
+        if keras.backend.standardize_dtype(inputs.dtype).startswith("complex"):
+            raise TypeError(f"{type(self).__name__} takes magnitudes, a real tensor; got "
+                            f"{keras.backend.standardize_dtype(inputs.dtype)} "
                             f"input of shape {tuple(inputs.shape)}. Give Magnitude()(stft) instead of the STFT.")
         magnitudes = self.input_format.to_channels_first(self._float_input(inputs))
         magnitudes = checked_nonnegative(magnitudes, f"{type(self).__name__}: the magnitudes must be >= 0 and finite")
@@ -144,8 +146,9 @@ class GriffinLim(FramedTransform, AudioLayer):
             note_switch(f"{type(self).__name__}: strategy {self.strategy!r} -> 'conv'")
         angles = None
         if self.init == "random":
-            complex_dtype = tf.complex128 if magnitudes.dtype == tf.float64 else tf.complex64
-            angles = functional.random_phases(tf.shape(magnitudes), complex_dtype, self.seed, pairs=strategy == "conv")
+            complex_dtype = complex_of(magnitudes.dtype)
+            shape = tf.shape(magnitudes) if functional.on_tensorflow() else magnitudes.shape
+            angles = functional.random_phases(shape, complex_dtype, self.seed, pairs=strategy == "conv")
         waveforms = functional.griffin_lim(magnitudes, self.n_fft, self.win_length, self.hop_length, self.window,
                                            self.n_iter, self.momentum, angles, self.center, self.pad_mode,
                                            self.length, strategy)
@@ -163,7 +166,7 @@ class GriffinLim(FramedTransform, AudioLayer):
         return config
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class InverseMelScale(AudioLayer):
     """Linear magnitudes from a mel spectrogram (or log-mel in dB) by non-negative least squares.
 
@@ -224,7 +227,7 @@ class InverseMelScale(AudioLayer):
     def call(self, inputs):
         mel = self.layout.to_channels_first(self._float_input(inputs))
         if self.decibel:
-            mel = tf.pow(tf.cast(10.0, mel.dtype), mel / (10.0 if self.stype == "power" else 20.0))
+            mel = keras.ops.power(keras.ops.cast(10.0, mel.dtype), mel / (10.0 if self.stype == "power" else 20.0))
         linear = functional.nonnegative_least_squares(self.basis, mel, self.n_iter)
         if self.power != 1:
             linear = linear ** (1.0 / self.power)

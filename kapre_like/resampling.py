@@ -8,7 +8,7 @@ import numbers
 from keras import InputSpec
 
 from . import functional
-from ._base import NOT_PORTED, AudioLayer, register
+from ._base import AudioLayer, register
 from ._layout import DataFormat
 from .functional.resampling import DEFAULT_WINDOW, lowpass_filter, polyphase_kernel, reduced_factors
 
@@ -29,7 +29,7 @@ def check_rate(value, arg_name, owner):
     return int(value)
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class Resample(AudioLayer):
     """Resample waveforms from ``orig_sr`` to ``target_sr`` inside the model (polyphase FIR).
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import kapre_like as kl
-from kapre_like._base import NOT_PORTED, TFLITE_ONLY
+from kapre_like._base import TFLITE_ONLY
 
 import backend_reference as reference
 import contract
@@ -29,6 +29,9 @@ BACKEND = keras.backend.backend()
 pytestmark = pytest.mark.skipif(BACKEND == "tensorflow", reason="run with KERAS_BACKEND=jax or torch (README)")
 
 TOLERANCE = 1e-5  # of the peak, float32
+#: The iterative reconstructions (Griffin-Lim after a least-squares fit: the cases whose contract tolerance is
+#: 1e-3) amplify the last-bit differences of the backends' FFTs; measured 4e-5 to 6e-5 on get_mel_to_audio.
+ITERATIVE_TOLERANCE = 1e-4
 HERE = os.path.dirname(__file__)
 
 
@@ -62,9 +65,13 @@ def _model(name):
     return contract.model_of(contract.CASES[name])
 
 
-def _close(got, expected, what):
+def _tolerance(name):
+    return ITERATIVE_TOLERANCE if contract.CASES[name].tolerance >= 1e-3 else TOLERANCE
+
+
+def _close(got, expected, what, tolerance=TOLERANCE):
     error = reference.relative_error(got, expected)
-    assert error <= TOLERANCE, f"{what}: {error:.2e} of the peak from TensorFlow's numbers"
+    assert error <= tolerance, f"{what}: {error:.2e} of the peak from TensorFlow's numbers"
 
 
 def _compiled(model):
@@ -91,11 +98,11 @@ def test_numbers_equal_tensorflows_eager_and_compiled(name, tensorflow_reference
     x = case.make_input(reference.BATCH)
     expected = tensorflow_reference[1][name]
     eager = keras.ops.convert_to_numpy(model(x, training=False))
-    _close(eager, expected, "eager")
+    _close(eager, expected, "eager", _tolerance(name))
     if np.iscomplexobj(expected):
         assert str(eager.dtype) == "complex64"
-    _close(keras.ops.convert_to_numpy(_compiled(model)(x)), expected, "compiled")
-    _close(model.predict(x, verbose=0), expected, "predict")
+    _close(keras.ops.convert_to_numpy(_compiled(model)(x)), expected, "compiled", _tolerance(name))
+    _close(model.predict(x, verbose=0), expected, "predict", _tolerance(name))
 
 
 @pytest.mark.parametrize("name", PORTABLE)
@@ -128,7 +135,7 @@ def test_keras_files_cross_backends(tensorflow_reference, tmp_path):
         case = contract.CASES[name]
         loaded = keras.models.load_model(directory / f"{name}.keras")
         _close(keras.ops.convert_to_numpy(loaded(case.make_input(reference.BATCH), training=False)), expected[name],
-               f"{name} loaded from TensorFlow's file")
+               f"{name} loaded from TensorFlow's file", _tolerance(name))
         model = _model(name)
         ours[name] = contract.as_array(keras.ops.convert_to_numpy(model(case.make_input(reference.BATCH),
                                                                        training=False)))
@@ -139,7 +146,7 @@ def test_keras_files_cross_backends(tensorflow_reference, tmp_path):
     np.savez(tmp_path / "outputs.npz", **ours)
     errors = json.loads(_run_reference("check", tmp_path).strip().splitlines()[-1])
     assert sorted(errors) == sorted(PORTABLE)
-    bad = {name: error for name, error in errors.items() if not error <= TOLERANCE}
+    bad = {name: error for name, error in errors.items() if not error <= _tolerance(name)}
     assert not bad, f"saved on {BACKEND}, loaded on TensorFlow: {bad}"
 
 
@@ -147,8 +154,6 @@ TENSORFLOW_ONLY = {
     "STFTTflite": (lambda: kl.STFTTflite(n_fft=256), TFLITE_ONLY),
     "PhaseTflite": (lambda: kl.PhaseTflite(), TFLITE_ONLY),
     "AudioSpectrogram": (lambda: kl.AudioSTFTEncoder(window_size=256, offset=64).layer(), "tf.data"),
-    "PCEN": (lambda: kl.PCEN(), NOT_PORTED),
-    "GriffinLim": (lambda: kl.GriffinLim(n_fft=256), NOT_PORTED),
 }
 
 

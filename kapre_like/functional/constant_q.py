@@ -15,6 +15,7 @@ soxr's, read off soxr itself (:func:`~kapre_like.functional.resampling.soxr_filt
 
 import dataclasses
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -240,7 +241,7 @@ def constant_q_pairs(signals, plan, kernels=None):
     for kernel, hop, halve in zip(kernels, plan.hops, plan.downsample_after):
         n_fft = int(kernel.shape[0])
         padded = center_pad(y, n_fft, plan.pad_mode)
-        responses.append(framed_dot(padded, tf.cast(kernel, y.dtype), hop))  # (..., frames, 2 * bins)
+        responses.append(framed_dot(padded, keras.ops.cast(kernel, y.dtype), hop))  # (..., frames, 2 * bins)
         if halve:
             y = resample(y, 1, 2, plan.halving_kernel)
     counts = [response.shape[-2] for response in responses]
@@ -250,5 +251,5 @@ def constant_q_pairs(signals, plan, kernels=None):
     for response in reversed(responses):  # from the lowest octave up
         bins = int(response.shape[-1]) // 2
         response = response[..., :frames, :]
-        pairs.append(tf.stack([response[..., :bins], response[..., bins:]], axis=-1))
-    return tf.concat(pairs, axis=-2)
+        pairs.append(keras.ops.stack([response[..., :bins], response[..., bins:]], axis=-1))
+    return keras.ops.concatenate(pairs, axis=-2)

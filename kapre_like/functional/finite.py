@@ -32,6 +32,9 @@ def checked_against(result, signals, message):
     """``result``, returned only once ``signals`` are found finite (else raising with ``message``;
     no check when ``message`` is None). The check reads ``signals`` beside the computation of
     ``result``: it gates the output, not the input, so nothing waits for it."""
+    if not on_tensorflow():
+        neutral.check_finite(signals, message)
+        return result
     if message is None:
         return result
     return asserted(result, tf.reduce_all(tf.math.is_finite(signals)), message)
@@ -58,6 +61,8 @@ def checked_nonnegative(values, message):
         >>> checked_nonnegative(tf.constant([0.0, 2.0]), "the magnitudes must be >= 0 and finite").numpy()
         array([0., 2.], dtype=float32)
     """
+    if not on_tensorflow():
+        return neutral.checked_nonnegative(values, message)
     result = values
     for found, what in ((tf.math.is_nan(values), "NaN"), (tf.math.is_inf(values), "Inf"),
                         (values < 0, "negative values")):

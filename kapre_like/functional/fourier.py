@@ -230,6 +230,9 @@ def overlap_add_normalized(frames, n_fft, win_length, hop_length, window=None, c
     framing). Built-in TFLite ops only. Arguments as :func:`inverse_stft`, and ``min_coverage``: the
     divisor is at least this fraction of its peak (0, the default, is librosa's: samples that windows
     barely cover are divided by almost 0, which magnifies an inconsistent spectrogram's errors there)."""
+    if not on_tensorflow():
+        return neutral.overlap_add_normalized(frames, n_fft, win_length, hop_length, window, center, length,
+                                              min_coverage)
     dtype = frames.dtype
     if center:
         analysis, frame_length = centered_window(window_values(window, win_length), n_fft), n_fft

@@ -179,21 +179,30 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
     window_sum = center if window_sum is None else window_sum
     if center and not window_sum:
         raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
-    values = window_values(window, win_length)
     if not window_sum:
+        values = window_values(window, win_length)
         power = overlapped_window_power(win_length, hop_length, values)
         synthesis = np.divide(values, power, out=np.zeros_like(values), where=power != 0)
         waveforms = overlap_add(frames[..., :win_length] * _constant(synthesis, frames), hop_length)
         return waveforms if length is None else _fixed_length(waveforms, length)
+    return overlap_add_normalized(frames, n_fft, win_length, hop_length, window, center, length)
+
+
+def overlap_add_normalized(frames, n_fft, win_length, hop_length, window=None, center=False, length=None,
+                           min_coverage=0.0):
+    """:func:`kapre_like.functional.fourier.overlap_add_normalized` on any Keras backend: the divisor (the
+    squared window overlap-added over the frames) is known when traced, so it is computed in NumPy."""
+    values = window_values(window, win_length)
     if center:
         analysis, frame_length = centered_window(values, n_fft), n_fft
     else:
         analysis, frame_length, frames = values, win_length, frames[..., :win_length]
     waveforms = overlap_add(frames * _constant(analysis, frames), hop_length)
-    # the squared window overlap-added over as many frames: known now, in NumPy
     weights = np.zeros((frames.shape[-2] - 1) * hop_length + frame_length)
     for start in range(0, len(weights) - frame_length + 1, hop_length):
         weights[start:start + frame_length] += analysis**2
+    if min_coverage:
+        weights = np.maximum(weights, min_coverage * weights.max())
     weighted = weights > np.finfo(_real_dtype(frames)).tiny  # librosa's threshold
     waveforms = waveforms * _constant(np.where(weighted, 1.0 / np.where(weighted, weights, 1.0), 1.0), frames)
     if not center:
@@ -423,3 +432,128 @@ def framed_dot(signals, kernel, hop_length, padding="VALID"):
     flat = ops.reshape(signals, [-1, signals.shape[-1], 1])
     products = ops.conv(flat, kernel[:, None, :], strides=hop_length, padding=padding.lower())
     return ops.reshape(products, outer + list(products.shape[1:]))
+
+
+def checked_nonnegative(values, message):
+    """``values``, or ``ValueError(message + " (got NaN|Inf|negative values)")`` when eager values hold one."""
+    if _concrete(values):
+        for found, what in ((ops.isnan, "NaN"), (ops.isinf, "Inf"), (lambda v: v < 0, "negative values")):
+            if bool(ops.any(found(values))):
+                raise ValueError(f"{message} (got {what})")
+    return values
+
+
+def _as(value, dtype):
+    return ops.cast(value, dtype) if not isinstance(value, (int, float)) else ops.convert_to_tensor(
+        np.asarray(value, dtype=dtype))
+
+
+def smooth(energies, coefficient, initial=1.0):
+    """:func:`kapre_like.functional.smooth` on any Keras backend: the IIR smoother along axis -2 as a prefix
+    scan with doubling steps (``ceil(log2(frames))`` passes, unrolled: the length is known)."""
+    energies = ops.convert_to_tensor(energies)
+    dtype = _dtype(energies)
+    coefficient = _as(coefficient, dtype)
+    log_decay = ops.log(ops.maximum(1.0 - coefficient, float(np.finfo(dtype).tiny)))
+    rank = len(energies.shape)
+    n_frames = energies.shape[-2]
+    no_padding = [(0, 0)] * (rank - 2)
+    summed, step = energies, 1
+    while step < n_frames:
+        earlier = ops.pad(summed[..., :n_frames - step, :], no_padding + [(step, 0), (0, 0)])
+        summed = summed + ops.exp(step * log_decay) * earlier
+        step *= 2
+    positions = _constant(np.arange(1, n_frames + 1)[:, None], energies)
+    return coefficient * summed + ops.exp(positions * log_decay) * _as(initial, dtype)
+
+
+def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, smoothed=None):
+    """:func:`kapre_like.functional.pcen` on any Keras backend (librosa's log-space formula)."""
+    energies = ops.convert_to_tensor(energies)
+    dtype = _dtype(energies)
+    gain, bias, power = (_as(value, dtype) for value in (gain, bias, power))
+    smoothed = smooth(energies, coefficient) if smoothed is None else ops.cast(smoothed, dtype)
+    normaliser = ops.exp(-gain * (float(np.log(eps)) + ops.log1p(smoothed / eps)))
+    return bias**power * ops.expm1(power * ops.log1p(energies * normaliser / bias))
+
+
+def resample(signals, up, down, kernel=None):
+    """:func:`kapre_like.functional.resample` on any Keras backend: the polyphase filter as one strided
+    convolution (:func:`framed_dot`), its blocks interleaved."""
+    from .resampling import lowpass_filter, polyphase_kernel, reduced_factors
+
+    up, down = reduced_factors(up, down)
+    if up == down == 1:
+        return signals
+    matrix, left = polyphase_kernel(lowpass_filter(up, down), up, down) if kernel is None else kernel
+    taps_per_block, outputs_per_block = matrix.shape
+    stride = down * outputs_per_block // up
+    length = signals.shape[-1]
+    out_length = (length * up + down - 1) // down
+    blocks = (out_length + outputs_per_block - 1) // outputs_per_block
+    right = max((blocks - 1) * stride + taps_per_block - (length + left), 0)
+    outputs = framed_dot(_pad_last(signals, left, right), _constant(matrix, signals), stride)
+    interleaved = ops.reshape(outputs, list(outputs.shape[:-2]) + [outputs.shape[-2] * outputs_per_block])
+    return interleaved[..., :out_length]
+
+
+def _complex(real, imag):
+    return ops.view_as_complex(ops.stack([real, imag], axis=-1))
+
+
+def random_phases(shape, dtype="complex64", seed=None, pairs=False):
+    """Unit complex numbers with phases uniform in ``[0, 2 pi)`` (``keras.random.uniform``); with ``pairs``,
+    (cos, sin) pairs on a trailing axis of 2."""
+    real_dtype = "float64" if keras.backend.standardize_dtype(dtype) in ("complex128", "float64") else "float32"
+    phase = keras.random.uniform(tuple(shape), 0.0, 2 * np.pi, dtype=real_dtype, seed=seed)
+    if pairs:
+        return ops.stack([ops.cos(phase), ops.sin(phase)], axis=-1)
+    return _complex(ops.cos(phase), ops.sin(phase))
+
+
+def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=32, momentum=0.99, angles=None,
+                center=False, pad_mode="constant", length=None, strategy="plain"):
+    """:func:`kapre_like.functional.griffin_lim` on any Keras backend: the iterations one ``keras.ops.fori_loop``
+    (a ``lax.fori_loop`` on JAX). ``strategy`` is TensorFlow's choice of exported ops; here the FFTs always
+    serve ('conv' pairs as ``angles`` are read as complex numbers), the same numbers."""
+    from .reconstruction import GRIFFIN_LIM_STRATEGIES, MIN_COVERAGE
+
+    if strategy not in GRIFFIN_LIM_STRATEGIES:
+        raise ValueError(f"griffin_lim: `strategy` must be one of {list(GRIFFIN_LIM_STRATEGIES)}; got {strategy!r}.")
+    magnitudes = ops.convert_to_tensor(magnitudes)
+    target = _complex(magnitudes, ops.zeros_like(magnitudes))
+    if angles is None:
+        angles = _complex(ops.ones_like(magnitudes), ops.zeros_like(magnitudes))
+    elif not _dtype(angles).startswith("complex"):
+        angles = ops.view_as_complex(angles)
+    tiny = float(np.finfo(_dtype(magnitudes)).tiny)
+    fft = fft_module()
+
+    def synthesis(spectra, length=None):
+        return overlap_add_normalized(fft.irfft(spectra, n_fft), n_fft, win_length, hop_length, window, center,
+                                      length, MIN_COVERAGE)
+
+    def step(_, state):
+        current, previous = state
+        rebuilt = stft(synthesis(target * current), n_fft, win_length, hop_length, window, center=center,
+                       pad_mode=pad_mode)
+        pushed = rebuilt if momentum == 0 else rebuilt - (momentum / (1 + momentum)) * previous
+        modulus = ops.abs(pushed) + tiny
+        return pushed / _complex(modulus, ops.zeros_like(modulus)), rebuilt
+
+    angles, _ = ops.fori_loop(0, n_iter, step, (angles, ops.zeros_like(angles)))
+    return synthesis(target * angles, length)
+
+
+def nonnegative_least_squares(basis, targets, n_iter=100):
+    """:func:`kapre_like.functional.nonnegative_least_squares` on any Keras backend."""
+    targets = ops.convert_to_tensor(targets)
+    basis = np.asarray(basis, np.float64)
+    step = 1.0 / np.linalg.eigvalsh(basis.T @ basis).max()
+    forward, backward = _constant(basis, targets), _constant(basis.T * step, targets)
+    solution = ops.relu(ops.matmul(targets, _constant(np.linalg.pinv(basis), targets)))
+
+    def body(_, current):
+        return ops.relu(current - ops.matmul(ops.matmul(current, forward) - targets, backward))
+
+    return ops.fori_loop(0, n_iter, body, solution)

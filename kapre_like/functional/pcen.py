@@ -3,6 +3,9 @@
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 
 def _as(value, dtype):
     """``value`` in ``dtype``; a Python number converted directly (not through float32)."""
@@ -36,6 +39,8 @@ def smooth(energies, coefficient, initial=1.0):
         >>> smooth(tf.constant([[2.0], [2.0], [0.0]]), 0.5).numpy()[:, 0]
         array([1.5  , 1.75 , 0.875], dtype=float32)
     """
+    if not on_tensorflow():
+        return neutral.smooth(energies, coefficient, initial)
     energies = tf.convert_to_tensor(energies)
     dtype = energies.dtype
     coefficient = _as(coefficient, dtype)
@@ -77,6 +82,8 @@ def pcen(energies, coefficient, gain=0.98, bias=2.0, power=0.5, eps=1e-6, smooth
     Returns:
         float Tensor: the shape of ``energies``.
     """
+    if not on_tensorflow():
+        return neutral.pcen(energies, coefficient, gain, bias, power, eps, smoothed)
     energies = tf.convert_to_tensor(energies)
     dtype = energies.dtype
     gain, bias, power = (_as(value, dtype) for value in (gain, bias, power))

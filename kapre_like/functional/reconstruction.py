@@ -11,6 +11,9 @@ built-in ops, in a time that does not grow with the number of iterations.
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .dft import dft_kernel, framed_dot, inverse_dft_matrix
 from .fourier import centered_framing, overlap_add_normalized, stft
 from .tensors import float_dtype_of, shape_of
@@ -121,6 +124,9 @@ def griffin_lim(magnitudes, n_fft, win_length, hop_length, window=None, n_iter=3
         >>> y.shape, float(spectral_convergence(target, tf.abs(stft(y, 512, 512, 128, center=True)))[0]) < 0.06
         (TensorShape([1, 4096]), True)
     """
+    if not on_tensorflow():
+        return neutral.griffin_lim(magnitudes, n_fft, win_length, hop_length, window, n_iter, momentum, angles, center,
+                                   pad_mode, length, strategy)
     if strategy not in GRIFFIN_LIM_STRATEGIES:
         raise ValueError(f"griffin_lim: `strategy` must be one of {list(GRIFFIN_LIM_STRATEGIES)}; got {strategy!r}.")
     magnitudes = tf.convert_to_tensor(magnitudes)
@@ -170,6 +176,8 @@ def random_phases(shape, dtype=tf.complex64, seed=None, pairs=False):
     """Unit complex numbers with phases uniform in ``[0, 2 pi)`` (``tf.random.uniform``: TFLite's
     RANDOM_UNIFORM, a built-in op; a ``seed`` repeats the sequence of draws in a new process). With
     ``pairs``, float (cos, sin) pairs on a trailing axis of size 2 (``dtype`` then a float dtype)."""
+    if not on_tensorflow():
+        return neutral.random_phases(shape, dtype, seed, pairs)
     real_dtype = tf.float64 if dtype in (tf.complex128, tf.float64) else tf.float32
     phase = tf.random.uniform(shape, 0.0, 2 * np.pi, dtype=real_dtype, seed=seed)
     if pairs:
@@ -207,6 +215,8 @@ def nonnegative_least_squares(basis, targets, n_iter=100):
     Returns:
         float Tensor: ``(..., n_unknowns)``, non-negative.
     """
+    if not on_tensorflow():
+        return neutral.nonnegative_least_squares(basis, targets, n_iter)
     targets = tf.convert_to_tensor(targets)
     basis = np.asarray(basis, np.float64)
     dtype = targets.dtype

@@ -13,6 +13,9 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 from .dft import framed_dot
 from .tensors import pad_time
 
@@ -159,6 +162,8 @@ def resample(signals, up, down, kernel=None):
         >>> bool(np.allclose(y.numpy(), scipy.signal.resample_poly(x, 160, 441), atol=1e-12))
         True
     """
+    if not on_tensorflow():
+        return neutral.resample(signals, up, down, kernel)
     up, down = reduced_factors(up, down)
     if up == down == 1:
         return tf.identity(signals)

@@ -175,6 +175,8 @@ def magnitude_of_pairs(pairs):
 def powered_magnitude_of_pairs(pairs, power=2.0):
     """:func:`powered_magnitude` of complex numbers stored as a trailing (real, imaginary) axis:
     ``(real**2 + imag**2) ** (power / 2)``, gradient 0 at 0 (built-in TFLite ops only)."""
+    if not on_tensorflow():
+        return neutral.powered_magnitude_from_power(pairs[..., 0] ** 2 + pairs[..., 1] ** 2, power)
     return powered_magnitude_from_power(tf.reduce_sum(tf.square(pairs), axis=-1), power)
 
 
