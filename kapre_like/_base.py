@@ -24,7 +24,7 @@ from ._checks import (
 )
 from ._layout import DataFormat, LayoutChecked
 
-__all__ = ["register", "require_tensorflow_backend", "TFLITE_ONLY", "NOT_PORTED", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
+__all__ = ["register", "require_tensorflow_backend", "TFLITE_ONLY", "AudioLayer", "FramedTransform", "HALF_FLOATS", "REAL_OF_COMPLEX", "FINITE_MESSAGE",
            "complex_of", "real_of", "dsp_dtype", "complex_layout", "check_centering"]
 
 _register_with_keras = keras.saving.register_keras_serializable(package="kapre_like")
@@ -56,7 +56,6 @@ def register(cls=None, *, tensorflow_only=None):
 
 #: Why a layer runs on TensorFlow only, by kind (the ``tensorflow_only`` reasons of :func:`register`).
 TFLITE_ONLY = "it exists to be converted to TFLite, which only TensorFlow models are"
-NOT_PORTED = "its DSP is not yet written in keras.ops"
 
 
 def require_tensorflow_backend(owner, reason="it computes with TensorFlow ops"):

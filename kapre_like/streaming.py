@@ -53,7 +53,7 @@ import tensorflow as tf
 
 from . import functional
 from .functional.streaming import time_slice
-from ._base import NOT_PORTED, register
+from ._base import register
 from ._checks import check_int
 from ._layout import expected_axes
 from .time_frequency import STFT, InverseSTFT
@@ -105,7 +105,7 @@ class _CarriedState(keras.layers.Layer):
             )
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class StreamBuffer(_CarriedState):
     """``[state, chunk] -> [buffer, next_state]``: the chunk appended to the kept samples, and the last
     ``state_length`` samples of the result (:func:`kapre_like.functional.buffered`).
@@ -134,7 +134,7 @@ class StreamBuffer(_CarriedState):
         if state.shape[self.time_axis] is None:
             tf.debugging.assert_equal(tf.shape(state)[self.time_axis], self.state_length,
                                       message=f"StreamBuffer: the state must hold {self.state_length} samples")
-        return list(functional.buffered(tf.cast(state, chunk.dtype), chunk, self.time_axis))
+        return list(functional.buffered(keras.ops.cast(state, chunk.dtype), chunk, self.time_axis))
 
     def compute_output_spec(self, inputs):
         state, chunk = inputs
@@ -150,7 +150,7 @@ class StreamBuffer(_CarriedState):
         return config
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class OverlapAddStream(_CarriedState):
     """``[synthesized, tail] -> [samples, next_tail]``: a streaming overlap-add
     (:func:`kapre_like.functional.overlap_add_step`). ``synthesized`` is an inverse STFT of this
@@ -174,7 +174,7 @@ class OverlapAddStream(_CarriedState):
     def call(self, inputs):
         synthesized, tail = inputs
         self._check_state(tail.shape, synthesized.shape)
-        return list(functional.overlap_add_step(synthesized, tf.cast(tail, synthesized.dtype), self.time_axis))
+        return list(functional.overlap_add_step(synthesized, keras.ops.cast(tail, synthesized.dtype), self.time_axis))
 
     def compute_output_spec(self, inputs):
         synthesized, tail = inputs
@@ -432,7 +432,7 @@ def _step_model(model, plan, chunk_hops):
     return StreamStep(inputs, outputs, name=model.name + "_step")
 
 
-@register(tensorflow_only=NOT_PORTED)
+@register
 class StreamStep(keras.Model):
     """The step :func:`to_streaming` returns: a functional ``keras.Model`` ``[chunk, *states] ->
     [output, *next_states]`` whose call takes NumPy arrays, tensors or a mix of both, as the loop
@@ -441,18 +441,25 @@ class StreamStep(keras.Model):
     the input's, and one batch size for all."""
 
     def __call__(self, inputs, *args, **kwargs):
-        if isinstance(inputs, (list, tuple)) and tf.executing_eagerly() and not any(
+        if isinstance(inputs, (list, tuple)) and _eager() and not any(
                 isinstance(x, keras.KerasTensor) for x in inputs):  # (a traced call passes tensors already)
             inputs = _checked_step_inputs(self, inputs)
         return super().__call__(inputs, *args, **kwargs)
 
 
+def _eager():
+    """Whether calls run eagerly now: TensorFlow outside a graph; on Keras's other backends a step or stream is
+    called from Python (``jax.jit`` traces call the model, not these)."""
+    return tf.executing_eagerly() if functional.on_tensorflow() else True
+
+
 def _audio_dtype(value, owner, what):
-    """``value``'s dtype (a tensor's or an array's), which must be floating point: ``TypeError`` naming ``what``
-    (``owner``'s input) otherwise."""
-    dtype = tf.as_dtype(getattr(value, "dtype", None) or np.asarray(value).dtype)
-    if not dtype.is_floating:
-        raise TypeError(f"{owner}: {what} must be floating-point audio; got {dtype.name} (16-bit PCM: divide by "
+    """``value``'s dtype name (a tensor's or an array's), which must be floating point: ``TypeError`` naming
+    ``what`` (``owner``'s input) otherwise."""
+    dtype = getattr(value, "dtype", None)
+    dtype = keras.backend.standardize_dtype(np.asarray(value).dtype if dtype is None else dtype)
+    if not dtype.startswith(("float", "bfloat")):
+        raise TypeError(f"{owner}: {what} must be floating-point audio; got {dtype} (16-bit PCM: divide by "
                         f"32768).")
     return dtype
 
@@ -472,7 +479,7 @@ def _checked_step_inputs(step, values):
             wanted = ", ".join(["batch"] + ["any" if size is None else str(size) for size in expected[1:]])
             raise ValueError(f"{step.name}: `{name}` must have shape ({wanted}); got {shape}"
                              f"{_layout_hint(expected, shape)}.")
-        tensors.append(tf.cast(value, spec.dtype))
+        tensors.append(keras.ops.cast(keras.ops.convert_to_tensor(value), spec.dtype))
     batches = {name: int(t.shape[0]) for name, t in zip(names, tensors)}
     if len(set(batches.values())) > 1:
         raise ValueError(f"{step.name}: the inputs have different batch sizes {batches}; take the states of "
@@ -519,7 +526,25 @@ def initial_states(step, batch_size=1):
             for x in step.inputs[1:]]
 
 
-@register(tensorflow_only=NOT_PORTED)
+def _compiled_step(step):
+    """``step`` as a function of ``(chunk, *states)`` compiled once for any chunk length and batch size where the
+    backend can (``tf.function``; eagerly, each call would dispatch the ops one by one: about 20x slower for one
+    hop of a mel front end), ``jax.jit`` per chunk shape on JAX, eager on PyTorch."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        specs = [tf.TensorSpec((None,) + tuple(x.shape[1:]), x.dtype) for x in step.inputs]
+        return tf.function(lambda chunk, *states: step([chunk, *states]), input_signature=specs)
+    if backend == "jax":
+        import jax
+
+        jitted = jax.jit(lambda variables, chunk, *states: step.stateless_call(
+            variables[0], variables[1], [chunk, *states], training=False)[0])
+        return lambda chunk, *states: jitted(([v.value for v in step.trainable_variables],
+                                              [v.value for v in step.non_trainable_variables]), chunk, *states)
+    return lambda chunk, *states: step([chunk, *states], training=False)
+
+
+@register
 class Stream(keras.layers.Layer):
     """A stateful stream for Python loops: ``stream(chunk)`` for chunks of any length, ``flush()`` at the end.
 
@@ -560,8 +585,7 @@ class Stream(keras.layers.Layer):
         self._time_axis = plan.stft.input_format.time_axis
         # one trace for every chunk length and batch size: eagerly, each call would dispatch the ops one by one
         # (about 20x slower for one hop of a mel front end)
-        specs = [tf.TensorSpec((None,) + tuple(x.shape[1:]), x.dtype) for x in self.step.inputs]
-        self._run_step = tf.function(lambda chunk, *states: self.step([chunk, *states]), input_signature=specs)
+        self._run_step = _compiled_step(self.step)
         self.reset_state()
 
     def reset_state(self):
@@ -575,15 +599,15 @@ class Stream(keras.layers.Layer):
         """This chunk's output: the frames (or samples) its whole hops complete, with any samples kept from
         earlier calls; 0 frames when it completes none. ``chunk`` is ``(batch, time, ch)`` or ``(batch, ch,
         time)`` as the model takes it, of any length."""
-        if not tf.executing_eagerly():
+        if not _eager():
             raise RuntimeError("Stream runs eagerly, in a Python loop; in a graph or an export use the step of "
                                "kapre_like.streaming.to_streaming(model).")
         chunk = self._checked_chunk(chunk)
         if self._states is None:
-            self._states = [tf.convert_to_tensor(s) for s in initial_states(self.step, int(chunk.shape[0]))]
+            self._states = [keras.ops.convert_to_tensor(s) for s in initial_states(self.step, int(chunk.shape[0]))]
             self._pending = time_slice(chunk, self._time_axis, 0, 0)
         self._samples += int(chunk.shape[self._time_axis])
-        return self._advance(tf.concat([self._pending, chunk], self._time_axis))
+        return self._advance(keras.ops.concatenate([self._pending, chunk], self._time_axis))
 
     def _checked_chunk(self, chunk):
         """``chunk`` as a tensor of the model's input dtype, after checking its rank, dtype and channels, and
@@ -608,9 +632,9 @@ class Stream(keras.layers.Layer):
                 raise ValueError(f"Stream: the batch size changed mid-stream, from {batch} to {shape[0]}; call "
                                  f"reset_state() (or flush()) before a stream of another batch size.")
             if dtype != first_dtype:
-                raise TypeError(f"Stream: the dtype changed mid-stream, from {first_dtype.name} to {dtype.name}; "
+                raise TypeError(f"Stream: the dtype changed mid-stream, from {first_dtype} to {dtype}; "
                                 f"give every chunk of a stream the same dtype.")
-        return tf.cast(chunk, self.step.inputs[0].dtype)
+        return keras.ops.cast(keras.ops.convert_to_tensor(chunk), self.step.inputs[0].dtype)
 
     def _advance(self, pending):
         """Run the step on the whole hops of ``pending``; keep the rest."""
@@ -640,19 +664,20 @@ class Stream(keras.layers.Layer):
             zeros = owed * self.hop_length - pending.shape[self._time_axis]
             shape = list(pending.shape)
             shape[self._time_axis] = zeros
-            outputs.append(self._advance(tf.concat([pending, tf.zeros(shape, pending.dtype)], self._time_axis)))
+            outputs.append(self._advance(keras.ops.concatenate([pending, keras.ops.zeros(shape, pending.dtype)],
+                                                               self._time_axis)))
         else:
             outputs.append(self._empty(batch))
         if self._plan.inverse is not None:
             outputs.append(self._states[-1])
         axis = self._plan.output_time_axis
         self.reset_state()
-        return tf.concat(outputs, axis) if len(outputs) > 1 else outputs[0]
+        return keras.ops.concatenate(outputs, axis) if len(outputs) > 1 else outputs[0]
 
     def _empty(self, batch):
         spec = self.step.outputs[0]
         shape = [batch] + [0 if d is None else d for d in spec.shape[1:]]
-        return tf.zeros(shape, spec.dtype)
+        return keras.ops.zeros(shape, spec.dtype)
 
     def compute_output_spec(self, chunk):
         """The step's output spec (time unknown)."""
@@ -692,13 +717,13 @@ def _verify(model, step, plan):
     rng = np.random.default_rng(0)
     dtype = keras.backend.standardize_dtype(model.inputs[0].dtype)
     signal = rng.standard_normal(shape).astype(dtype)
-    offline = np.asarray(model(time_slice(signal, time_axis, 0, time), training=False))
-    states = [tf.convert_to_tensor(state) for state in initial_states(step, 1)]
+    offline = keras.ops.convert_to_numpy(model(time_slice(signal, time_axis, 0, time), training=False))
+    states = [keras.ops.convert_to_tensor(state) for state in initial_states(step, 1)]
     pieces = []
     for begin in range(0, streamed_length, chunk):
-        piece = tf.convert_to_tensor(time_slice(signal, time_axis, begin, begin + chunk))
+        piece = keras.ops.convert_to_tensor(time_slice(signal, time_axis, begin, begin + chunk))
         output, *states = step([piece, *states], training=False)
-        pieces.append(np.asarray(output))
+        pieces.append(keras.ops.convert_to_numpy(output))
     out_axis = plan.output_time_axis
     streamed = np.concatenate(pieces, axis=out_axis)
     skip = plan.warmup_frames * (hop if plan.inverse else 1)

@@ -164,3 +164,32 @@ def test_tensorflow_only_layers_say_so(name):
         build()
     message = str(raised.value)
     assert repr(BACKEND) in message and reason in message and "KERAS_BACKEND=tensorflow" in message
+
+
+@pytest.mark.parametrize("kind", ["mel", "pair"])
+def test_streaming_steps_and_streams(kind):
+    """``to_streaming`` (which checks its step against the offline model) and ``Stream`` over chunks of uneven
+    lengths give the offline model's frames, and the step round-trips through ``.keras``."""
+    from kapre_like import streaming
+
+    if kind == "mel":
+        model = kl.get_melspectrogram_layer(input_shape=(None, 1), n_fft=512, hop_length=128, sample_rate=16000,
+                                            n_mels=40, return_decibel=True, db_dynamic_range=None,
+                                            input_data_format="channels_last", output_data_format="channels_last")
+    else:
+        _, model = kl.get_perfectly_reconstructing_stft_istft(stft_input_shape=(None, 1), n_fft=512, hop_length=128,
+                                                              waveform_data_format="channels_last",
+                                                              stft_data_format="channels_last")
+        model = keras.Sequential([keras.Input((None, 1)), _, model])
+    step = streaming.to_streaming(model)
+    signal = contract.mono(1, 16 * 128)[..., None]
+    stream = streaming.Stream(model)
+    pieces = [stream(signal[:, a:b]) for a, b in ((0, 100), (100, 700), (700, 2048))] + [stream.flush()]
+    streamed = np.concatenate([keras.ops.convert_to_numpy(p) for p in pieces], axis=1)
+    offline = keras.ops.convert_to_numpy(model(signal))
+    warmup = stream.warmup_frames * (128 if kind == "pair" else 1)
+    start = 512 - 128 if kind == "pair" else 0  # the offline inverse's unreconstructed start
+    n = min(offline.shape[1], streamed.shape[1] - warmup) - start - (512 if kind == "pair" else 0)
+    np.testing.assert_allclose(streamed[:, warmup + start:warmup + start + n], offline[:, start:start + n],
+                               atol=1e-4 * max(1.0, np.abs(offline).max()))
+    assert streaming.stream_properties(step)["hop_length"] == 128

@@ -557,3 +557,27 @@ def nonnegative_least_squares(basis, targets, n_iter=100):
         return ops.relu(current - ops.matmul(ops.matmul(current, forward) - targets, backward))
 
     return ops.fori_loop(0, n_iter, body, solution)
+
+
+def _along(x, axis, start, stop):
+    index = [slice(None)] * len(x.shape)
+    index[axis % len(x.shape)] = slice(start, stop)
+    return x[tuple(index)]
+
+
+def buffered(state, chunk, time_axis=-1):
+    """:func:`kapre_like.functional.buffered` on any Keras backend: ``(state + chunk, its last samples)``."""
+    buffer = ops.concatenate([state, chunk], axis=time_axis)
+    kept = state.shape[time_axis]
+    return buffer, (state if kept == 0 else _along(buffer, time_axis, -kept, None))
+
+
+def overlap_add_step(synthesized, tail, time_axis=-1):
+    """:func:`kapre_like.functional.overlap_add_step` on any Keras backend: ``(samples, next_tail)``."""
+    rank = len(synthesized.shape)
+    axis = time_axis % rank
+    kept, length = tail.shape[axis], synthesized.shape[axis]
+    padding = [(0, 0)] * rank
+    padding[axis] = (0, length - kept)
+    total = synthesized + ops.pad(tail, padding)
+    return _along(total, axis, 0, length - kept), _along(total, axis, length - kept, None)

@@ -11,6 +11,9 @@ missing the next frames' contributions: they are kept and added to the next step
 
 import tensorflow as tf
 
+from . import neutral
+from .routes import on_tensorflow
+
 
 def stream_state_length(frame_length, hop_length, pad_begin=0):
     """Samples a streaming STFT keeps between chunks, so that each chunk of ``k * hop_length``
@@ -69,6 +72,8 @@ def buffered(state, chunk, time_axis=-1):
         >>> buffer.numpy().tolist(), state.numpy().tolist()
         ([[1.0, 2.0, 3.0, 4.0, 5.0]], [[4.0, 5.0]])
     """
+    if not on_tensorflow():
+        return neutral.buffered(state, chunk, time_axis)
     buffer = tf.concat([state, chunk], axis=time_axis)
     kept = state.shape[time_axis]
     if kept is None:
@@ -91,6 +96,8 @@ def overlap_add_step(synthesized, tail, time_axis=-1):
         >>> samples.numpy().tolist(), tail.numpy().tolist()
         ([[3.0, 4.0]], [[1.0, 1.0]])
     """
+    if not on_tensorflow():
+        return neutral.overlap_add_step(synthesized, tail, time_axis)
     kept = tail.shape[time_axis]
     if kept is None:
         kept = tf.shape(tail)[time_axis]
