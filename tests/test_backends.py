@@ -193,3 +193,41 @@ def test_streaming_steps_and_streams(kind):
     np.testing.assert_allclose(streamed[:, warmup + start:warmup + start + n], offline[:, start:start + n],
                                atol=1e-4 * max(1.0, np.abs(offline).max()))
     assert streaming.stream_properties(step)["hop_length"] == 128
+
+
+def _front_end():
+    return kl.get_melspectrogram_layer(input_shape=(4096, 1), n_fft=256, hop_length=64, sample_rate=16000, n_mels=40,
+                                       return_decibel=True, input_data_format="channels_last",
+                                       output_data_format="channels_last")
+
+
+def test_bad_data_is_named_on_this_backend():
+    """NaN in an eager call, integer audio and a missing axis get the errors TensorFlow's layers give."""
+    waveform = contract.mono(2)[..., None]
+    bad = waveform.copy()
+    bad[1, 100, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        _front_end()(bad)
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        kl.STFT(n_fft=256, input_data_format="channels_last")(bad)
+    with pytest.raises(TypeError, match="int16"):
+        kl.STFT(n_fft=256, input_data_format="channels_last")((waveform * 32767).astype("int16"))
+    with pytest.raises(ValueError, match=r"\(batch, time, channels\)"):
+        kl.STFT(n_fft=256, input_data_format="channels_last")(waveform[..., 0])
+
+
+def test_gradients_are_finite_at_silence():
+    """The front end's gradient with respect to silent audio is finite (the magnitude's root at 0)."""
+    model = _front_end()
+    silence = np.zeros((2, 4096, 1), "float32")
+    if BACKEND == "jax":
+        import jax
+
+        gradient = np.asarray(jax.grad(lambda x: model(x).sum())(silence))
+    else:
+        import torch
+
+        x = torch.zeros(silence.shape, requires_grad=True)
+        model(x).sum().backward()
+        gradient = x.grad.numpy()
+    assert np.all(np.isfinite(gradient))

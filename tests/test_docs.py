@@ -20,7 +20,8 @@ def test_docs_build_without_warnings(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
     assert result.returncode == 0 and not [w for w in warnings if "absl" not in w], result.stderr[-3000:]
     assert (tmp_path / "html" / "index.html").exists()
-    for page in ("quickstart", "tutorial", "migration", "composed", "export", "streaming", "distributed", "training",
+    for page in ("quickstart", "tutorial", "migration", "composed", "export", "streaming", "backends", "distributed",
+                 "training",
                  "display", "architecture",
                  "api", "benchmarks"):
         assert (tmp_path / "html" / f"{page}.html").exists(), page
