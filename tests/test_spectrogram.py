@@ -11,6 +11,14 @@ import kapre_like as kl
 from conftest import assert_says
 
 EPS = keras.config.epsilon()
+BACKEND = keras.backend.backend()
+#: The tests that trace with TensorFlow itself (tf.function, tf.data, tf.GradientTape); README's test command also
+#: runs this file with KERAS_BACKEND=jax and torch, where they skip.
+tensorflow_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="traces with TensorFlow itself")
+
+
+def as_numpy(outputs):
+    return keras.ops.convert_to_numpy(outputs)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +49,7 @@ def scipy_reference(x, mode, frame_length, frame_step, fft_length, periodic, sca
 
 def _ours(x, **kwargs):
     layer = kl.STFTSpectrogram(data_format="channels_last", **kwargs)
-    return np.asarray(layer(x[..., np.newaxis]))
+    return as_numpy(layer(x[..., np.newaxis]))
 
 
 def _assert_close(actual, expected, mode):
@@ -100,11 +108,11 @@ def test_layouts_and_padding_match_keras(waveforms, data_format, expand_dims, pa
     kwargs = dict(mode=mode, frame_length=300, frame_step=128, fft_length=512, window="hamming", padding=padding,
                   expand_dims=expand_dims)
     ours = kl.STFTSpectrogram(data_format=data_format, **kwargs)
-    actual = np.asarray(ours(x_ours))
+    actual = as_numpy(ours(x_ours))
     # The reference runs channels_last only: Keras's channels_first layer is an NCHW Conv2D, which TensorFlow
     # does not implement on the CPU. Its channels_first output is its channels_last one with the axes moved
     # (the output shapes Keras documents), so that is what ours is compared with.
-    expected = np.asarray(keras.layers.STFTSpectrogram(data_format="channels_last", **kwargs)(np.swapaxes(x, 1, 2)))
+    expected = as_numpy(keras.layers.STFTSpectrogram(data_format="channels_last", **kwargs)(np.swapaxes(x, 1, 2)))
     if data_format == "channels_first":
         # (b, time, freq, ch) -> (b, ch, time, freq); (b, time, ch * freq) -> (b, ch * freq, time)
         expected = np.transpose(expected, (0, 3, 1, 2) if expand_dims else (0, 2, 1))
@@ -123,7 +131,7 @@ def test_weights_are_interchangeable_with_keras(waveforms):
     ours.build(x.shape)
     assert [w.path.split("/")[-1] for w in ours.weights] == [w.path.split("/")[-1] for w in keras_layer.weights]
     ours.set_weights(keras_layer.get_weights())
-    np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(keras_layer(x)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(as_numpy(ours(x)), as_numpy(keras_layer(x)), rtol=1e-4, atol=1e-5)
 
 
 def test_seed_examples_give_their_shapes():
@@ -144,13 +152,13 @@ def test_seven_channels_are_seven_independent_runs(waveforms, data_format):
     x = np.concatenate([waveforms[:2], waveforms[:2, :1]], axis=1)  # (2, 7, time)
     layout = (lambda a: a) if data_format == "channels_first" else (lambda a: np.swapaxes(a, 1, 2))
     kwargs = dict(mode="log", frame_length=256, frame_step=100, data_format=data_format)
-    singles = [np.asarray(kl.STFTSpectrogram(**kwargs)(layout(x[:, c:c + 1]))) for c in range(7)]
+    singles = [as_numpy(kl.STFTSpectrogram(**kwargs)(layout(x[:, c:c + 1]))) for c in range(7)]
     stacked_axis = 1 if data_format == "channels_first" else 2
-    np.testing.assert_allclose(np.asarray(kl.STFTSpectrogram(**kwargs)(layout(x))),
+    np.testing.assert_allclose(as_numpy(kl.STFTSpectrogram(**kwargs)(layout(x))),
                                np.concatenate(singles, axis=stacked_axis), atol=1e-5)
-    expanded = np.asarray(kl.STFTSpectrogram(expand_dims=True, **kwargs)(layout(x)))
+    expanded = as_numpy(kl.STFTSpectrogram(expand_dims=True, **kwargs)(layout(x)))
     channel_axis = 1 if data_format == "channels_first" else 3
-    singles = [np.asarray(kl.STFTSpectrogram(expand_dims=True, **kwargs)(layout(x[:, c:c + 1]))) for c in range(7)]
+    singles = [as_numpy(kl.STFTSpectrogram(expand_dims=True, **kwargs)(layout(x[:, c:c + 1]))) for c in range(7)]
     np.testing.assert_allclose(expanded, np.concatenate(singles, axis=channel_axis), atol=1e-5)
 
 
@@ -216,9 +224,13 @@ MEL_CASES = [
 @pytest.mark.parametrize("kwargs", MEL_CASES)
 @pytest.mark.parametrize("shape", [(3, 8000), (8000,), (2, 7999)], ids=["batched", "unbatched", "odd"])
 def test_mel_spectrogram_matches_keras(waveforms, kwargs, shape):
+    if BACKEND != "tensorflow" and kwargs.get("fft_length", 2048) % 2:
+        pytest.skip("Keras's own MelSpectrogram gives other numbers on JAX and PyTorch than on TensorFlow for an odd "
+                    "fft_length (0.06 dB to 1 dB, measured with Keras 3.15); ours gives TensorFlow's on every backend "
+                    "(tests/test_backends.py)")
     x = waveforms[:int(np.prod(shape[:-1])), 0, :shape[-1]].reshape(shape)
     ours, theirs = kl.MelSpectrogram(**kwargs), keras.layers.MelSpectrogram(**kwargs)
-    actual, expected = np.asarray(ours(x)), np.asarray(theirs(x))
+    actual, expected = as_numpy(ours(x)), as_numpy(theirs(x))
     assert actual.shape == expected.shape == ours.compute_output_shape(x.shape)
     if kwargs.get("power_to_db", True):
         np.testing.assert_allclose(actual, expected, atol=2e-3)
@@ -227,11 +239,12 @@ def test_mel_spectrogram_matches_keras(waveforms, kwargs, shape):
 
 
 @pytest.mark.parametrize("kwargs", MEL_CASES)
+@tensorflow_only
 def test_mel_spectrogram_in_a_graph_matches_keras(waveforms, kwargs):
     # traced into a graph, the frames, power, mel and decibels run chunk by chunk (XLA)
     x = waveforms[:3, 0, :8000]
     actual = np.asarray(tf.function(kl.MelSpectrogram(**kwargs))(x))
-    expected = np.asarray(keras.layers.MelSpectrogram(**kwargs)(x))
+    expected = as_numpy(keras.layers.MelSpectrogram(**kwargs)(x))
     if kwargs.get("power_to_db", True):
         np.testing.assert_allclose(actual, expected, atol=2e-3)
     else:
@@ -240,8 +253,8 @@ def test_mel_spectrogram_in_a_graph_matches_keras(waveforms, kwargs):
 
 def test_mel_spectrogram_of_silence_matches_keras():
     x = np.zeros((2, 4000), np.float32)
-    actual = np.asarray(kl.MelSpectrogram()(x))
-    np.testing.assert_allclose(actual, np.asarray(keras.layers.MelSpectrogram()(x)), atol=1e-4)
+    actual = as_numpy(kl.MelSpectrogram()(x))
+    np.testing.assert_allclose(actual, as_numpy(keras.layers.MelSpectrogram()(x)), atol=1e-4)
     np.testing.assert_allclose(actual, -100.0, atol=1e-4)  # 10 log10(min_power), finite
 
 
@@ -297,7 +310,7 @@ def test_keras_round_trip_and_config(tmp_path, waveforms, name):
     path = str(tmp_path / "model.keras")
     model.save(path)
     loaded = keras.models.load_model(path)
-    np.testing.assert_array_equal(np.asarray(loaded(x)), np.asarray(model(x)))
+    np.testing.assert_array_equal(as_numpy(loaded(x)), as_numpy(model(x)))
     layer = model.layers[-1]
     assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
 
@@ -307,17 +320,18 @@ def test_array_window_survives_the_round_trip(tmp_path, waveforms):
     model = keras.Sequential([keras.Input((4000, 1)), kl.STFTSpectrogram(window=np.kaiser(256, 5.0),
                                                                          data_format="channels_last")])
     model.save(tmp_path / "model.keras")
-    np.testing.assert_array_equal(np.asarray(keras.models.load_model(tmp_path / "model.keras")(x)),
-                                  np.asarray(model(x)))
+    np.testing.assert_array_equal(as_numpy(keras.models.load_model(tmp_path / "model.keras")(x)),
+                                  as_numpy(model(x)))
 
 
+@tensorflow_only
 @pytest.mark.parametrize("name", ["stft", "mel"])
 def test_inside_tf_data(waveforms, name):
     make, shape = _layers()[name]
     layer = make()
     x = waveforms[:4, 0, :4000].reshape((4,) + shape)
     # per batch of 2: MelSpectrogram's decibel floor, like Keras's, follows the whole batch's maximum
-    expected = np.concatenate([np.asarray(layer(x[:2])), np.asarray(layer(x[2:]))])
+    expected = np.concatenate([as_numpy(layer(x[:2])), as_numpy(layer(x[2:]))])
     dataset = tf.data.Dataset.from_tensor_slices(x).batch(2).map(layer)
     # tf.data traces the layer: a graph may take another float32 route than the eager call
     np.testing.assert_allclose(np.concatenate([np.asarray(b) for b in dataset]), expected,
@@ -334,11 +348,12 @@ def test_first_layer_of_a_model_that_trains(waveforms, trainable):
     model.compile(optimizer=keras.optimizers.Adam(1e-2),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     before = [keras.ops.convert_to_numpy(w) for w in front.weights]
-    with tf.GradientTape() as tape:
-        loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True))
-    gradients = tape.gradient(loss, front.trainable_weights)
     assert len(front.trainable_weights) == (2 if trainable else 0)
-    assert all(g is not None and np.all(np.isfinite(g)) and np.any(g != 0) for g in gradients)
+    if BACKEND == "tensorflow":  # (fit below trains on every backend)
+        with tf.GradientTape() as tape:
+            loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True))
+        gradients = tape.gradient(loss, front.trainable_weights)
+        assert all(g is not None and np.all(np.isfinite(g)) and np.any(g != 0) for g in gradients)
     history = model.fit(x, y, epochs=3, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     changed = [not np.array_equal(b, keras.ops.convert_to_numpy(w)) for b, w in zip(before, front.weights)]
