@@ -134,7 +134,10 @@ def _as_arrays(outputs):
         outputs = [outputs[key] for key in sorted(outputs, key=_natural_key)]
     elif not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
-    return [np.asarray(output) for output in outputs]
+    import keras
+
+    return [keras.ops.convert_to_numpy(output) if not isinstance(output, np.ndarray) else output
+            for output in outputs]
 
 
 def _natural_key(name):
@@ -275,6 +278,24 @@ def _checked_formats(formats):
     return tuple(dict.fromkeys(formats))  # each once, in the order given
 
 
+#: The formats only a TensorFlow model is written in (the others, ``.keras`` and ONNX, from every backend).
+TENSORFLOW_FORMATS = ("savedmodel", "tflite")
+
+
+def _check_backend(formats):
+    import keras
+
+    backend = keras.backend.backend()
+    tensorflow_only = [name for name in formats if name in TENSORFLOW_FORMATS]
+    if backend != "tensorflow" and tensorflow_only:
+        raise RuntimeError(
+            f"export: {' and '.join(map(repr, tensorflow_only))} "
+            f"{'is a TensorFlow format' if len(tensorflow_only) == 1 else 'are TensorFlow formats'}, written from Keras's "
+            f"TensorFlow backend only; this process's backend is {backend!r} (KERAS_BACKEND). Write the model with "
+            f"formats=('keras', 'onnx') here, or load its .keras file in a process with KERAS_BACKEND=tensorflow "
+            f"and export from there (the numbers are the same).")
+
+
 def _check_packages(formats):
     for name in formats:
         entry = FORMATS[name]
@@ -408,6 +429,7 @@ def export(model, path, formats=("keras", "savedmodel", "tflite", "onnx"), check
     True
     """
     formats = _checked_formats(formats)
+    _check_backend(formats)
     _check_packages(formats)
     per_format = _checked_options(formats, options)
     name = model.name if name is None else name

@@ -12,11 +12,20 @@ result is checked with ``onnx.checker`` and onnxruntime before it is written.
 
 ``pip install -e ".[onnx]"`` installs tf2onnx, onnx and onnxruntime; ``import kapre_like`` does not
 import them.
+
+On Keras's JAX and PyTorch backends the same export runs in a TensorFlow process
+(:func:`_through_tensorflow`): the model goes there as a ``.keras`` file, which every backend reads with the
+same numbers, and comes back as the ``.onnx`` file. (Keras's own ``export(format='onnx')`` needs jax2onnx on
+JAX, and PyTorch's exporter has no ONNX form of its FFT.)
 """
 
 import contextlib
+import json
 import os
 import re
+import subprocess
+import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -238,6 +247,10 @@ def export_onnx(model, path, opset=17):
         raise ValueError("export_onnx: the model has no known inputs; build it with keras.Input (or call it once) "
                          "before exporting.")
     tf2onnx, onnx, onnxruntime = _import_converters()
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return _through_tensorflow(model, path, opset)
     import tensorflow as tf
 
     from .functional.routes import real_arithmetic
@@ -277,6 +290,49 @@ def export_onnx(model, path, opset=17):
     return path
 
 
+#: The exceptions a TensorFlow process's export re-raises here by name; any other is a RuntimeError.
+_ERRORS = {error.__name__: error for error in (ValueError, TypeError, ImportError, PermissionError, OSError)}
+
+
+def _through_tensorflow(model, path, opset):
+    """:func:`export_onnx` of a model built on Keras's JAX or PyTorch backend, in a TensorFlow process: the
+    model saved as ``.keras`` (read there with the same weights and numbers), exported, and its warnings and
+    errors passed back as they were raised."""
+    with tempfile.TemporaryDirectory() as folder:
+        saved = os.path.join(folder, "model.keras")
+        model.save(saved)
+        done = subprocess.run([sys.executable, "-m", __name__, saved, path, str(opset)], capture_output=True, text=True,
+                              env=dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2"))
+    report = next((json.loads(line) for line in reversed(done.stdout.splitlines()) if line.startswith("{")), None)
+    if report is None:
+        raise RuntimeError(f"export_onnx: the TensorFlow process that exports models of the {model.name!r} kind "
+                           f"failed: {done.stderr.strip()[-2000:]}")
+    for message in report["warnings"]:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    if report["error"] is not None:
+        kind, message = report["error"]
+        raise (OnnxExportError if kind == "OnnxExportError" else _ERRORS.get(kind, RuntimeError))(message)
+    return path
+
+
+def _main(saved, path, opset):
+    """The TensorFlow process of :func:`_through_tensorflow`: prints ``{"warnings": [...], "error": null or
+    [type, message]}`` as its last line."""
+    import keras
+
+    import kapre_like  # noqa: F401  (registers the layers)
+
+    error = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            export_onnx(keras.models.load_model(saved), path, int(opset))
+        except Exception as raised:  # passed back to the caller's process, which raises it
+            error = [type(raised).__name__, str(raised)]
+    print(json.dumps({"warnings": [str(w.message) for w in caught if issubclass(w.category, UserWarning)
+                                   and "export_onnx" in str(w.message)], "error": error}))
+
+
 def _computes_in_float64(model):
     """Whether the model takes float64 input or has a layer computing in float64."""
     dtypes = [str(getattr(tensor, "dtype", "")) for tensor in model.inputs]
@@ -310,3 +366,7 @@ def _failure_message(model, text, error):
     first_line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     return (f"export_onnx: {where} does not convert to ONNX{what}: {first_line[:500]}. Use the layer's TFLite variant "
             f"or leave it out of the exported model.")
+
+
+if __name__ == "__main__":
+    _main(*sys.argv[1:4])

@@ -231,3 +231,34 @@ def test_gradients_are_finite_at_silence():
         model(x).sum().backward()
         gradient = x.grad.numpy()
     assert np.all(np.isfinite(gradient))
+
+
+def test_onnx_export_runs_through_tensorflow(tmp_path):
+    """``export_onnx`` and ``export(formats=('keras', 'onnx'))`` work from this backend (the export runs in a
+    TensorFlow process); onnxruntime gives the model's numbers."""
+    import onnxruntime
+
+    model = _front_end()
+    x = contract.mono(3)[..., None]
+    with pytest.warns(UserWarning, match="real arithmetic"):
+        path = kl.export_onnx(model, tmp_path / "front_end.onnx")
+    session = onnxruntime.InferenceSession(str(path))
+    got = session.run(None, {session.get_inputs()[0].name: x})[0]
+    _close(got, keras.ops.convert_to_numpy(model(x)), "onnxruntime", 1e-4)
+    with pytest.warns(UserWarning, match="real arithmetic"):
+        results = kl.export(model, tmp_path / "both", formats=("keras", "onnx"), check=x)
+    assert results["keras"].max_difference == 0 and results["onnx"].max_difference < 1e-3
+
+
+def test_onnx_export_errors_come_back_by_type(tmp_path):
+    model = keras.Sequential([keras.Input((8, 129, 1), dtype="complex64"),
+                              kl.InverseSTFT(n_fft=256, hop_length=64, **contract.IO_CL)])
+    with pytest.raises(ValueError, match="complex64 input"):
+        kl.export_onnx(model, tmp_path / "inverse.onnx")
+
+
+@pytest.mark.parametrize("formats", [("tflite",), ("keras", "savedmodel")])
+def test_tensorflow_formats_say_so(tmp_path, formats):
+    with pytest.raises(RuntimeError, match=f"TensorFlow format.*{BACKEND!r}.*KERAS_BACKEND=tensorflow"):
+        kl.export(_front_end(), tmp_path, formats=formats)
+    assert not any(tmp_path.iterdir())  # checked before anything is written
