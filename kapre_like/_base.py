@@ -11,6 +11,7 @@ import functools
 import inspect
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from . import functional
@@ -192,7 +193,8 @@ class FramedTransform:
         else:
             warn_hop_beyond_window(self.hop_length, self.win_length, owner, stacklevel=4)
         self.window_fn = functional.window_function(window_name)
-        self.window = functional.window_values(self.window_fn, self.win_length)  # resolved once: the DSP takes arrays
+        # resolved once: the DSP takes arrays (a writable copy: torch.compile cannot wrap a read-only array)
+        self.window = np.array(functional.window_values(self.window_fn, self.win_length))
 
     def synthesized_shape(self, input_shape):
         """The waveforms' shape synthesised from spectrograms of ``input_shape``: ``length`` samples, or

@@ -262,3 +262,14 @@ def test_tensorflow_formats_say_so(tmp_path, formats):
     with pytest.raises(RuntimeError, match=f"TensorFlow format.*{BACKEND!r}.*KERAS_BACKEND=tensorflow"):
         kl.export(_front_end(), tmp_path, formats=formats)
     assert not any(tmp_path.iterdir())  # checked before anything is written
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(BACKEND != "torch", reason="PyTorch's compiled route (JAX's: every test's jax.jit)")
+def test_torch_compile():
+    """Keras's ``jit_compile=True`` (``torch.compile``, 25-30 s to compile here) gives the eager numbers."""
+    model = _front_end()
+    x = contract.mono(3)[..., None]
+    eager = keras.ops.convert_to_numpy(model(x))
+    model.compile(jit_compile=True)
+    _close(model.predict(x, verbose=0), eager, "torch.compile")
