@@ -106,18 +106,16 @@ def mfcc(log_mel, n_mfccs, axis=-1, norm=None):
         >>> round(float(y[0, 0] / np.sqrt(80.0)), 3), float(y[0, 1]), float(y[0, 2])
         (-500.0, 0.0, 0.0)
     """
-    if not on_tensorflow():
-        return neutral.mfcc(log_mel, n_mfccs, axis, norm)
-    rank = log_mel.shape.rank
+    rank = len(log_mel.shape)  # (keras.ops: every backend)
     axis = axis % rank
     n_mels = int(log_mel.shape[axis])
-    mean = tf.reduce_mean(log_mel, axis=axis, keepdims=True)
+    mean = keras.ops.mean(log_mel, axis=axis, keepdims=True)
     coefficients = apply_filterbank(log_mel - mean, dct_matrix(n_mels, n_mfccs, norm=norm), axis=axis)
     # the constant `mean` through row 0, sqrt(2 / N) (sqrt(1 / N) orthonormal), summed over N bins: sqrt(2 N) * mean
     # (sqrt(N) * mean), in coefficient 0 only
     first = np.zeros([n_mfccs] + [1] * (rank - 1 - axis))
     first[0] = np.sqrt((1.0 if norm == "ortho" else 2.0) * n_mels)
-    return coefficients + mean * tf.constant(first, dtype=log_mel.dtype)
+    return coefficients + mean * keras.ops.convert_to_tensor(first.astype(keras.backend.standardize_dtype(log_mel.dtype)))
 
 
 def random_band_mask(batch_size, length, n_masks, max_width, seed=None):

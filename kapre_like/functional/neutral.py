@@ -23,10 +23,12 @@ from keras import ops
 from .framing import end_padding, frame_count
 from .windows import centered_window, overlapped_window_power, window_values
 
-__all__ = ["fft_module", "frame", "stft", "inverse_stft", "magnitude", "powered_magnitude",
-           "powered_magnitude_from_power", "phase", "atan2", "approx_atan2", "to_decibel", "apply_filterbank",
-           "transpose", "delta", "frame_energy", "mfcc", "frequency_map", "append_frequency_map", "mu_law_encode",
-           "mu_law_decode", "check_finite", "center_pad"]
+__all__ = ["fft_module", "check_finite", "transpose", "center_pad", "frame", "stft", "overlap_add", "inverse_stft",
+           "overlap_add_normalized", "powered_magnitude_from_power", "powered_magnitude", "magnitude", "atan2",
+           "phase", "to_decibel", "apply_filterbank", "delta", "frame_energy", "frequency_map",
+           "append_frequency_map", "mu_law_encode", "mu_law_decode", "filtered_spectrogram", "random_band_mask",
+           "random_permutations", "frame_along", "framed_dot", "checked_nonnegative", "smooth", "pcen", "resample",
+           "random_phases", "griffin_lim", "nonnegative_least_squares", "buffered", "overlap_add_step"]
 
 
 def fft_module():
@@ -269,24 +271,10 @@ def atan2(y, x):
     return ops.where(origin, ops.zeros_like(angle), angle)
 
 
-def approx_atan2(y, x, n_terms=20):
-    """:func:`kapre_like.functional.approx_atan2`: the continued fraction of arctan on ``[0, 1]``."""
-    n_terms = min(int(n_terms), 20)
-    abs_x, abs_y = ops.abs(x), ops.abs(y)
-    larger = ops.maximum(abs_x, abs_y)
-    ratio = ops.minimum(abs_x, abs_y) / ops.where(larger > 0, larger, ops.ones_like(larger))
-    ratio_sq = ratio * ratio
-    denominator = ops.full_like(ratio, 2 * n_terms + 1)
-    for k in range(n_terms, 0, -1):
-        denominator = (2 * k - 1) + (k * k) * ratio_sq / denominator
-    angle = ratio / denominator
-    angle = ops.where(abs_y > abs_x, np.pi / 2 - angle, angle)
-    angle = ops.where(x < 0, np.pi - angle, angle)
-    return ops.where(y < 0, -angle, angle)
-
-
 def phase(stfts, approx_atan_terms=None):
     """Angle of a complex tensor in ``[-pi, pi]``; with ``approx_atan_terms``, :func:`approx_atan2`."""
+    from .spectral import approx_atan2  # (in keras.ops: TensorFlow's and every backend's)
+
     imag, real = ops.imag(stfts), ops.real(stfts)
     return approx_atan2(imag, real, approx_atan_terms) if approx_atan_terms else atan2(imag, real)
 
@@ -368,20 +356,6 @@ def frame_energy(signals, frame_length, hop_length, sample_rate, ref_duration, p
         pad_end = False
     energies = ops.sum(ops.square(frame(moved, frame_length, hop_length, pad_end)), axis=-1)
     return ops.moveaxis(energies, -1, axis) * (ref_duration * sample_rate / frame_length)
-
-
-def mfcc(log_mel, n_mfccs, axis=-1, norm=None):
-    """:func:`kapre_like.functional.mfcc` on any Keras backend (the mean taken out before the DCT)."""
-    from .features import dct_matrix
-
-    rank = len(log_mel.shape)
-    axis = axis % rank
-    n_mels = int(log_mel.shape[axis])
-    mean = ops.mean(log_mel, axis=axis, keepdims=True)
-    coefficients = apply_filterbank(log_mel - mean, dct_matrix(n_mels, n_mfccs, norm=norm), axis=axis)
-    first = np.zeros([n_mfccs] + [1] * (rank - 1 - axis))
-    first[0] = np.sqrt((1.0 if norm == "ortho" else 2.0) * n_mels)
-    return coefficients + mean * _constant(first, log_mel)
 
 
 def frequency_map(n_freq, dtype="float32"):

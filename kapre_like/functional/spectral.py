@@ -3,6 +3,7 @@ and for the (real, imaginary) pairs of the TFLite route."""
 
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from . import neutral
 from .routes import on_tensorflow, real_arithmetic_only
@@ -130,19 +131,18 @@ def approx_atan2(y, x, n_terms=ATAN_TERMS_LIMIT):
         >>> float(approx_atan2(tf.constant(-1.0), tf.constant(-1.0)))  # -3 pi / 4
         -2.356194...
     """
-    n_terms = min(int(n_terms), ATAN_TERMS_LIMIT)
-    abs_x, abs_y = tf.abs(x), tf.abs(y)
-    larger = tf.maximum(abs_x, abs_y)
-    smaller = tf.minimum(abs_x, abs_y)
-    ratio = smaller / tf.where(larger > 0, larger, tf.ones_like(larger))
+    n_terms = min(int(n_terms), ATAN_TERMS_LIMIT)  # (keras.ops: every backend)
+    abs_x, abs_y = ops.abs(x), ops.abs(y)
+    larger = ops.maximum(abs_x, abs_y)
+    ratio = ops.minimum(abs_x, abs_y) / ops.where(larger > 0, larger, ops.ones_like(larger))
     ratio_sq = ratio * ratio
-    denominator = tf.fill(tf.shape(ratio), tf.constant(2 * n_terms + 1, dtype=ratio.dtype))
+    denominator = ops.full_like(ratio, 2 * n_terms + 1)
     for k in range(n_terms, 0, -1):
         denominator = (2 * k - 1) + (k * k) * ratio_sq / denominator
     angle = ratio / denominator
-    angle = tf.where(abs_y > abs_x, np.pi / 2 - angle, angle)
-    angle = tf.where(x < 0, np.pi - angle, angle)
-    return tf.where(y < 0, -angle, angle)
+    angle = ops.where(abs_y > abs_x, np.pi / 2 - angle, angle)
+    angle = ops.where(x < 0, np.pi - angle, angle)
+    return ops.where(y < 0, -angle, angle)
 
 
 def _angle(imag, real, approx_atan_terms):
