@@ -14,7 +14,6 @@ Complex spectra are the backend's complex64 (complex128) tensors: ``keras.ops.rf
 everything else is ``keras.ops``. Frames are cut by the backend's cheapest means (:func:`frame`).
 """
 
-
 import keras
 import numpy as np
 from keras import ops
