@@ -1,4 +1,5 @@
-"""Plain TensorFlow functions for the DSP that every kapre_like layer is built on.
+"""Plain TensorFlow functions for the DSP that every kapre_like layer is built on (on Keras's JAX and PyTorch
+backends each hands over to its ``keras.ops`` twin in :mod:`kapre_like.functional.neutral`).
 
 The layers in :mod:`kapre_like.time_frequency` and friends hold configuration and call these
 functions; the encoder and the tests call them too, so there is one implementation of each
