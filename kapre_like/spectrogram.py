@@ -392,6 +392,7 @@ class MelSpectrogram(keras.layers.Layer):
         self._frame_window = np.pad(self._window_values, (left, fft_length - sequence_length - left))
         self._mel_matrix = filters.mel_weight_matrix(num_mel_bins, fft_length // 2 + 1, sampling_rate, min_freq,
                                                      max_freq)
+        self._mel_matrix.flags.writeable = False  # a constant: made a backend tensor once (functional.neutral)
 
     def call(self, inputs):
         _check_float_input(inputs, "MelSpectrogram")

@@ -553,8 +553,11 @@ class ApplyFilterbank(AudioLayer):
         self.type = type
         self.filterbank_kwargs = dict(filterbank_kwargs)
         # float64 weights; functional.apply_filterbank casts them to the input's precision
-        self.filterbank = tf.constant(matrix, dtype="float64") if functional.on_tensorflow() else np.asarray(
-            matrix, dtype="float64")
+        if functional.on_tensorflow():
+            self.filterbank = tf.constant(matrix, dtype="float64")
+        else:  # read-only: the engine converts it to a backend tensor once (functional.neutral)
+            self.filterbank = np.array(matrix, dtype="float64")
+            self.filterbank.flags.writeable = False
         self.data_format = self.layout.name
         self.freq_axis = self.layout.freq_axis
         self.input_spec = InputSpec(ndim=4, axes={self.freq_axis: int(matrix.shape[0])})

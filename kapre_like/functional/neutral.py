@@ -57,6 +57,24 @@ def _constant(values, like):
     return ops.convert_to_tensor(np.asarray(values, dtype=_real_dtype(like)))
 
 
+#: Backend tensors of read-only NumPy constants (a layer's filterbank), made once: ``(id, dtype, backend) ->
+#: (array, tensor)``; the array is kept, so its ``id`` is not reused while the entry lives.
+_CONSTANTS = {}
+
+
+def _read_only_constant(values, dtype):
+    """``values`` as a backend tensor of ``dtype``; made once for a read-only array, which cannot change (a
+    mel matrix's conversion took half of a 1 s clip's call on PyTorch)."""
+    if values.flags.writeable:
+        return ops.convert_to_tensor(values.astype(dtype))
+    key = (id(values), dtype, keras.backend.backend())
+    if key not in _CONSTANTS:
+        if len(_CONSTANTS) >= 64:
+            _CONSTANTS.pop(next(iter(_CONSTANTS)))
+        _CONSTANTS[key] = (values, ops.convert_to_tensor(values.astype(dtype)))
+    return _CONSTANTS[key][1]
+
+
 def _concrete(x):
     """Whether ``x`` holds values now (eager), not a tracer of ``jax.jit`` or ``torch.compile``."""
     backend = keras.backend.backend()
@@ -303,7 +321,7 @@ def apply_filterbank(x, filterbank, axis=-1):
     axis = axis % rank
     moved = x if axis == rank - 1 else ops.moveaxis(x, axis, -1)
     if isinstance(filterbank, np.ndarray):  # (NumPy's float64 in the input's precision: JAX has no float64 by default)
-        weights = ops.convert_to_tensor(filterbank.astype(_dtype(x)))
+        weights = _read_only_constant(filterbank, _dtype(x))
     else:
         weights = ops.cast(filterbank, _dtype(x))
     result = ops.matmul(moved, weights)
