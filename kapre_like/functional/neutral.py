@@ -19,7 +19,8 @@ import numpy as np
 from keras import ops
 
 from .framing import end_padding, frame_count
-from .windows import centered_window, overlapped_window_power, window_values
+from .tensors import time_slice
+from .windows import centered_window, synthesis_window_values, window_values
 
 __all__ = ["fft_module", "check_finite", "transpose", "center_pad", "frame", "stft", "overlap_add", "inverse_stft",
            "overlap_add_normalized", "powered_magnitude_from_power", "powered_magnitude", "magnitude", "atan2",
@@ -216,9 +217,7 @@ def inverse_stft(stfts, n_fft, win_length, hop_length, window=None, center=False
     if center and not window_sum:
         raise ValueError("inverse_stft: center=True divides by the window sum; window_sum must not be False.")
     if not window_sum:
-        values = window_values(window, win_length)
-        power = overlapped_window_power(win_length, hop_length, values)
-        synthesis = np.divide(values, power, out=np.zeros_like(values), where=power != 0)
+        synthesis = synthesis_window_values(win_length, hop_length, window)
         waveforms = overlap_add(frames[..., :win_length] * _constant(synthesis, frames), hop_length)
         return waveforms if length is None else _fixed_length(waveforms, length)
     return overlap_add_normalized(frames, n_fft, win_length, hop_length, window, center, length)
@@ -334,11 +333,6 @@ def delta(x, win_length=5, mode="symmetric", axis=1):
     rank = len(x.shape)
     axis = axis % rank
 
-    def along(start, stop):
-        index = [slice(None)] * rank
-        index[axis] = slice(start, stop)
-        return x[tuple(index)]
-
     mode = mode.lower()
     if mode == "constant":
         pad = [(0, 0)] * rank
@@ -346,8 +340,8 @@ def delta(x, win_length=5, mode="symmetric", axis=1):
         padded = ops.pad(x, pad)
     else:  # mirrored slices: PyTorch's pad has no 'symmetric' mode
         skip = 1 if mode == "reflect" else 0
-        first = ops.flip(along(skip, half + skip), axis=axis)
-        last = ops.flip(along(-half - skip, (-skip) or None), axis=axis)
+        first = ops.flip(time_slice(x, axis, skip, half + skip), axis=axis)
+        last = ops.flip(time_slice(x, axis, -half - skip, (-skip) or None), axis=axis)
         padded = ops.concatenate([first, x, last], axis=axis)
 
     def shifted(offset):
@@ -581,17 +575,11 @@ def nonnegative_least_squares(basis, targets, n_iter=100):
     return ops.fori_loop(0, n_iter, body, solution)
 
 
-def _along(x, axis, start, stop):
-    index = [slice(None)] * len(x.shape)
-    index[axis % len(x.shape)] = slice(start, stop)
-    return x[tuple(index)]
-
-
 def buffered(state, chunk, time_axis=-1):
     """:func:`kapre_like.functional.buffered` on any Keras backend: ``(state + chunk, its last samples)``."""
     buffer = ops.concatenate([state, chunk], axis=time_axis)
     kept = state.shape[time_axis]
-    return buffer, (state if kept == 0 else _along(buffer, time_axis, -kept, None))
+    return buffer, (state if kept == 0 else time_slice(buffer, time_axis, -kept, None))
 
 
 def overlap_add_step(synthesized, tail, time_axis=-1):
@@ -602,4 +590,4 @@ def overlap_add_step(synthesized, tail, time_axis=-1):
     padding = [(0, 0)] * rank
     padding[axis] = (0, length - kept)
     total = synthesized + ops.pad(tail, padding)
-    return _along(total, axis, 0, length - kept), _along(total, axis, length - kept, None)
+    return time_slice(total, axis, 0, length - kept), time_slice(total, axis, length - kept, None)

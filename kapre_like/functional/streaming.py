@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from . import neutral
 from .routes import on_tensorflow
+from .tensors import time_slice
 
 
 def stream_state_length(frame_length, hop_length, pad_begin=0):
@@ -110,13 +111,3 @@ def overlap_add_step(synthesized, tail, time_axis=-1):
     padding[axis] = [0, length - kept]
     total = synthesized + tf.pad(tail, padding)
     return time_slice(total, axis, 0, length - kept), time_slice(total, axis, length - kept, None)
-
-
-def time_slice(tensor, axis, start, stop):
-    """``tensor[..., start:stop, ...]`` along ``axis`` of a tensor or NumPy array (Python slicing, so TFLite
-    sees a strided slice)."""
-    rank = len(tensor.shape)
-    axis = axis % rank
-    index = [slice(None)] * rank
-    index[axis] = slice(start, stop)
-    return tensor[tuple(index)]

@@ -48,3 +48,13 @@ def pad_time(signals, begin=0, end=0):
         return _pad_last(signals, begin, end)
     rank = signals.shape.rank
     return tf.pad(signals, [[0, 0]] * (rank - 1) + [[begin, end]])
+
+
+def time_slice(tensor, axis, start, stop):
+    """``tensor[..., start:stop, ...]`` along ``axis`` of a tensor or NumPy array (Python slicing, so TFLite
+    sees a strided slice)."""
+    rank = len(tensor.shape)
+    axis = axis % rank
+    index = [slice(None)] * rank
+    index[axis] = slice(start, stop)
+    return tensor[tuple(index)]

@@ -144,7 +144,12 @@ def inverse_stft_window(win_length, hop_length, window=None, dtype=tf.float32):
     as ``tf.signal.inverse_stft_window_fn``, including 0 where no frame weighs a sample
     (e.g. a Hann window with ``hop_length == win_length``): such samples come back as 0, not NaN.
     """
+    return tf.constant(synthesis_window_values(win_length, hop_length, window), dtype=dtype)
+
+
+def synthesis_window_values(win_length, hop_length, window=None):
+    """:func:`inverse_stft_window`'s values as a float64 NumPy array (what every backend's inverse STFT multiplies
+    its frames by)."""
     values = window_values(window, win_length)
     power = overlapped_window_power(win_length, hop_length, values)
-    synthesis = np.divide(values, power, out=np.zeros_like(values), where=power != 0)
-    return tf.constant(synthesis, dtype=dtype)
+    return np.divide(values, power, out=np.zeros_like(values), where=power != 0)
